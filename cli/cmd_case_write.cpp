@@ -1,0 +1,185 @@
+// Commands that write to a case: open, set, note, tag, untag, close, reopen.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "commands.h"
+#include "format.h"
+#include "json.h"
+#include "templates.h"
+
+namespace fieldcase::cli {
+
+namespace {
+
+struct OpenedCase {
+  std::unique_ptr<sync::Node> node;
+  Id128 id{};
+  sync::CaseView view;
+};
+
+Result<OpenedCase> LoadCaseArg(Context& c) {
+  OpenedCase oc;
+  FC_ASSIGN_OR_RETURN(oc.node, c.Unlock());
+  FC_ASSIGN_OR_RETURN(oc.id, oc.node->ResolveCase(c.args().positional()[0]));
+  FC_ASSIGN_OR_RETURN(oc.view, oc.node->LoadCase(oc.id));
+  return oc;
+}
+
+// Checks FIELD and VALUE against the case's own template (carried in its open-case op).
+Status CheckField(const sync::CaseView& v, const std::string& field, const std::string& value) {
+  if (!v.opened) return Status::NotFound("this case's opening entry is not readable here");
+  const auto& defs = v.opened->value.fields;
+  auto it = std::find_if(defs.begin(), defs.end(), [&](auto& d) { return d.name == field; });
+  if (it == defs.end()) {
+    std::string names;
+    for (auto& d : defs) names += (names.empty() ? "" : ", ") + d.name;
+    return Status::InvalidArgument("unknown field '" + field + "' for template " +
+                                   v.opened->value.template_name + "; fields: " + names);
+  }
+  if (!it->allowed_values.empty() &&
+      std::find(it->allowed_values.begin(), it->allowed_values.end(), value) ==
+          it->allowed_values.end()) {
+    std::string allowed;
+    for (auto& x : it->allowed_values) allowed += (allowed.empty() ? "" : ", ") + x;
+    return Status::InvalidArgument("value '" + value + "' is not allowed for " + field +
+                                   "; use one of: " + allowed);
+  }
+  return Status::Ok();
+}
+
+std::vector<Id> CurrentIds(const sync::FieldState& f) {
+  std::vector<Id> ids;
+  for (const auto& v : f.current) ids.push_back(v.id);
+  return ids;
+}
+
+int Written(Context& c, const Result<Id>& id, const std::string& what) {
+  if (!id.ok()) return Fail(id.status());
+  if (c.json()) {
+    std::printf("{\"entry\":\"%s\"}\n", ToHex(*id).c_str());
+  } else {
+    std::printf("%s (entry %s)\n", what.c_str(), ShortHex(*id, 16).c_str());
+  }
+  return kExitOk;
+}
+
+int WriteStatus(Context& c, sync::CaseStatus status) {
+  auto oc = LoadCaseArg(c);
+  if (!oc.ok()) return Fail(oc.status());
+  sync::SetStatus op;
+  op.status = status;
+  for (const auto& v : oc->view.status.current) op.supersedes.push_back(v.id);
+  bool closing = status == sync::CaseStatus::kClosed;
+  return Written(c, oc->node->Write(oc->id, op, Context::NowMs()),
+                 closing ? "Closed case" : "Reopened case");
+}
+
+}  // namespace
+
+int RunCaseOpen(Context& c) {
+  auto name = c.args().Get("template");
+  if (!name) return Fail(Status::InvalidArgument("`case open` needs --template NAME (try stalking)"));
+  auto tmpl = FindTemplate(*name, c.TemplateDirs());
+  if (!tmpl.ok()) return Fail(tmpl.status());
+  // Validate every --set before anything is written.
+  sync::CaseView shape;
+  shape.opened = sync::OpenRecord{};
+  shape.opened->value = tmpl->op;
+  std::vector<std::pair<std::string, std::string>> sets;
+  for (const auto& s : c.args().GetAll("set")) {
+    auto eq = s.find('=');
+    if (eq == std::string::npos) return Fail(Status::InvalidArgument("--set needs FIELD=VALUE"));
+    sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
+    if (Status st = CheckField(shape, sets.back().first, sets.back().second); !st.ok()) return Fail(st);
+  }
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  int64_t now = Context::NowMs();
+  auto id = (*node)->OpenCase(tmpl->op, now);
+  if (!id.ok()) return Fail(id.status());
+  if (!sets.empty()) {
+    std::vector<std::pair<Id128, sync::Op>> ops;
+    for (auto& [f, v] : sets) ops.emplace_back(*id, sync::SetField{f, v, {}});
+    auto written = (*node)->WriteBatch(ops, now);
+    if (!written.ok()) return Fail(written.status().Prefixed("case opened, but setting fields"));
+  }
+  if (c.json()) {
+    std::printf("{\"id\":\"%s\"}\n", ToHex(*id).c_str());
+  } else {
+    std::printf("%s\n", ToHex(*id).c_str());
+  }
+  return kExitOk;
+}
+
+int RunCaseSet(Context& c) {
+  const auto& p = c.args().positional();
+  auto oc = LoadCaseArg(c);
+  if (!oc.ok()) return Fail(oc.status());
+  if (Status s = CheckField(oc->view, p[1], p[2]); !s.ok()) return Fail(s);
+  sync::SetField op{p[1], p[2], {}};
+  if (auto it = oc->view.fields.find(p[1]); it != oc->view.fields.end()) {
+    op.supersedes = CurrentIds(it->second);
+  }
+  return Written(c, oc->node->Write(oc->id, op, Context::NowMs()), "Set " + p[1]);
+}
+
+int RunCaseNote(Context& c) {
+  const auto& p = c.args().positional();
+  bool from_stdin = c.args().Has("stdin-lines");
+  if (from_stdin == (p.size() == 2)) {
+    return Fail(Status::InvalidArgument("give the note TEXT or --stdin-lines, not both"));
+  }
+  auto oc = LoadCaseArg(c);
+  if (!oc.ok()) return Fail(oc.status());
+  if (!oc->view.opened) return Fail(Status::NotFound("this case's opening entry is not readable here"));
+  const auto& kinds = oc->view.opened->value.note_kinds;
+  std::string kind = c.args().Get("kind").value_or(kinds.empty() ? "note" : kinds.front());
+  if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
+    std::string list;
+    for (auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+    return Fail(Status::InvalidArgument("note kind '" + kind + "' is not one of: " + list));
+  }
+  if (!from_stdin) {
+    return Written(c, oc->node->Write(oc->id, sync::AddNote{kind, p[1]}, Context::NowMs()),
+                   "Added " + kind + " note");
+  }
+  // One commit per line, acknowledged only after it is durable: a reader of stdout knows
+  // exactly which lines are safe, even if this process is killed.
+  std::string line;
+  int64_t count = 0;
+  while (std::getline(std::cin, line)) {
+    if (line.empty()) continue;
+    auto id = oc->node->Write(oc->id, sync::AddNote{kind, line}, Context::NowMs());
+    if (!id.ok()) return Fail(id.status().Prefixed("after " + std::to_string(count) + " notes"));
+    std::printf("%s\n", ToHex(*id).c_str());
+    std::fflush(stdout);
+    ++count;
+  }
+  if (!c.json()) Note("Added " + std::to_string(count) + " notes");
+  return kExitOk;
+}
+
+int RunCaseTag(Context& c) {
+  auto oc = LoadCaseArg(c);
+  if (!oc.ok()) return Fail(oc.status());
+  const std::string& tag = c.args().positional()[1];
+  if (tag.empty() || tag.size() > 64) return Fail(Status::InvalidArgument("a tag is 1 to 64 bytes"));
+  return Written(c, oc->node->Write(oc->id, sync::Tag{tag}, Context::NowMs()), "Tagged " + tag);
+}
+
+int RunCaseUntag(Context& c) {
+  auto oc = LoadCaseArg(c);
+  if (!oc.ok()) return Fail(oc.status());
+  const std::string& tag = c.args().positional()[1];
+  auto adds = oc->node->LiveTagAdds(oc->id, tag);
+  if (!adds.ok()) return Fail(adds.status());
+  if (adds->empty()) return Fail(Status::NotFound("case has no tag '" + tag + "'"));
+  return Written(c, oc->node->Write(oc->id, sync::Untag{tag, *adds}, Context::NowMs()),
+                 "Removed tag " + tag);
+}
+
+int RunCaseClose(Context& c) { return WriteStatus(c, sync::CaseStatus::kClosed); }
+int RunCaseReopen(Context& c) { return WriteStatus(c, sync::CaseStatus::kOpen); }
+
+}  // namespace fieldcase::cli

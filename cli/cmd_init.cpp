@@ -1,0 +1,74 @@
+#include <cstdio>
+
+#include "commands.h"
+#include "format.h"
+#include "json.h"
+#include "passphrase_input.h"
+
+namespace fieldcase::cli {
+
+int RunInit(Context& c) {
+  const Args& a = c.args();
+  auto org = a.Get("org");
+  if (!org) {
+    return Fail(Status::InvalidArgument(
+        "`fieldcase init` needs --org NAME to found an organisation (joining one comes with "
+        "enrolment)"));
+  }
+  PassphraseSource main_src;
+  main_src.file = a.Get("passphrase-file");
+  main_src.prompt = "New passphrase for this device: ";
+  main_src.confirm = true;
+  auto pass = ReadPassphrase(main_src);
+  if (!pass.ok()) return Fail(pass.status());
+  if (auto weak = crypto::PassphraseWeakness(AsChars(pass->view())); !weak.empty()) {
+    return Fail(Status::InvalidArgument(weak + "; nothing was written"));
+  }
+  PassphraseSource rec_src;
+  rec_src.file = a.Get("recovery-passphrase-file");
+  rec_src.env_var = "FIELDCASE_RECOVERY_PASSPHRASE";
+  rec_src.prompt = "New passphrase for the recovery secret (held offline by its custodian): ";
+  rec_src.confirm = true;
+  auto rec_pass = ReadPassphrase(rec_src);
+  if (!rec_pass.ok()) return Fail(rec_pass.status());
+  if (auto weak = crypto::PassphraseWeakness(AsChars(rec_pass->view())); !weak.empty()) {
+    return Fail(Status::InvalidArgument("recovery " + weak + "; nothing was written"));
+  }
+  if (crypto::ConstantTimeEqual(pass->view(), rec_pass->view())) {
+    return Fail(Status::InvalidArgument(
+        "the recovery passphrase must differ from the device passphrase; nothing was written"));
+  }
+  sync::FoundOptions opt;
+  opt.org_name = *org;
+  opt.person_name = a.Get("name").value_or("");
+  opt.badge = a.Get("badge").value_or("");
+  opt.cost = a.Has("insecure-fast-kdf") ? crypto::KdfCost::kInteractive : crypto::KdfCost::kModerate;
+  opt.recovery_out = a.Get("recovery-out").value_or((c.dir().root / "recovery.fcrecovery").string());
+  auto node = sync::Node::Found(c.dir(), opt, *pass, *rec_pass, Context::NowMs());
+  if (!node.ok()) return Fail(node.status());
+  const sync::Node& n = **node;
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("org", n.org_name()).Field("org_id", ToHex(n.org_id()));
+    j.Field("data", c.dir().root.string()).Field("recovery_file", opt.recovery_out.string());
+    j.Key("keys").BeginArray();
+    for (auto& [role, pk] : n.own_keys()) {
+      j.BeginObject().Field("role", sync::ToString(role)).Field("key", ToHex(pk)).EndObject();
+    }
+    j.EndArray().EndObject();
+    std::puts(j.str().c_str());
+    return kExitOk;
+  }
+  std::printf("Founded organisation \"%s\" (org id %s)\n", n.org_name().c_str(),
+              ShortHex(n.org_id(), 16).c_str());
+  std::printf("Data folder: %s\n", c.dir().root.string().c_str());
+  for (auto& [role, pk] : n.own_keys()) {
+    std::printf("  %-10s key %s\n", sync::ToString(role), ShortHex(pk, 16).c_str());
+  }
+  std::printf("Recovery secret written to %s\n", opt.recovery_out.string().c_str());
+  std::printf("  Move it offline to its custodian: with its passphrase it can read every\n"
+              "  restricted case. Then open a case: fieldcase case open --template stalking\n");
+  return kExitOk;
+}
+
+}  // namespace fieldcase::cli

@@ -1,0 +1,144 @@
+// Commands about the node rather than a case: verify, status, templates.
+#include <cstdio>
+#include <map>
+
+#include "commands.h"
+#include "fieldcase/store/keystore.h"
+#include "fieldcase/store/verify.h"
+#include "fieldcase/sync/control_payload.h"
+#include "format.h"
+#include "json.h"
+#include "templates.h"
+
+namespace fieldcase::cli {
+
+int RunVerify(Context& c) {
+  auto rep = store::VerifyStore(c.dir().db(), sync::ValidateKeyOrControl);
+  if (!rep.ok()) return Fail(rep.status());
+  if (c.json()) {
+    Json j;
+    j.BeginObject().FieldBool("ok", rep->ok()).Field("entries", rep->entries);
+    j.Field("payloads", rep->payloads).Field("authors", rep->authors);
+    j.Key("statuses").BeginObject().Field("accepted", rep->accepted).Field("pending", rep->pending);
+    j.Field("needs_upgrade", rep->needs_upgrade).Field("quarantined", rep->quarantined).EndObject();
+    j.Key("problems").BeginArray();
+    for (const auto& p : rep->problems) {
+      j.BeginObject().Field("entry", ToHex(p.id)).Field("author", ToHex(p.author));
+      j.Field("seq", int64_t(p.seq)).Field("what", p.what).EndObject();
+    }
+    j.EndArray().EndObject();
+    std::puts(j.str().c_str());
+  } else {
+    for (const auto& p : rep->problems) {
+      std::printf("FAIL entry %s (author %s seq %llu): %s\n", ToHex(p.id).c_str(),
+                  ShortHex(p.author).c_str(), static_cast<unsigned long long>(p.seq),
+                  p.what.c_str());
+    }
+    std::printf("%s: %lld entries from %lld keys, %lld payloads; %lld accepted, %lld pending, "
+                "%lld need upgrade, %lld quarantined; %zu problems\n",
+                rep->ok() ? "verify ok" : "VERIFY FAILED", static_cast<long long>(rep->entries),
+                static_cast<long long>(rep->authors), static_cast<long long>(rep->payloads),
+                static_cast<long long>(rep->accepted), static_cast<long long>(rep->pending),
+                static_cast<long long>(rep->needs_upgrade),
+                static_cast<long long>(rep->quarantined), rep->problems.size());
+  }
+  return rep->ok() ? kExitOk : kExitFailure;
+}
+
+int RunStatus(Context& c) {
+  const store::DataDir& d = c.dir();
+  if (!std::filesystem::exists(d.db())) {
+    return Fail(Status::NotFound("no fieldcase store in " + d.root.string() +
+                                 "; run `fieldcase init --org NAME` first, or pass --data DIR"));
+  }
+  auto log = store::Store::Open(d.db());
+  if (!log.ok()) return Fail(log.status());
+  // Status is keyless: org name and roles come from plaintext control entries.
+  std::string org_name;
+  std::map<PublicKey, sync::Role> roles;
+  store::EntryFilter control;
+  control.kind = uint8_t(store::Kind::kControl);
+  Status s = (*log)->ForEach(control, [&](const store::StoredEntry& se) {
+    if (!se.entry.payload) return Status::Ok();
+    auto p = sync::DecodeControlPayload(*se.entry.payload);
+    if (!p.ok()) return Status::Ok();
+    if (auto* f = std::get_if<sync::Founding>(&*p)) {
+      org_name = f->org_name;
+      roles[se.entry.header.author] = sync::Role::kRoot;
+    } else {
+      auto& e = std::get<sync::Enrolment>(*p);
+      roles[e.subject] = e.role;
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return Fail(s);
+  auto heads = (*log)->Heads();
+  if (!heads.ok()) return Fail(heads.status());
+  auto count = (*log)->CountEntries();
+  if (!count.ok()) return Fail(count.status());
+  auto cost = store::KeystoreCost(d.keystore());
+  std::string kdf = !cost.ok() ? "keystore missing or damaged"
+                    : *cost == crypto::KdfCost::kModerate
+                        ? "Argon2id moderate"
+                        : "Argon2id interactive (WEAK: made with --insecure-fast-kdf)";
+  std::string org_id = (*log)->org_id() ? ToHex(*(*log)->org_id()) : "";
+  auto role_of = [&](const PublicKey& k) {
+    auto it = roles.find(k);
+    return it == roles.end() ? "unenrolled" : sync::ToString(it->second);
+  };
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("data", d.root.string()).Field("org", org_name).Field("org_id", org_id);
+    j.Field("entries", *count).Field("keystore", kdf).Key("heads").BeginArray();
+    for (const auto& h : *heads) {
+      j.BeginObject().Field("author", ToHex(h.author)).Field("role", role_of(h.author));
+      j.Field("seq", int64_t(h.seq)).Field("id", ToHex(h.id)).Field("time", FormatHlc(h.hlc));
+      j.EndObject();
+    }
+    j.EndArray().EndObject();
+    std::puts(j.str().c_str());
+    return kExitOk;
+  }
+  std::printf("Organisation: %s (org id %s)\n", org_name.c_str(), org_id.substr(0, 16).c_str());
+  std::printf("Data folder:  %s\n", d.root.string().c_str());
+  std::printf("Keystore:     %s\n", kdf.c_str());
+  std::printf("Entries:      %lld\n", static_cast<long long>(*count));
+  std::printf("Chains (newest entry per key):\n");
+  for (const auto& h : *heads) {
+    std::printf("  %-10s %s  seq %-6llu %s\n", role_of(h.author), ShortHex(h.author, 16).c_str(),
+                static_cast<unsigned long long>(h.seq), FormatHlc(h.hlc).c_str());
+  }
+  return kExitOk;
+}
+
+int RunTemplates(Context& c) {
+  Json j;
+  j.BeginArray();
+  std::vector<std::string> names = BuiltinTemplateNames();
+  for (const auto& dir : c.TemplateDirs()) {
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+      if (f.path().extension() == ".json") names.push_back(f.path().stem().string());
+    }
+  }
+  for (const auto& n : names) {
+    auto t = FindTemplate(n, c.TemplateDirs());
+    if (!t.ok()) {
+      Note(t.status().message());
+      continue;
+    }
+    if (c.json()) {
+      j.BeginObject().Field("name", t->name).Field("description", t->description);
+      j.Key("fields").BeginArray();
+      for (auto& f : t->op.fields) j.String(f.name);
+      j.EndArray().EndObject();
+    } else {
+      std::printf("%-12s %s\n", t->name.c_str(), t->description.c_str());
+    }
+  }
+  j.EndArray();
+  if (c.json()) std::puts(j.str().c_str());
+  return kExitOk;
+}
+
+}  // namespace fieldcase::cli

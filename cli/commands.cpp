@@ -1,0 +1,75 @@
+#include "commands.h"
+
+namespace fieldcase::cli {
+
+const std::vector<Command>& AllCommands() {
+  static const std::vector<Command> commands = {
+      {"init", "--org NAME",
+       "Found an organisation on this device: root, admin and supervisor keys, team key, "
+       "recovery key.",
+       "Options:\n"
+       "  --org NAME                      organisation name (required)\n"
+       "  --name NAME, --badge BADGE      your name and badge, sealed in your certificates\n"
+       "  --recovery-out FILE             where to write the sealed recovery secret\n"
+       "                                  (default DIR/recovery.fcrecovery; move it offline)\n"
+       "  --recovery-passphrase-file F    its passphrase (else $FIELDCASE_RECOVERY_PASSPHRASE,\n"
+       "                                  else a prompt); must differ from the main one\n"
+       "  --insecure-fast-kdf             weaker Argon2id for tests only; `status` warns\n\n"
+       "Passphrases need at least 12 characters and three kinds of character, or 20+.",
+       {{"org", true}, {"name", true}, {"badge", true}, {"recovery-out", true},
+        {"recovery-passphrase-file", true}, {"insecure-fast-kdf"}},
+       0, 0, RunInit},
+      {"case open", "--template NAME",
+       "Open a case from a template and print its id.",
+       "Options:\n"
+       "  --template NAME        template to use (built in: stalking)\n"
+       "  --set FIELD=VALUE      set a field at once (repeatable)\n"
+       "  --templates DIR        also look for NAME.json here ($FIELDCASE_TEMPLATES too)",
+       {{"template", true}, {"set", true, true}, {"templates", true}},
+       0, 0, RunCaseOpen},
+      {"case set", "CASE FIELD VALUE",
+       "Set a field. The new value supersedes the values you saw; concurrent values from "
+       "others stay a visible conflict until a later set resolves them.",
+       "", {}, 3, 3, RunCaseSet},
+      {"case note", "CASE [--kind KIND] TEXT",
+       "Add a note to the case timeline.",
+       "Options:\n"
+       "  --kind KIND      incident, breach, contact, action or referral (the template's list;\n"
+       "                   default: the first)\n"
+       "  --stdin-lines    add each line of standard input as its own note, each committed\n"
+       "                   and acknowledged (its id printed) before the next",
+       {{"kind", true}, {"stdin-lines"}}, 1, 2, RunCaseNote},
+      {"case tag", "CASE TAG", "Add a tag to a case.", "", {}, 2, 2, RunCaseTag},
+      {"case untag", "CASE TAG",
+       "Remove a tag (the adds you have seen; a concurrent add elsewhere wins).", "", {}, 2, 2,
+       RunCaseUntag},
+      {"case close", "CASE", "Close a case (notes can still be added).", "", {}, 1, 1,
+       RunCaseClose},
+      {"case reopen", "CASE", "Reopen a closed case.", "", {}, 1, 1, RunCaseReopen},
+      {"case show", "CASE",
+       "Show a case: fields (with open conflicts, each value's author and time), tags, "
+       "status and the notes as a timeline.",
+       "", {}, 1, 1, RunCaseShow},
+      {"case list", "",
+       "List cases, optionally filtered.",
+       "Options:\n"
+       "  --status open|closed   only cases with this status\n"
+       "  --field FIELD=VALUE    only cases where a current value of FIELD is VALUE\n"
+       "  --tag TAG              only cases carrying TAG",
+       {{"status", true}, {"field", true, true}, {"tag", true, true}}, 0, 0, RunCaseList},
+      {"case history", "CASE",
+       "Every entry of a case: who wrote what, when, and what superseded what.", "", {}, 1, 1,
+       RunCaseHistory},
+      {"verify", "",
+       "Check every signature, chain link, id, payload hash and status. Needs no passphrase "
+       "and no keys; exits 1 and names each bad entry if anything fails.",
+       "", {}, 0, 0, RunVerify},
+      {"status", "", "Show this node: organisation, keys, entry counts, heads.", "", {}, 0, 0,
+       RunStatus},
+      {"templates", "", "List the case templates available.",
+       "Options:\n  --templates DIR   also look here", {{"templates", true}}, 0, 0, RunTemplates},
+  };
+  return commands;
+}
+
+}  // namespace fieldcase::cli

@@ -1,0 +1,23 @@
+// One function per command; the table lives in commands.cpp.
+#pragma once
+
+#include "context.h"
+
+namespace fieldcase::cli {
+
+int RunInit(Context& c);
+int RunCaseOpen(Context& c);
+int RunCaseSet(Context& c);
+int RunCaseNote(Context& c);
+int RunCaseTag(Context& c);
+int RunCaseUntag(Context& c);
+int RunCaseClose(Context& c);
+int RunCaseReopen(Context& c);
+int RunCaseShow(Context& c);
+int RunCaseList(Context& c);
+int RunCaseHistory(Context& c);
+int RunVerify(Context& c);
+int RunStatus(Context& c);
+int RunTemplates(Context& c);
+
+}  // namespace fieldcase::cli

@@ -1,0 +1,74 @@
+#include "context.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+
+#include "passphrase_input.h"
+
+namespace fieldcase::cli {
+
+namespace {
+std::filesystem::path DefaultDataDir(const Args& a) {
+  if (auto d = a.Get("data")) return *d;
+  if (const char* env = std::getenv("FIELDCASE_DATA"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) {
+    return std::filesystem::path(xdg) / "fieldcase";
+  }
+  const char* home = std::getenv("HOME");
+  return std::filesystem::path(home ? home : ".") / ".local" / "share" / "fieldcase";
+}
+}  // namespace
+
+Context::Context(Args args, const Command& cmd) : args_(std::move(args)), cmd_(cmd) {
+  dir_.root = DefaultDataDir(args_);
+}
+
+std::vector<std::filesystem::path> Context::TemplateDirs() const {
+  std::vector<std::filesystem::path> dirs;
+  if (auto t = args_.Get("templates")) dirs.emplace_back(*t);
+  if (const char* env = std::getenv("FIELDCASE_TEMPLATES"); env && *env) dirs.emplace_back(env);
+  dirs.push_back(dir_.root / "templates");
+  return dirs;
+}
+
+int64_t Context::NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+Result<std::unique_ptr<sync::Node>> Context::Unlock() const {
+  if (!std::filesystem::exists(dir_.keystore())) {
+    return Status::NotFound("no fieldcase store in " + dir_.root.string() +
+                            "; run `fieldcase init --org NAME` first, or pass --data DIR");
+  }
+  PassphraseSource src;
+  src.file = args_.Get("passphrase-file");
+  FC_ASSIGN_OR_RETURN(crypto::SecretBytes pass, ReadPassphrase(src));
+  return sync::Node::Unlock(dir_, pass);
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "fieldcase: %s\n", s.message().c_str());
+  switch (s.code()) {
+    case Status::Code::kWrongPassphrase: return kExitWrongPassphrase;
+    case Status::Code::kInvalidArgument: return kExitUsage;
+    default: return kExitFailure;
+  }
+}
+
+std::string CommandHelp(const Command& c) {
+  std::string h = "Usage: fieldcase " + c.name + (c.synopsis.empty() ? "" : " " + c.synopsis) +
+                  " [options]\n\n" + c.summary + "\n";
+  if (!c.help.empty()) h += "\n" + c.help + "\n";
+  h +=
+      "\nCommon options:\n"
+      "  --data DIR             data folder (else $FIELDCASE_DATA, else $XDG_DATA_HOME/fieldcase)\n"
+      "  --passphrase-file F    read the passphrase from the first line of F\n"
+      "                         (else $FIELDCASE_PASSPHRASE, else a prompt)\n"
+      "  --json                 print machine-readable JSON on stdout\n"
+      "  --help                 show this help\n";
+  return h;
+}
+
+}  // namespace fieldcase::cli

@@ -1,0 +1,59 @@
+// What every command shares: parsed options, the data folder, output mode, the clock.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "fieldcase/store/data_dir.h"
+#include "fieldcase/sync/node.h"
+
+namespace fieldcase::cli {
+
+// Exit codes (documented in `fieldcase --help`).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitWrongPassphrase = 2;
+inline constexpr int kExitUsage = 64;
+
+struct Command;
+
+class Context {
+ public:
+  Context(Args args, const Command& cmd);
+
+  const Args& args() const { return args_; }
+  const Command& command() const { return cmd_; }
+  bool json() const { return args_.Has("json"); }
+  const store::DataDir& dir() const { return dir_; }
+  std::vector<std::filesystem::path> TemplateDirs() const;
+  static int64_t NowMs();
+
+  // Asks for the passphrase (file, FIELDCASE_PASSPHRASE or prompt) and unlocks.
+  Result<std::unique_ptr<sync::Node>> Unlock() const;
+
+ private:
+  Args args_;
+  const Command& cmd_;
+  store::DataDir dir_;
+};
+
+struct Command {
+  std::string name;      // "case show"
+  std::string synopsis;  // "CASE"
+  std::string summary;   // one line for the command list
+  std::string help;      // the rest of `--help`
+  std::vector<OptionSpec> options;
+  size_t min_positional = 0;
+  size_t max_positional = 0;
+  int (*run)(Context&);
+};
+
+const std::vector<Command>& AllCommands();
+std::string CommandHelp(const Command& c);
+// Prints "fieldcase: message" and maps the status to an exit code.
+int Fail(const Status& s);
+
+}  // namespace fieldcase::cli

@@ -1,0 +1,35 @@
+#include "format.h"
+
+#include <cstdio>
+#include <ctime>
+
+#include "fieldcase/sync/hlc.h"
+
+namespace fieldcase::cli {
+
+std::string FormatMs(int64_t ms) {
+  std::time_t secs = std::time_t(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string FormatHlc(uint64_t hlc) { return FormatMs(int64_t(sync::HlcMillis(hlc))); }
+
+std::string ShortHex(ByteView b, size_t digits) { return ToHex(b).substr(0, digits); }
+
+std::string AuthorLabel(const sync::Node& node, const PublicKey& author) {
+  auto it = node.members().find(author);
+  std::string role = it == node.members().end() ? "unknown" : sync::ToString(it->second.role);
+  std::string key = role + " " + ShortHex(author);
+  if (it != node.members().end() && it->second.personal && !it->second.personal->name.empty()) {
+    return it->second.personal->name + " (" + key + ")";
+  }
+  return key;
+}
+
+void Note(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+
+}  // namespace fieldcase::cli

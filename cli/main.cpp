@@ -1,0 +1,121 @@
+// fieldcase: the command-line front of a node. Thin by design: parse, prompt, print.
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "fieldcase/crypto/secret.h"
+
+namespace fieldcase::cli {
+namespace {
+
+constexpr const char* kVersion = "fieldcase 0.1.0";
+
+void PrintUsage() {
+  std::string s =
+      "fieldcase — an offline-first, signed and encrypted case record store.\n\n"
+      "Usage: fieldcase [--data DIR] COMMAND [ARGS] [--json] [--help]\n\n"
+      "Commands:\n";
+  for (const auto& c : AllCommands()) {
+    std::string left = "  " + c.name + (c.synopsis.empty() ? "" : " " + c.synopsis);
+    if (left.size() < 34) left.resize(34, ' ');
+    else left += "\n" + std::string(34, ' ');
+    std::string first = c.summary.substr(0, c.summary.find(". ") + 1);
+    s += left + first + "\n";
+  }
+  s +=
+      "\nRun `fieldcase COMMAND --help` for a command's options.\n\n"
+      "Exit codes: 0 ok, 1 failure (verify found a problem, disk full, busy folder …),\n"
+      "            2 wrong passphrase, 64 bad usage.\n";
+  std::fputs(s.c_str(), stdout);
+}
+
+const std::vector<OptionSpec> kGlobalOptions = {
+    {"data", true}, {"passphrase-file", true}, {"json"}, {"help"}};
+
+int Main(int argc, char** argv) {
+  if (!crypto::Init()) {
+    std::fputs("fieldcase: cannot initialise libsodium (no entropy source?)\n", stderr);
+    return kExitFailure;
+  }
+  std::vector<std::string> all(argv + 1, argv + argc);
+  // Global options may come before the command: `fieldcase --data DIR case list`.
+  std::vector<std::string> leading, words;
+  size_t i = 0;
+  while (i < all.size() && all[i].rfind("--", 0) == 0 && all[i] != "--help" &&
+         all[i] != "--version") {
+    std::string name = all[i].substr(2, all[i].find('=') - 2);
+    bool takes = false, known = false;
+    for (const auto& o : kGlobalOptions) {
+      if (o.name == name) {
+        known = true;
+        takes = o.takes_value && all[i].find('=') == std::string::npos;
+      }
+    }
+    if (!known) break;
+    leading.push_back(all[i++]);
+    if (takes && i < all.size()) leading.push_back(all[i++]);
+  }
+  words.assign(all.begin() + long(i), all.end());
+  if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+    PrintUsage();
+    return words.empty() ? kExitUsage : kExitOk;
+  }
+  if (words[0] == "--version") {
+    std::puts(kVersion);
+    return kExitOk;
+  }
+  // The command is the longest run of leading words naming one ("case show").
+  const Command* cmd = nullptr;
+  size_t used = 0;
+  for (const auto& c : AllCommands()) {
+    std::string joined;
+    for (size_t n = 1; n <= words.size() && n <= 2; ++n) {
+      joined += (n > 1 ? " " : "") + words[n - 1];
+      if (joined == c.name && n > used) {
+        cmd = &c;
+        used = n;
+      }
+    }
+  }
+  if (cmd == nullptr) {
+    std::fprintf(stderr, "fieldcase: unknown command '%s'; run `fieldcase --help`\n",
+                 words[0] == "case" && words.size() > 1 ? ("case " + words[1]).c_str()
+                                                        : words[0].c_str());
+    return kExitUsage;
+  }
+  std::vector<OptionSpec> specs = kGlobalOptions;
+  specs.insert(specs.end(), cmd->options.begin(), cmd->options.end());
+  std::vector<std::string> rest = leading;
+  rest.insert(rest.end(), words.begin() + long(used), words.end());
+  auto args = Args::Parse(rest, specs);
+  if (!args.ok()) return Fail(args.status());
+  if (args->Has("help")) {
+    std::fputs(CommandHelp(*cmd).c_str(), stdout);
+    return kExitOk;
+  }
+  size_t n = args->positional().size();
+  if (n < cmd->min_positional || n > cmd->max_positional) {
+    std::fprintf(stderr, "fieldcase: usage: fieldcase %s %s (see --help)\n", cmd->name.c_str(),
+                 cmd->synopsis.c_str());
+    return kExitUsage;
+  }
+  Context ctx(std::move(args).value(), *cmd);
+  return cmd->run(ctx);
+}
+
+}  // namespace
+}  // namespace fieldcase::cli
+
+int main(int argc, char** argv) {
+  try {
+    return fieldcase::cli::Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fputs("fieldcase: out of memory; close other programs and retry\n", stderr);
+  } catch (const std::exception& e) {
+    // A programmer error: say so plainly, without a stack dump.
+    std::fprintf(stderr, "fieldcase: internal error: %s (please report it)\n", e.what());
+  }
+  return fieldcase::cli::kExitFailure;
+}

@@ -1,0 +1,22 @@
+// Where a passphrase comes from: --passphrase-file, then the environment variable, then
+// a no-echo prompt on the terminal. It goes straight into sodium_malloc'd memory.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "fieldcase/crypto/secret.h"
+#include "fieldcase/status.h"
+
+namespace fieldcase::cli {
+
+struct PassphraseSource {
+  std::optional<std::string> file;  // first line of the file
+  const char* env_var = "FIELDCASE_PASSPHRASE";
+  std::string prompt = "Passphrase: ";
+  bool confirm = false;  // ask twice at a terminal (new passphrases)
+};
+
+Result<crypto::SecretBytes> ReadPassphrase(const PassphraseSource& src);
+
+}  // namespace fieldcase::cli

@@ -1,0 +1,94 @@
+#include "templates.h"
+
+#include <cereal/archives/json.hpp>
+#include <cereal/types/string.hpp>
+#include <cereal/types/vector.hpp>
+
+#include <set>
+#include <sstream>
+
+#include "builtin_templates.h"
+#include "fieldcase/store/keystore.h"
+
+namespace fieldcase::cli {
+
+namespace {
+
+constexpr size_t kMaxTemplateBytes = 256 * 1024;
+
+struct JsonField {
+  std::string name;
+  std::vector<std::string> allowed;
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(cereal::make_nvp("name", name), cereal::make_nvp("allowed", allowed));
+  }
+};
+
+bool ValidName(const std::string& s) {
+  if (s.empty() || s.size() > 64) return false;
+  for (char c : s)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) return false;
+  return true;
+}
+
+}  // namespace
+
+Result<Template> ParseTemplate(std::string_view json) {
+  if (json.size() > kMaxTemplateBytes) return Status::InvalidArgument("template larger than 256 KiB");
+  Template t;
+  std::vector<JsonField> fields;
+  try {
+    std::istringstream in{std::string(json)};
+    cereal::JSONInputArchive ar(in);
+    ar(cereal::make_nvp("name", t.name), cereal::make_nvp("description", t.description),
+       cereal::make_nvp("fields", fields), cereal::make_nvp("note_kinds", t.op.note_kinds));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string("template is not valid: ") + e.what() +
+                                   " (expected name, description, fields[{name, allowed}], "
+                                   "note_kinds)");
+  }
+  if (!ValidName(t.name)) return Status::InvalidArgument("template name must be letters, digits, - or _");
+  std::set<std::string> seen;
+  for (auto& f : fields) {
+    if (!ValidName(f.name)) {
+      return Status::InvalidArgument("template field name '" + f.name + "' must be letters, digits, - or _");
+    }
+    if (!seen.insert(f.name).second) {
+      return Status::InvalidArgument("template field '" + f.name + "' is listed twice");
+    }
+    t.op.fields.push_back({f.name, f.allowed});
+  }
+  if (t.op.note_kinds.empty()) return Status::InvalidArgument("template lists no note kinds");
+  t.op.template_name = t.name;
+  FC_RETURN_IF_ERROR(sync::CheckOp(t.op));
+  return t;
+}
+
+Result<Template> FindTemplate(const std::string& name,
+                              const std::vector<std::filesystem::path>& search_dirs) {
+  if (!ValidName(name)) return Status::InvalidArgument("'" + name + "' is not a template name");
+  for (const auto& dir : search_dirs) {
+    auto path = dir / (name + ".json");
+    if (!std::filesystem::exists(path)) continue;
+    FC_ASSIGN_OR_RETURN(Bytes text, store::ReadFileBounded(path, kMaxTemplateBytes));
+    auto t = ParseTemplate(AsChars(text));
+    if (!t.ok()) return t.status().Prefixed(path.string());
+    return t;
+  }
+  for (const auto& [builtin_name, text] : kBuiltinTemplates) {
+    if (name == builtin_name) return ParseTemplate(text);
+  }
+  std::string known;
+  for (const auto& n : BuiltinTemplateNames()) known += (known.empty() ? "" : ", ") + n;
+  return Status::NotFound("no template '" + name + "'; built in: " + known +
+                          " (or put NAME.json in --templates DIR)");
+}
+
+std::vector<std::string> BuiltinTemplateNames() {
+  std::vector<std::string> out;
+  for (const auto& [n, text] : kBuiltinTemplates) out.emplace_back(n);
+  return out;
+}
+
+}  // namespace fieldcase::cli

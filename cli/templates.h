@@ -1,0 +1,30 @@
+// Case templates: data, not code (examples/templates/*.json). The store stays
+// domain-free; a template only shapes the open-case op (field names, allowed values,
+// note kinds), which then travels inside the case so every device validates alike.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fieldcase/status.h"
+#include "fieldcase/sync/ops.h"
+
+namespace fieldcase::cli {
+
+struct Template {
+  std::string name;
+  std::string description;
+  sync::OpenCase op;  // template_name, fields, note_kinds
+};
+
+// Parses a template from JSON text (bounded by the caller), checking names and limits.
+Result<Template> ParseTemplate(std::string_view json);
+// Looks in, in order: search_dirs, then the built-in templates.
+Result<Template> FindTemplate(const std::string& name,
+                              const std::vector<std::filesystem::path>& search_dirs);
+// Names of the built-in templates.
+std::vector<std::string> BuiltinTemplateNames();
+
+}  // namespace fieldcase::cli

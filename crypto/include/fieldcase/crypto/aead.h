@@ -1,0 +1,21 @@
+// XChaCha20-Poly1305 (IETF), 32-byte key, 24-byte nonce, 16-byte tag.
+//   sealed = ciphertext ‖ tag   (same length as plaintext + 16)
+#pragma once
+
+#include "fieldcase/bytes.h"
+#include "fieldcase/crypto/secret.h"
+
+namespace fieldcase::crypto {
+
+inline constexpr size_t kAeadKeyBytes = 32;
+inline constexpr size_t kAeadNonceBytes = 24;
+inline constexpr size_t kAeadTagBytes = 16;
+using AeadNonce = Array<kAeadNonceBytes>;
+
+Bytes AeadEncrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView plaintext,
+                  ByteView ad);
+// Plaintext lands in secret memory: it may be case content or a key.
+Result<SecretBytes> AeadDecrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView sealed,
+                                ByteView ad);
+
+}  // namespace fieldcase::crypto

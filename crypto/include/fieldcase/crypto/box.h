@@ -1,0 +1,33 @@
+// Sealed boxes to X25519 keys with a bound context (DESIGN §4 key wraps).
+//
+//   sealed = crypto_box_seal(context ‖ secret, recipient_pk)
+//
+// The context (for key wraps: "fieldcase/v1/key-wrap\0" ‖ org_id ‖ case_id ‖ key_id ‖
+// recipient) travels inside the box; Open checks it in constant time, so a wrap lifted
+// into another case, key or org fails to open.
+#pragma once
+
+#include "fieldcase/bytes.h"
+#include "fieldcase/crypto/secret.h"
+
+namespace fieldcase::crypto {
+
+class BoxKeyPair {
+ public:
+  static BoxKeyPair Generate();
+  static Result<BoxKeyPair> FromSecret(ByteView secret32);
+  BoxKeyPair(BoxKeyPair&&) noexcept = default;
+  BoxKeyPair& operator=(BoxKeyPair&&) noexcept = default;
+  const PublicKey& public_key() const { return public_; }
+  ByteView secret() const { return secret_.view(); }
+
+ private:
+  BoxKeyPair() = default;
+  SecretBytes secret_;
+  PublicKey public_{};
+};
+
+Bytes SealTo(const PublicKey& recipient, ByteView context, ByteView secret);
+Result<SecretBytes> OpenSealed(const BoxKeyPair& keys, ByteView context, ByteView sealed);
+
+}  // namespace fieldcase::crypto

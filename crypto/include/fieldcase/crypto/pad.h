@@ -1,0 +1,16 @@
+// ISO/IEC 7816-4 padding (sodium_pad) to a multiple of a block size, so value lengths do
+// not show through ciphertext lengths. Data payloads use 64-byte blocks.
+#pragma once
+
+#include "fieldcase/bytes.h"
+#include "fieldcase/crypto/secret.h"
+
+namespace fieldcase::crypto {
+
+inline constexpr size_t kPadBlock = 64;
+
+SecretBytes Pad(ByteView plaintext, size_t block = kPadBlock);
+// Fails (Corruption) if the padding is malformed.
+Result<size_t> UnpaddedLength(ByteView padded, size_t block = kPadBlock);
+
+}  // namespace fieldcase::crypto

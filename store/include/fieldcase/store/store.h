@@ -1,0 +1,113 @@
+// The log of one node: entries, payloads, heads and derived statuses in one SQLite
+// database (WAL, synchronous=FULL: an append that returned success survives power loss).
+//
+// Tables (schema v1; docs/architecture.md):
+//   meta(key, value)                       org_id and other node facts
+//   entries(id UNIQUE, author, seq, prev, kind, case_id, hlc, key_id, header, signature,
+//           status, evidence, received_ms)  signed columns refuse UPDATE; rows refuse DELETE
+//   payloads(id PRIMARY KEY, payload)      refuse UPDATE and DELETE (erasure path: later)
+//   heads(author, seq, id)                 entries that end a chain
+//   opaque(id, raw)                        entries of a header version this node cannot read
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "fieldcase/bytes.h"
+#include "fieldcase/status.h"
+#include "fieldcase/store/entry.h"
+
+namespace fieldcase::store {
+
+// Persisted in the status column: do not change.
+enum class EntryStatus : uint8_t {
+  kAccepted = 1,
+  kPending = 2,         // a dependency is not here yet
+  kNeedsUpgrade = 3,    // unknown version, kind or op
+  kQuarantined = 4,     // past a revocation cut-off or from a fork point on
+};
+const char* ToString(EntryStatus s);
+
+struct StoredEntry {
+  Entry entry;
+  EntryStatus status = EntryStatus::kAccepted;
+  int64_t received_ms = 0;
+};
+
+struct Head {
+  PublicKey author{};
+  uint64_t seq = 0;
+  Id id{};
+  uint64_t hlc = 0;
+};
+
+// Called for key and control payloads during the structural checks: sync/ installs the
+// strict decoder. Returns Rejected for malformed payloads, NotPermitted for an unknown op
+// (the entry is then kept as needs-upgrade).
+using PayloadValidator = std::function<Status(const Header&, ByteView payload)>;
+
+struct AppendResult {
+  Id id{};
+  Status status;          // ok, Rejected (not stored) or Gap (not stored, re-offer later)
+  bool duplicate = false; // already held; nothing written
+};
+
+struct EntryFilter {
+  std::optional<Id128> case_id;
+  std::optional<uint8_t> kind;
+  std::optional<PublicKey> author;
+};
+
+class Store {
+ public:
+  // Creates the database if missing and migrates it to the current schema.
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& db_path);
+  ~Store();
+
+  // org_id is fixed once, by the node that founds or joins an org; every signature
+  // check uses it.
+  Status SetOrgId(const Id& org_id);
+  const std::optional<Id>& org_id() const { return org_id_; }
+
+  void SetPayloadValidator(PayloadValidator v) { validator_ = std::move(v); }
+
+  // Structural checks (DESIGN §4.1) + insert + head update, one transaction per call.
+  // locally_signed: the signature was made by this process a moment ago and is not
+  // re-verified; every other entry's signature is.
+  AppendResult Append(const Entry& e, bool locally_signed, int64_t now_ms);
+  // One transaction for the batch; each entry gets its own result (a bad entry does not
+  // stop the rest). Fails as a whole only if the transaction cannot commit.
+  Result<std::vector<AppendResult>> AppendBatch(const std::vector<Entry>& entries,
+                                                bool locally_signed, int64_t now_ms);
+
+  Result<std::optional<StoredEntry>> Get(const Id& id);
+  // The newest entry of an author's chain (highest seq), if any.
+  Result<std::optional<Head>> HeadOf(const PublicKey& author);
+  Result<std::vector<Head>> Heads();
+  // Visits entries in insertion order; stops early and returns the callback's status if
+  // it fails.
+  Status ForEach(const EntryFilter& filter, const std::function<Status(const StoredEntry&)>& fn);
+  Result<int64_t> CountEntries();
+
+  // Key-value facts about this node (not signed, not secret).
+  Status PutMeta(std::string_view key, ByteView value);
+  Result<std::optional<Bytes>> GetMeta(std::string_view key);
+
+  // Runs PRAGMA integrity_check; ok or Corruption with SQLite's words.
+  Status IntegrityCheck();
+  // Copies the database to path through SQLite's online backup API.
+  Status BackupTo(const std::filesystem::path& path);
+
+  class Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  std::optional<Id> org_id_;
+  PayloadValidator validator_;
+};
+
+}  // namespace fieldcase::store

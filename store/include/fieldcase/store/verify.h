@@ -1,0 +1,36 @@
+// Keyless verification of a whole store, for officers, hubs and auditors alike: every
+// signature, chain link, id, payload hash and hlc, re-derived from the stored bytes.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "fieldcase/bytes.h"
+#include "fieldcase/status.h"
+#include "fieldcase/store/store.h"
+
+namespace fieldcase::store {
+
+struct VerifyProblem {
+  Id id{};           // zero when the row is too damaged to name
+  PublicKey author{};
+  uint64_t seq = 0;
+  std::string what;  // one line: "bad signature", "payload hash mismatch", …
+};
+
+struct VerifyReport {
+  int64_t entries = 0;
+  int64_t payloads = 0;
+  int64_t authors = 0;
+  int64_t accepted = 0, pending = 0, needs_upgrade = 0, quarantined = 0;
+  std::vector<VerifyProblem> problems;
+  bool ok() const { return problems.empty(); }
+};
+
+// Opens the database read-only; needs no keys and no passphrase. `validator` (sync/'s
+// strict decoder) re-checks every key and control payload held.
+Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
+                                 const PayloadValidator& validator = {});
+
+}  // namespace fieldcase::store

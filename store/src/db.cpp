@@ -1,0 +1,66 @@
+#include "db.h"
+
+namespace fieldcase::store {
+
+Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
+  std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  std::string w(what);
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return Status::IOError(w + ": disk full; free some space and retry (nothing was written)");
+    case SQLITE_IOERR:
+      return Status::IOError(w + ": I/O error (" + detail + "); check the disk");
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+      return Status::IOError(w + ": cannot open or write the database (" + detail +
+                             "); check the data folder's permissions");
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return Status::Busy(w + ": the database is busy; another fieldcase may be using it");
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return Status::Corruption(w + ": the database file is damaged (" + detail +
+                                "); restore it from a backup or resync from a peer");
+    case SQLITE_CONSTRAINT:
+      return Status::Corruption(w + ": refused by the store (" + detail + ")");
+    default:
+      return Status::IOError(w + ": " + detail);
+  }
+}
+
+Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only) {
+  sqlite3* raw = nullptr;
+  int flags = read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  flags |= SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status s = SqliteStatus(rc, raw, "opening " + path);
+    sqlite3_close(raw);
+    return s;
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  sqlite3_busy_timeout(raw, 5000);
+  return std::unique_ptr<Db>(new Db(raw));
+}
+
+Db::~Db() { sqlite3_close_v2(db_); }
+
+Status Db::Exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "database");
+  return Status::Ok();
+}
+
+Result<Stmt> Db::Prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                              nullptr);
+  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "preparing a query");
+  return Stmt(db_, s);
+}
+
+}  // namespace fieldcase::store

@@ -1,0 +1,177 @@
+#include "fieldcase/store/keystore.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include "fieldcase/crypto/hash.h"
+
+namespace fieldcase::store {
+
+namespace {
+constexpr char kMagic[4] = {'F', 'C', 'K', 'S'};
+constexpr uint8_t kVersion = 1;
+constexpr size_t kPrefix = 37;
+constexpr size_t kMaxKeystoreBytes = 1 << 20;
+constexpr std::string_view kChecksumName = "fc-keystore";
+
+Status Errno(const std::string& what) {
+  int e = errno;
+  if (e == ENOSPC || e == EDQUOT) {
+    return Status::IOError(what + ": disk full; free some space and retry");
+  }
+  return Status::IOError(what + ": " + std::strerror(e));
+}
+}  // namespace
+
+void Keystore::Put(const std::string& label, crypto::SecretBytes secret) {
+  items_.insert_or_assign(label, std::move(secret));
+}
+
+const crypto::SecretBytes* Keystore::Find(const std::string& label) const {
+  auto it = items_.find(label);
+  return it == items_.end() ? nullptr : &it->second;
+}
+
+crypto::SecretBytes Keystore::Serialize() const {
+  size_t n = 2;
+  for (auto& [label, s] : items_) n += 1 + label.size() + 4 + s.size();
+  crypto::SecretBytes out(n);
+  uint8_t* p = out.data();
+  auto put = [&p](uint64_t v, size_t w) {
+    for (size_t i = 0; i < w; ++i) *p++ = uint8_t(v >> (8 * i));
+  };
+  put(items_.size(), 2);
+  for (auto& [label, s] : items_) {
+    put(label.size(), 1);
+    std::memcpy(p, label.data(), label.size());
+    p += label.size();
+    put(s.size(), 4);
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  return out;
+}
+
+Result<Keystore> Keystore::Parse(ByteView plain) {
+  Keystore ks;
+  size_t off = 0;
+  auto need = [&](size_t n) { return plain.size() - off >= n; };
+  if (!need(2)) return Status::Corruption("keystore contents truncated");
+  uint64_t count = GetLE(plain.data(), 2);
+  off = 2;
+  for (uint64_t i = 0; i < count; ++i) {
+    if (!need(1)) return Status::Corruption("keystore contents truncated");
+    size_t llen = plain[off++];
+    if (!need(llen + 4)) return Status::Corruption("keystore contents truncated");
+    std::string label(AsChars(plain.subspan(off, llen)));
+    off += llen;
+    uint64_t slen = GetLE(plain.data() + off, 4);
+    off += 4;
+    if (!need(slen)) return Status::Corruption("keystore contents truncated");
+    ks.Put(label, crypto::SecretBytes::CopyFrom(plain.subspan(off, slen)));
+    off += slen;
+  }
+  if (off != plain.size()) return Status::Corruption("keystore has trailing bytes");
+  return ks;
+}
+
+Status WriteFileAtomic(const std::filesystem::path& path, ByteView bytes) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("cannot write " + tmp.string());
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t w = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      Status s = Errno("cannot write " + tmp.string());
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return s;
+    }
+    done += size_t(w);
+  }
+  if (::fsync(fd) != 0) {
+    Status s = Errno("cannot sync " + tmp.string());
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return s;
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("cannot replace " + path.string());
+  std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
+  int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
+}
+
+Result<Bytes> ReadFileBounded(const std::filesystem::path& path, size_t max_bytes) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  if (ec) return Status::NotFound("cannot read " + path.string() + ": " + ec.message());
+  if (size > max_bytes) {
+    return Status::Corruption(path.string() + " is larger than " + std::to_string(max_bytes) +
+                              " bytes; it is not a file fieldcase wrote");
+  }
+  std::ifstream in(path, std::ios::binary);
+  Bytes out(size);
+  if (!in.read(reinterpret_cast<char*>(out.data()), std::streamsize(size))) {
+    return Status::IOError("cannot read " + path.string());
+  }
+  return out;
+}
+
+Status WriteKeystore(const std::filesystem::path& path, const Keystore& ks,
+                     const crypto::SecretBytes& passphrase, crypto::KdfCost cost) {
+  crypto::SecretBytes plain = ks.Serialize();
+  Bytes sealed = crypto::SealWithPassphrase(passphrase, plain.view(), cost);
+  Bytes file(kMagic, kMagic + 4);
+  file.push_back(kVersion);
+  Id sum = crypto::Hash256(kChecksumName, {sealed});
+  Append(file, sum);
+  Append(file, sealed);
+  return WriteFileAtomic(path, file);
+}
+
+namespace {
+Result<Bytes> ReadSealed(const std::filesystem::path& path) {
+  if (!std::filesystem::exists(path)) {
+    return Status::NotFound("no keystore at " + path.string() +
+                            "; run `fieldcase init` first or check --data");
+  }
+  FC_ASSIGN_OR_RETURN(Bytes file, ReadFileBounded(path, kMaxKeystoreBytes));
+  if (file.size() < kPrefix || std::memcmp(file.data(), kMagic, 4) != 0 || file[4] != kVersion) {
+    return Status::Corruption("keystore " + path.string() +
+                              " is not a fieldcase keystore; restore it from a backup");
+  }
+  Bytes sealed(file.begin() + kPrefix, file.end());
+  Id sum = crypto::Hash256(kChecksumName, {sealed});
+  if (!crypto::ConstantTimeEqual(sum, ByteView(file.data() + 5, 32))) {
+    return Status::Corruption("keystore " + path.string() +
+                              " is damaged; restore it from a backup");
+  }
+  return sealed;
+}
+}  // namespace
+
+Result<Keystore> ReadKeystore(const std::filesystem::path& path,
+                              const crypto::SecretBytes& passphrase) {
+  FC_ASSIGN_OR_RETURN(Bytes sealed, ReadSealed(path));
+  FC_ASSIGN_OR_RETURN(crypto::SecretBytes plain, crypto::OpenWithPassphrase(passphrase, sealed));
+  return Keystore::Parse(plain.view());
+}
+
+Result<crypto::KdfCost> KeystoreCost(const std::filesystem::path& path) {
+  FC_ASSIGN_OR_RETURN(Bytes sealed, ReadSealed(path));
+  return crypto::BlobCost(sealed);
+}
+
+}  // namespace fieldcase::store

@@ -1,0 +1,90 @@
+#include "schema.h"
+
+#include <array>
+#include <string>
+
+namespace fieldcase::store {
+
+namespace {
+
+// Append-only is enforced by the database itself, not only by our code: the signed
+// columns refuse UPDATE and rows refuse DELETE. Payload rows may later be cleared only
+// by the erasure path (DESIGN §8), which will come as its own migration.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE entries(
+  rowid       INTEGER PRIMARY KEY,
+  id          BLOB NOT NULL UNIQUE,
+  author      BLOB NOT NULL,
+  seq         INTEGER NOT NULL,
+  prev        BLOB NOT NULL,
+  kind        INTEGER NOT NULL,
+  case_id     BLOB NOT NULL,
+  hlc         INTEGER NOT NULL,
+  key_id      BLOB NOT NULL,
+  header      BLOB NOT NULL,
+  signature   BLOB NOT NULL,
+  status      INTEGER NOT NULL,
+  evidence    INTEGER NOT NULL DEFAULT 0,
+  received_ms INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX entries_author_seq ON entries(author, seq) WHERE evidence = 0;
+CREATE INDEX entries_case ON entries(case_id);
+
+CREATE TABLE payloads(
+  id      BLOB PRIMARY KEY,
+  payload BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE heads(
+  author BLOB NOT NULL,
+  id     BLOB NOT NULL,
+  seq    INTEGER NOT NULL,
+  PRIMARY KEY(author, id)
+) WITHOUT ROWID;
+
+CREATE TABLE opaque(
+  id  BLOB PRIMARY KEY,
+  raw BLOB NOT NULL
+) WITHOUT ROWID;
+
+CREATE TRIGGER entries_signed_columns_immutable
+BEFORE UPDATE OF id, author, seq, prev, kind, case_id, hlc, key_id, header, signature ON entries
+BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
+
+CREATE TRIGGER payloads_immutable BEFORE UPDATE ON payloads
+BEGIN SELECT RAISE(ABORT, 'payloads are immutable'); END;
+
+CREATE TRIGGER payloads_no_delete BEFORE DELETE ON payloads
+BEGIN SELECT RAISE(ABORT, 'payloads are removed only by an erasure entry'); END;
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1};
+
+}  // namespace
+
+Status Migrate(Db& db) {
+  FC_ASSIGN_OR_RETURN(Stmt q, db.Prepare("PRAGMA user_version"));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("reading schema version"));
+  int version = row ? int(q.Int(0)) : 0;
+  q.Reset();
+  if (version > kSchemaVersion) {
+    return Status::NotPermitted("this store was written by a newer fieldcase (schema " +
+                                std::to_string(version) + "); upgrade fieldcase to open it");
+  }
+  if (version == kSchemaVersion) return Status::Ok();
+  Transaction tx(db);
+  FC_RETURN_IF_ERROR(tx.Begin());
+  for (int v = version; v < kSchemaVersion; ++v) FC_RETURN_IF_ERROR(db.Exec(kMigrations[v]));
+  FC_RETURN_IF_ERROR(db.Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)));
+  return tx.Commit();
+}
+
+}  // namespace fieldcase::store

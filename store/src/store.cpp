@@ -1,0 +1,375 @@
+#include "fieldcase/store/store.h"
+
+#include "db.h"
+#include "schema.h"
+
+namespace fieldcase::store {
+
+const char* ToString(EntryStatus s) {
+  switch (s) {
+    case EntryStatus::kAccepted: return "accepted";
+    case EntryStatus::kPending: return "pending";
+    case EntryStatus::kNeedsUpgrade: return "pending: needs upgrade";
+    case EntryStatus::kQuarantined: return "quarantined";
+  }
+  return "unknown";
+}
+
+class Store::Impl {
+ public:
+  std::unique_ptr<Db> db;
+  Stmt find_id, find_author_seq, insert_entry, insert_payload, drop_head, add_head, head_of;
+
+  Status Prepare() {
+    FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT 1 FROM entries WHERE id = ?1"));
+    FC_ASSIGN_OR_RETURN(find_author_seq,
+                        db->Prepare("SELECT id, hlc FROM entries WHERE author = ?1 AND seq = ?2 "
+                                    "AND evidence = 0"));
+    FC_ASSIGN_OR_RETURN(
+        insert_entry,
+        db->Prepare("INSERT INTO entries(id, author, seq, prev, kind, case_id, hlc, key_id, "
+                    "header, signature, status, received_ms) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+    FC_ASSIGN_OR_RETURN(insert_payload,
+                        db->Prepare("INSERT OR IGNORE INTO payloads(id, payload) VALUES(?1, ?2)"));
+    FC_ASSIGN_OR_RETURN(drop_head, db->Prepare("DELETE FROM heads WHERE author = ?1 AND id = ?2"));
+    FC_ASSIGN_OR_RETURN(add_head,
+                        db->Prepare("INSERT OR IGNORE INTO heads(author, id, seq) VALUES(?1, ?2, ?3)"));
+    FC_ASSIGN_OR_RETURN(head_of, db->Prepare("SELECT seq, id, (SELECT hlc FROM entries e WHERE "
+                                             "e.id = h.id) FROM heads h WHERE author = ?1 "
+                                             "ORDER BY seq DESC LIMIT 1"));
+    return Status::Ok();
+  }
+};
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path) {
+  auto impl = std::make_unique<Impl>();
+  FC_ASSIGN_OR_RETURN(impl->db, Db::Open(db_path.string(), /*read_only=*/false));
+  Db& db = *impl->db;
+  // WAL + FULL: a commit is on disk (WAL fsync'd) before COMMIT returns.
+  FC_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
+  FC_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
+  FC_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON"));
+  FC_RETURN_IF_ERROR(db.Exec("PRAGMA secure_delete=ON"));
+  FC_RETURN_IF_ERROR(Migrate(db));
+  FC_RETURN_IF_ERROR(impl->Prepare());
+  std::unique_ptr<Store> store(new Store(std::move(impl)));
+  FC_ASSIGN_OR_RETURN(auto org, store->GetMeta("org_id"));
+  if (org) {
+    if (org->size() != 32) return Status::Corruption("stored org id has the wrong length");
+    Id id;
+    std::memcpy(id.data(), org->data(), 32);
+    store->org_id_ = id;
+  }
+  return store;
+}
+
+Status Store::SetOrgId(const Id& org_id) {
+  if (org_id_) {
+    if (*org_id_ == org_id) return Status::Ok();
+    return Status::InvalidArgument("this store already belongs to another organisation");
+  }
+  FC_RETURN_IF_ERROR(PutMeta("org_id", org_id));
+  org_id_ = org_id;
+  return Status::Ok();
+}
+
+Status Store::PutMeta(std::string_view key, ByteView value) {
+  FC_ASSIGN_OR_RETURN(Stmt s, impl_->db->Prepare(
+                                  "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"));
+  s.BindText(1, key).Bind(2, value);
+  return s.Run("writing node facts");
+}
+
+Result<std::optional<Bytes>> Store::GetMeta(std::string_view key) {
+  FC_ASSIGN_OR_RETURN(Stmt s, impl_->db->Prepare("SELECT value FROM meta WHERE key = ?1"));
+  s.BindText(1, key);
+  FC_ASSIGN_OR_RETURN(bool row, s.Step("reading node facts"));
+  if (!row) return std::optional<Bytes>();
+  ByteView v = s.Blob(0);
+  return std::optional<Bytes>(Bytes(v.begin(), v.end()));
+}
+
+namespace {
+
+// Checks one entry against the store and inserts it. Caller holds the transaction.
+AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
+                       const PayloadValidator& validator, const Entry& in, bool locally_signed,
+                       int64_t now_ms) {
+  AppendResult r;
+  auto reject = [&](std::string why) {
+    r.status = Status::Rejected(why);
+    return r;
+  };
+  if (!org_id) return reject("store has no organisation yet");
+
+  // Never trust the decoded struct of a foreign entry: the signed bytes are the entry.
+  auto decoded = DecodeHeader(in.header_bytes);
+  if (!decoded.ok()) return reject(decoded.status().message());
+  const Header& h = *decoded;
+  r.id = EntryId(in.header_bytes, in.signature);
+  if (locally_signed && r.id != in.id) return reject("entry id does not match its bytes");
+
+  im.find_id.Reset().Bind(1, r.id);
+  auto found = im.find_id.Step("looking up entry");
+  im.find_id.Reset();
+  if (!found.ok()) {
+    r.status = found.status();
+    return r;
+  }
+  if (*found) {
+    r.duplicate = true;
+    return r;
+  }
+
+  if (h.payload_len > kMaxPayloadBytes) return reject("payload larger than 16 MiB");
+  if (in.payload) {
+    if (in.payload->size() != h.payload_len) return reject("payload length does not match header");
+    if (PayloadHash(*in.payload) != h.payload_hash) return reject("payload hash does not match header");
+  }
+  if (!locally_signed && !VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature)) {
+    return reject("bad signature");
+  }
+  if (h.seq == 0) return reject("seq must start at 1");
+  if ((h.seq == 1) != IsZero(h.prev)) return reject("prev must be zero exactly when seq is 1");
+
+  // Chain: prev must be the held entry at seq-1, and hlc must rise.
+  if (h.seq > 1) {
+    im.find_author_seq.Reset().Bind(1, h.author).Bind(2, int64_t(h.seq - 1));
+    auto row = im.find_author_seq.Step("looking up predecessor");
+    if (!row.ok()) {
+      im.find_author_seq.Reset();
+      r.status = row.status();
+      return r;
+    }
+    if (!*row) {
+      im.find_author_seq.Reset();
+      r.status = Status::Gap("predecessor seq " + std::to_string(h.seq - 1) + " not held");
+      return r;
+    }
+    Id prev_id;
+    im.find_author_seq.BlobInto(0, prev_id);
+    uint64_t prev_hlc = uint64_t(im.find_author_seq.Int(1));
+    im.find_author_seq.Reset();
+    if (prev_id != h.prev) return reject("prev does not match the held entry at seq - 1");
+    if (h.hlc <= prev_hlc) return reject("hlc does not increase along the author's chain");
+  }
+
+  // A second entry at a held (author, seq): a fork. Fork evidence handling arrives with
+  // the teams work; until then it is refused and reported.
+  im.find_author_seq.Reset().Bind(1, h.author).Bind(2, int64_t(h.seq));
+  auto same_seq = im.find_author_seq.Step("looking up seq");
+  im.find_author_seq.Reset();
+  if (!same_seq.ok()) {
+    r.status = same_seq.status();
+    return r;
+  }
+  if (*same_seq) return reject("fork: another entry is held at this author's seq");
+
+  EntryStatus status = EntryStatus::kAccepted;
+  if (!IsKnownKind(h.kind)) {
+    status = EntryStatus::kNeedsUpgrade;
+  } else if ((h.kind == uint8_t(Kind::kKey) || h.kind == uint8_t(Kind::kControl))) {
+    if (!in.payload) {
+      status = EntryStatus::kPending;
+    } else if (validator) {
+      Status v = validator(h, *in.payload);
+      if (v.code() == Status::Code::kNotPermitted) {
+        status = EntryStatus::kNeedsUpgrade;
+      } else if (!v.ok()) {
+        return reject(v.message());
+      }
+    }
+  }
+
+  auto& ins = im.insert_entry;
+  ins.Reset()
+      .BindStatic(1, r.id)
+      .BindStatic(2, h.author)
+      .Bind(3, int64_t(h.seq))
+      .BindStatic(4, h.prev)
+      .Bind(5, int64_t(h.kind))
+      .BindStatic(6, h.case_id)
+      .Bind(7, int64_t(h.hlc))
+      .BindStatic(8, h.key_id)
+      .BindStatic(9, in.header_bytes)
+      .BindStatic(10, in.signature)
+      .Bind(11, int64_t(status))
+      .Bind(12, now_ms);
+  if (Status s = ins.Run("storing entry"); !s.ok()) {
+    r.status = s;
+    return r;
+  }
+  if (in.payload) {
+    im.insert_payload.Reset().BindStatic(1, r.id).BindStatic(2, *in.payload);
+    if (Status s = im.insert_payload.Run("storing payload"); !s.ok()) {
+      r.status = s;
+      return r;
+    }
+  }
+  im.drop_head.Reset().BindStatic(1, h.author).BindStatic(2, h.prev);
+  if (Status s = im.drop_head.Run("updating heads"); !s.ok()) {
+    r.status = s;
+    return r;
+  }
+  im.add_head.Reset().BindStatic(1, h.author).BindStatic(2, r.id).Bind(3, int64_t(h.seq));
+  if (Status s = im.add_head.Run("updating heads"); !s.ok()) r.status = s;
+  return r;
+}
+
+bool IsStorageFailure(const Status& s) {
+  return !s.ok() && s.code() != Status::Code::kRejected && s.code() != Status::Code::kGap;
+}
+
+}  // namespace
+
+AppendResult Store::Append(const Entry& e, bool locally_signed, int64_t now_ms) {
+  auto batch = AppendBatch({e}, locally_signed, now_ms);
+  if (!batch.ok()) {
+    AppendResult r;
+    r.id = e.id;
+    r.status = batch.status();
+    return r;
+  }
+  return batch->front();
+}
+
+Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& entries,
+                                                     bool locally_signed, int64_t now_ms) {
+  Transaction tx(*impl_->db);
+  FC_RETURN_IF_ERROR(tx.Begin());
+  std::vector<AppendResult> results;
+  results.reserve(entries.size());
+  for (const Entry& e : entries) {
+    results.push_back(AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms));
+    // An I/O failure (disk full) aborts the whole batch: nothing of it is acknowledged.
+    if (IsStorageFailure(results.back().status)) return results.back().status;
+  }
+  FC_RETURN_IF_ERROR(tx.Commit());
+  return results;
+}
+
+Result<std::optional<Head>> Store::HeadOf(const PublicKey& author) {
+  auto& q = impl_->head_of;
+  q.Reset().Bind(1, author);
+  auto row = q.Step("reading heads");
+  if (!row.ok()) {
+    q.Reset();
+    return row.status();
+  }
+  std::optional<Head> head;
+  if (*row) {
+    head = Head{author, uint64_t(q.Int(0)), {}, uint64_t(q.Int(2))};
+    q.BlobInto(1, head->id);
+  }
+  q.Reset();
+  return head;
+}
+
+Result<std::vector<Head>> Store::Heads() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
+                                  "SELECT h.author, h.seq, h.id, e.hlc FROM heads h JOIN entries e "
+                                  "ON e.id = h.id ORDER BY h.author, h.seq, h.id"));
+  std::vector<Head> heads;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("reading heads"));
+    if (!row) break;
+    Head h;
+    q.BlobInto(0, h.author);
+    h.seq = uint64_t(q.Int(1));
+    q.BlobInto(2, h.id);
+    h.hlc = uint64_t(q.Int(3));
+    heads.push_back(h);
+  }
+  return heads;
+}
+
+Result<std::optional<StoredEntry>> Store::Get(const Id& id) {
+  std::optional<StoredEntry> found;
+  EntryFilter all;
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
+                                  "SELECT e.header, e.signature, e.status, e.received_ms, p.payload "
+                                  "FROM entries e LEFT JOIN payloads p ON p.id = e.id "
+                                  "WHERE e.id = ?1"));
+  q.Bind(1, id);
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("reading entry"));
+  if (!row) return found;
+  StoredEntry se;
+  if (!q.BlobInto(0, se.entry.header_bytes) || !q.BlobInto(1, se.entry.signature)) {
+    return Status::Corruption("entry " + ToHex(id) + " has a damaged header or signature");
+  }
+  FC_ASSIGN_OR_RETURN(se.entry.header, DecodeHeader(se.entry.header_bytes));
+  se.entry.id = id;
+  se.status = EntryStatus(q.Int(2));
+  se.received_ms = q.Int(3);
+  if (!q.IsNull(4)) {
+    ByteView p = q.Blob(4);
+    se.entry.payload = Bytes(p.begin(), p.end());
+  }
+  found = std::move(se);
+  return found;
+}
+
+Status Store::ForEach(const EntryFilter& filter,
+                      const std::function<Status(const StoredEntry&)>& fn) {
+  std::string sql =
+      "SELECT e.id, e.header, e.signature, e.status, e.received_ms, p.payload FROM entries e "
+      "LEFT JOIN payloads p ON p.id = e.id WHERE 1";
+  if (filter.case_id) sql += " AND e.case_id = ?1";
+  if (filter.kind) sql += " AND e.kind = ?2";
+  if (filter.author) sql += " AND e.author = ?3";
+  sql += " ORDER BY e.rowid";
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(sql));
+  if (filter.case_id) q.Bind(1, *filter.case_id);
+  if (filter.kind) q.Bind(2, int64_t(*filter.kind));
+  if (filter.author) q.Bind(3, *filter.author);
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("reading entries"));
+    if (!row) break;
+    StoredEntry se;
+    if (!q.BlobInto(0, se.entry.id) || !q.BlobInto(1, se.entry.header_bytes) ||
+        !q.BlobInto(2, se.entry.signature)) {
+      return Status::Corruption("an entry row is damaged; run `fieldcase verify`");
+    }
+    auto h = DecodeHeader(se.entry.header_bytes);
+    if (!h.ok()) return h.status().Prefixed("entry " + ToHex(se.entry.id));
+    se.entry.header = *h;
+    se.status = EntryStatus(q.Int(3));
+    se.received_ms = q.Int(4);
+    if (!q.IsNull(5)) {
+      ByteView p = q.Blob(5);
+      se.entry.payload = Bytes(p.begin(), p.end());
+    }
+    FC_RETURN_IF_ERROR(fn(se));
+  }
+  return Status::Ok();
+}
+
+Result<int64_t> Store::CountEntries() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT count(*) FROM entries"));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("counting entries"));
+  return row ? q.Int(0) : 0;
+}
+
+Status Store::IntegrityCheck() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("PRAGMA integrity_check"));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("checking database integrity"));
+  std::string first = row ? std::string(AsChars(q.Blob(0))) : "no answer";
+  if (first != "ok") return Status::Corruption("database integrity check failed: " + first);
+  return Status::Ok();
+}
+
+Status Store::BackupTo(const std::filesystem::path& path) {
+  FC_ASSIGN_OR_RETURN(auto dest, Db::Open(path.string(), false));
+  sqlite3_backup* b = sqlite3_backup_init(dest->raw(), "main", impl_->db->raw(), "main");
+  if (b == nullptr) return SqliteStatus(sqlite3_errcode(dest->raw()), dest->raw(), "backup");
+  int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return SqliteStatus(rc, dest->raw(), "backup");
+  return Status::Ok();
+}
+
+}  // namespace fieldcase::store

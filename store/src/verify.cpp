@@ -1,0 +1,145 @@
+#include "fieldcase/store/verify.h"
+
+#include <map>
+#include <set>
+
+#include "db.h"
+#include "fieldcase/store/entry.h"
+#include "fieldcase/store/store.h"
+
+namespace fieldcase::store {
+
+namespace {
+
+struct Row {
+  Id id{};
+  Header h;
+  Array<kHeaderV1Bytes> header{};
+  Signature sig{};
+  bool evidence = false;
+};
+
+}  // namespace
+
+Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
+                                 const PayloadValidator& validator) {
+  if (!std::filesystem::exists(db_path)) {
+    return Status::NotFound("no store at " + db_path.string() + "; check --data");
+  }
+  FC_ASSIGN_OR_RETURN(auto db, Db::Open(db_path.string(), /*read_only=*/true));
+  VerifyReport rep;
+
+  FC_ASSIGN_OR_RETURN(Stmt meta, db->Prepare("SELECT value FROM meta WHERE key = 'org_id'"));
+  FC_ASSIGN_OR_RETURN(bool has_org, meta.Step("reading org id"));
+  Id org{};
+  if (!has_org || !meta.BlobInto(0, org)) {
+    return Status::Corruption("the store has no valid organisation id; it cannot be verified");
+  }
+
+  // Pass 1: every row on its own — decode, columns agree with the signed bytes, id,
+  // signature, payload.
+  FC_ASSIGN_OR_RETURN(
+      Stmt q, db->Prepare("SELECT e.id, e.header, e.signature, e.author, e.seq, e.prev, e.kind, "
+                          "e.case_id, e.hlc, e.key_id, e.status, e.evidence, p.payload, "
+                          "p.id IS NOT NULL FROM entries e LEFT JOIN payloads p ON p.id = e.id "
+                          "ORDER BY e.author, e.seq"));
+  std::map<PublicKey, std::map<uint64_t, std::vector<Row>>> chains;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool more, q.Step("reading entries"));
+    if (!more) break;
+    ++rep.entries;
+    Row r;
+    auto problem = [&](std::string what) {
+      rep.problems.push_back({r.id, r.h.author, r.h.seq, std::move(what)});
+    };
+    bool id_ok = q.BlobInto(0, r.id);
+    if (!id_ok || !q.BlobInto(1, r.header) || !q.BlobInto(2, r.sig)) {
+      problem("row damaged: id, header or signature has the wrong length");
+      continue;
+    }
+    auto h = DecodeHeader(r.header);
+    if (!h.ok()) {
+      problem("header does not decode: " + h.status().message());
+      continue;
+    }
+    r.h = *h;
+    PublicKey col_author{};
+    Id col_prev{};
+    Id128 col_case{}, col_key{};
+    if (!q.BlobInto(3, col_author) || col_author != r.h.author || uint64_t(q.Int(4)) != r.h.seq ||
+        !q.BlobInto(5, col_prev) || col_prev != r.h.prev || q.Int(6) != r.h.kind ||
+        !q.BlobInto(7, col_case) || col_case != r.h.case_id || uint64_t(q.Int(8)) != r.h.hlc ||
+        !q.BlobInto(9, col_key) || col_key != r.h.key_id) {
+      problem("indexed columns disagree with the signed header");
+    }
+    if (EntryId(r.header, r.sig) != r.id) problem("id does not match header and signature");
+    if (!VerifyEntrySignature(org, r.header, r.h.author, r.sig)) problem("bad signature");
+    if (q.Int(13)) {
+      ++rep.payloads;
+      ByteView p = q.Blob(12);
+      if (p.size() != r.h.payload_len) problem("payload length does not match header");
+      else if (PayloadHash(p) != r.h.payload_hash) problem("payload hash does not match header");
+      else if (validator && (r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl))) {
+        Status v = validator(r.h, p);
+        if (!v.ok() && v.code() != Status::Code::kNotPermitted) problem(v.message());
+      }
+    }
+    switch (EntryStatus(q.Int(10))) {
+      case EntryStatus::kAccepted: ++rep.accepted; break;
+      case EntryStatus::kPending: ++rep.pending; break;
+      case EntryStatus::kNeedsUpgrade: ++rep.needs_upgrade; break;
+      case EntryStatus::kQuarantined: ++rep.quarantined; break;
+      default: problem("unknown status value " + std::to_string(q.Int(10)));
+    }
+    r.evidence = q.Int(11) != 0;
+    chains[r.h.author][r.h.seq].push_back(r);
+  }
+  rep.authors = int64_t(chains.size());
+
+  // Pass 2: chains — seq 1 ⇔ prev zero, each prev names the held entry at seq-1, hlc
+  // rises. A missing seq below the newest held is a removed entry.
+  for (auto& [author, by_seq] : chains) {
+    uint64_t expect = 1;
+    for (auto& [seq, rows] : by_seq) {
+      for (Row& r : rows) {
+        auto problem = [&](std::string what) {
+          rep.problems.push_back({r.id, author, seq, std::move(what)});
+        };
+        if (seq != expect) {
+          problem("chain gap: entries " + std::to_string(expect) + ".." +
+                  std::to_string(seq - 1) + " of this author are missing");
+        }
+        if ((seq == 1) != IsZero(r.h.prev)) problem("prev must be zero exactly at seq 1");
+        if (seq > 1) {
+          auto it = by_seq.find(seq - 1);
+          const Row* parent = nullptr;
+          if (it != by_seq.end()) {
+            for (const Row& c : it->second)
+              if (c.id == r.h.prev) parent = &c;
+          }
+          if (parent == nullptr && it != by_seq.end()) {
+            problem("prev does not match the held entry at seq - 1");
+          } else if (parent != nullptr && r.h.hlc <= parent->h.hlc) {
+            problem("hlc does not increase along the chain");
+          }
+        }
+        if (rows.size() > 1 && !r.evidence) problem("fork: several entries at this seq");
+      }
+      expect = seq + 1;
+    }
+  }
+
+  // Heads must name held entries.
+  FC_ASSIGN_OR_RETURN(Stmt hq, db->Prepare("SELECT h.id FROM heads h LEFT JOIN entries e ON "
+                                           "e.id = h.id WHERE e.id IS NULL"));
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool more, hq.Step("reading heads"));
+    if (!more) break;
+    Id id{};
+    hq.BlobInto(0, id);
+    rep.problems.push_back({id, {}, 0, "head names an entry that is not held"});
+  }
+  return rep;
+}
+
+}  // namespace fieldcase::store

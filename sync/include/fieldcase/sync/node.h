@@ -1,0 +1,112 @@
+// A node: one data folder, unlocked. Ties the log (store/), the keystore, the key ring
+// and the record model together for the CLI, examples and benchmarks. Time is always a
+// parameter (now_ms): the caller owns the clock.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/crypto/passphrase.h"
+#include "fieldcase/crypto/secret.h"
+#include "fieldcase/status.h"
+#include "fieldcase/store/data_dir.h"
+#include "fieldcase/store/store.h"
+#include "fieldcase/sync/case_state.h"
+#include "fieldcase/sync/control_payload.h"
+#include "fieldcase/sync/ops.h"
+
+namespace fieldcase::sync {
+
+struct FoundOptions {
+  std::string org_name;
+  std::string person_name;  // sealed under the directory key in the certificates
+  std::string badge;
+  crypto::KdfCost cost = crypto::KdfCost::kModerate;
+  std::filesystem::path recovery_out;  // where the sealed recovery secret is written
+};
+
+struct Member {
+  PublicKey key{};
+  Role role = Role::kOfficer;
+  Id128 person_id{};
+  std::optional<Personal> personal;  // when the directory key opens it
+  uint64_t expiry_ms = 0;
+};
+
+// One entry of a case as `case history` shows it.
+struct HistoryLine {
+  Id id{};
+  PublicKey author{};
+  uint64_t seq = 0;
+  uint64_t hlc = 0;
+  uint8_t kind = 0;
+  std::optional<Op> op;   // absent when this node cannot decrypt it
+  std::vector<Id> superseded_by;
+};
+
+struct CaseRecord {
+  Id128 case_id{};
+  CaseView view;
+};
+
+// Checks the payload of a key or control entry the way every node must (DESIGN §4.1):
+// strict decode, and the ids that must follow from the header. Installed in the store.
+Status ValidateKeyOrControl(const store::Header& h, ByteView payload);
+
+class Node {
+ public:
+  // Founds an organisation in an empty data folder: root, admin and supervisor keys, the
+  // founding entry, enrolments, directory key, team key generation 1 and the recovery
+  // recipient, whose secret goes to options.recovery_out sealed under its own passphrase.
+  static Result<std::unique_ptr<Node>> Found(const store::DataDir& dir, const FoundOptions& options,
+                                             const crypto::SecretBytes& passphrase,
+                                             const crypto::SecretBytes& recovery_passphrase,
+                                             int64_t now_ms);
+  // Locks the folder, opens the keystore with the passphrase and loads the key ring.
+  static Result<std::unique_ptr<Node>> Unlock(const store::DataDir& dir,
+                                              const crypto::SecretBytes& passphrase);
+  ~Node();
+
+  const Id& org_id() const;
+  const std::string& org_name() const;
+  store::Store& log();
+  const std::map<PublicKey, Member>& members() const;
+  // The signing key this node writes data with, and its role.
+  const PublicKey& writer() const;
+  std::vector<std::pair<Role, PublicKey>> own_keys() const;
+
+  // Case key entry + open-case data entry, one transaction. Returns the new case id.
+  Result<Id128> OpenCase(const OpenCase& op, int64_t now_ms);
+  // One data entry, committed and synced before it returns.
+  Result<Id> Write(const Id128& case_id, const Op& op, int64_t now_ms);
+  // Many data entries in one transaction (bulk capture, benchmarks).
+  Result<std::vector<Id>> WriteBatch(const std::vector<std::pair<Id128, Op>>& ops, int64_t now_ms);
+
+  // Every case id held (from case-key entries), oldest first.
+  Result<std::vector<Id128>> CaseIds();
+  // A case id from a full hex id or a unique prefix of at least 6 hex digits.
+  Result<Id128> ResolveCase(std::string_view text);
+  Result<CaseView> LoadCase(const Id128& case_id);
+  // Materialises every case, decrypting on `threads` threads.
+  Result<std::vector<CaseRecord>> LoadAllCases(int threads);
+  Result<std::vector<HistoryLine>> CaseHistory(const Id128& case_id);
+  // The adds of `tag` this node sees and no untag has removed: what an untag must name.
+  Result<std::vector<Id>> LiveTagAdds(const Id128& case_id, const std::string& tag);
+
+  class Impl;
+
+ private:
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Opens a recovery file with its passphrase (for `fieldcase recover`, and tests).
+Result<crypto::BoxKeyPair> OpenRecoveryFile(const std::filesystem::path& path,
+                                            const crypto::SecretBytes& passphrase);
+
+}  // namespace fieldcase::sync

@@ -1,0 +1,643 @@
+#include "fieldcase/sync/node.h"
+
+#include <algorithm>
+#include <set>
+#include <thread>
+
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/crypto/hash.h"
+#include "fieldcase/crypto/sign.h"
+#include "fieldcase/store/keystore.h"
+#include "fieldcase/sync/data_payload.h"
+#include "fieldcase/sync/hlc.h"
+#include "fieldcase/sync/key_payload.h"
+#include "fieldcase/sync/org_log.h"
+
+namespace fieldcase::sync {
+
+namespace {
+
+constexpr char kRecoveryMagic[5] = {'F', 'C', 'R', 'C', 1};
+constexpr uint64_t kCertificateLifeMs = 2ull * 365 * 24 * 3600 * 1000;
+
+std::string SignLabel(Role r) { return std::string("sign:") + ToString(r); }
+constexpr const char* kDeviceBoxLabel = "box:device";
+constexpr const char* kDirectoryLabel = "key:directory";
+
+struct CaseKey {
+  Id128 key_id{};
+  uint32_t generation = 0;
+};
+
+}  // namespace
+
+class Node::Impl {
+ public:
+  store::DataDir dir;
+  std::unique_ptr<store::DirLock> lock;
+  std::unique_ptr<store::Store> log;
+  Id org_id{};
+  std::string org_name;
+  std::map<Role, crypto::SigningKey> signing;
+  std::optional<crypto::BoxKeyPair> device;
+  std::optional<crypto::SecretBytes> directory_key;
+  std::map<PublicKey, Member> members;
+  // Symmetric keys this node can use, by key_id (team and case keys alike).
+  std::map<Id128, crypto::SecretBytes> keys;
+  std::optional<CaseKey> preferred_team_key;
+  std::map<Id128, CaseKey> preferred_case_key;  // by case_id
+  std::vector<Id128> case_order;
+  HybridClock clock;
+  Role writer_role = Role::kSupervisor;
+
+  const crypto::SigningKey& Writer() const { return signing.at(writer_role); }
+
+  // Signs and appends entries of this node's own keys in one transaction.
+  struct Draft {
+    Role role;
+    store::Header header;  // kind, case_id, key_id set by the caller
+    std::function<Bytes(const store::Header&)> make_payload;  // sees author/seq/hlc
+  };
+
+  Result<std::vector<store::Entry>> SignAll(std::vector<Draft>& drafts, int64_t now_ms) {
+    std::map<PublicKey, std::pair<uint64_t, Id>> next;  // author → (last seq, last id)
+    std::vector<store::Entry> out;
+    out.reserve(drafts.size());
+    for (Draft& d : drafts) {
+      const crypto::SigningKey& key = signing.at(d.role);
+      auto it = next.find(key.public_key());
+      if (it == next.end()) {
+        FC_ASSIGN_OR_RETURN(auto head, log->HeadOf(key.public_key()));
+        std::pair<uint64_t, Id> last{0, Id{}};
+        if (head) last = {head->seq, head->id};
+        it = next.emplace(key.public_key(), last).first;
+      }
+      store::Header& h = d.header;
+      h.version = store::kVersion1;
+      h.author = key.public_key();
+      h.seq = it->second.first + 1;
+      h.prev = it->second.second;
+      FC_ASSIGN_OR_RETURN(h.hlc, clock.Tick(uint64_t(now_ms)));
+      Bytes payload = d.make_payload(h);
+      out.push_back(store::SignEntry(h, std::move(payload), org_id, key));
+      it->second = {h.seq, out.back().id};
+    }
+    return out;
+  }
+
+  Result<std::vector<Id>> Commit(std::vector<Draft>& drafts, int64_t now_ms) {
+    FC_ASSIGN_OR_RETURN(auto entries, SignAll(drafts, now_ms));
+    FC_ASSIGN_OR_RETURN(auto results, log->AppendBatch(entries, /*locally_signed=*/true, now_ms));
+    std::vector<Id> ids;
+    for (auto& r : results) {
+      if (!r.status.ok()) return r.status.Prefixed("writing");
+      ids.push_back(r.id);
+    }
+    // Reflect what was just written in the key ring.
+    for (const auto& e : entries) {
+      if (e.header.kind == uint8_t(store::Kind::kKey)) (void)LearnKeyEntry(e);
+    }
+    return ids;
+  }
+
+  Result<Id> CurrentOrgLogDigest() {
+    std::vector<PublicKey> org_authors;
+    for (const auto& [key, m] : members) {
+      if (m.role == Role::kRoot || m.role == Role::kAdmin) org_authors.push_back(key);
+    }
+    FC_ASSIGN_OR_RETURN(auto heads, log->Heads());
+    return OrgLogDigest(heads, org_authors);
+  }
+
+  Status LearnControl(const store::Entry& e) {
+    if (!e.payload) return Status::Ok();
+    auto p = DecodeControlPayload(*e.payload);
+    if (!p.ok()) return Status::Ok();  // needs upgrade; structural checks passed at insert
+    if (auto* f = std::get_if<Founding>(&*p)) {
+      org_name = f->org_name;
+      Member root;
+      root.key = e.header.author;
+      root.role = Role::kRoot;
+      members[root.key] = std::move(root);
+    } else {
+      const auto& en = std::get<Enrolment>(*p);
+      Member m;
+      m.key = en.subject;
+      m.role = en.role;
+      m.person_id = en.person_id;
+      m.expiry_ms = en.expiry_ms;
+      if (directory_key && !en.sealed_personal.empty()) {
+        auto personal = OpenPersonal(en.sealed_personal, *directory_key, org_id, en.subject);
+        if (personal.ok()) m.personal = *personal;
+      }
+      members[m.key] = std::move(m);
+    }
+    return Status::Ok();
+  }
+
+  // Opens whatever wrap of a key entry this node can open and records the key.
+  Status LearnKeyEntry(const store::Entry& e) {
+    if (!e.payload) return Status::Ok();
+    auto p = DecodeKeyPayload(*e.payload);
+    if (!p.ok()) return Status::Ok();
+    const Id128& case_id = e.header.case_id;
+    if (!keys.count(p->key_id)) {
+      for (const Wrap& w : p->wraps) {
+        Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
+        if (w.type == WrapType::kSealed && device && w.recipient == device->public_key()) {
+          k = UnwrapSealed(w, *device, org_id, case_id, p->key_id);
+        } else if (w.type == WrapType::kUnderTeamKey) {
+          Id128 team_id;
+          std::memcpy(team_id.data(), w.recipient.data(), 16);
+          auto tk = keys.find(team_id);
+          if (tk != keys.end()) k = UnwrapUnderTeamKey(w, tk->second, org_id, case_id, p->key_id);
+        }
+        if (k.ok() && crypto::ConstantTimeEqual(KeyCheck(*k), p->check)) {
+          keys.emplace(p->key_id, std::move(k).value());
+          break;
+        }
+      }
+    }
+    CaseKey ck{p->key_id, p->generation};
+    auto better = [](const CaseKey& a, const std::optional<CaseKey>& b) {
+      return !b || a.generation > b->generation ||
+             (a.generation == b->generation && a.key_id < b->key_id);
+    };
+    if (p->op == KeyOpCode::kTeamKey) {
+      if (keys.count(ck.key_id) && better(ck, preferred_team_key)) preferred_team_key = ck;
+    } else if (p->op == KeyOpCode::kCaseKey) {
+      if (std::find(case_order.begin(), case_order.end(), case_id) == case_order.end()) {
+        case_order.push_back(case_id);
+      }
+      auto it = preferred_case_key.find(case_id);
+      std::optional<CaseKey> cur;
+      if (it != preferred_case_key.end()) cur = it->second;
+      if (keys.count(ck.key_id) && better(ck, cur)) preferred_case_key[case_id] = ck;
+    }
+    return Status::Ok();
+  }
+
+  Status LoadState() {
+    store::EntryFilter control;
+    control.kind = uint8_t(store::Kind::kControl);
+    FC_RETURN_IF_ERROR(log->ForEach(control, [&](const store::StoredEntry& se) {
+      return LearnControl(se.entry);
+    }));
+    // Team keys before case keys: a case key opens only under a team key held.
+    store::EntryFilter key_entries;
+    key_entries.kind = uint8_t(store::Kind::kKey);
+    for (int pass = 0; pass < 2; ++pass) {
+      FC_RETURN_IF_ERROR(log->ForEach(key_entries, [&](const store::StoredEntry& se) {
+        bool team = IsZero(se.entry.header.case_id);
+        if ((pass == 0) == team) return LearnKeyEntry(se.entry);
+        return Status::Ok();
+      }));
+    }
+    // The clock never runs behind what this node's keys already wrote.
+    for (auto& [role, key] : signing) {
+      FC_ASSIGN_OR_RETURN(auto head, log->HeadOf(key.public_key()));
+      if (head) clock.Observe(head->hlc, HlcMillis(head->hlc));
+    }
+    return Status::Ok();
+  }
+
+  Result<RecordEntry> Decrypt(const store::StoredEntry& se) const {
+    const store::Header& h = se.entry.header;
+    auto k = keys.find(h.key_id);
+    if (k == keys.end() || !se.entry.payload) return Status::NotFound("no key");
+    FC_ASSIGN_OR_RETURN(crypto::SecretBytes plain, OpenData(k->second, org_id, h, *se.entry.payload));
+    FC_ASSIGN_OR_RETURN(Op op, DecodeOp(plain.view()));
+    return RecordEntry{se.entry.id, h.author, h.seq, h.hlc, std::move(op)};
+  }
+
+  Status CollectCase(const Id128& case_id, std::vector<store::StoredEntry>& out) {
+    store::EntryFilter f;
+    f.case_id = case_id;
+    f.kind = uint8_t(store::Kind::kData);
+    return log->ForEach(f, [&](const store::StoredEntry& se) {
+      if (se.status == store::EntryStatus::kAccepted) out.push_back(se);
+      return Status::Ok();
+    });
+  }
+};
+
+Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Node::~Node() = default;
+
+const Id& Node::org_id() const { return impl_->org_id; }
+const std::string& Node::org_name() const { return impl_->org_name; }
+store::Store& Node::log() { return *impl_->log; }
+const std::map<PublicKey, Member>& Node::members() const { return impl_->members; }
+const PublicKey& Node::writer() const { return impl_->Writer().public_key(); }
+
+std::vector<std::pair<Role, PublicKey>> Node::own_keys() const {
+  std::vector<std::pair<Role, PublicKey>> out;
+  for (auto& [role, key] : impl_->signing) out.emplace_back(role, key.public_key());
+  return out;
+}
+
+Status ValidateKeyOrControl(const store::Header& h, ByteView payload) {
+  if (h.kind == uint8_t(store::Kind::kKey)) {
+    FC_ASSIGN_OR_RETURN(KeyPayload p, DecodeKeyPayload(payload));
+    if (!IsZero(h.key_id)) return Status::Rejected("key entry: header key_id must be zero");
+    if (p.op != KeyOpCode::kGrant && p.key_id != store::KeyIdFor(h.author, h.seq)) {
+      return Status::Rejected("key entry: key_id does not derive from author and seq");
+    }
+    if (p.op == KeyOpCode::kTeamKey && !IsZero(h.case_id)) {
+      return Status::Rejected("team-key entry: case_id must be zero");
+    }
+    if (p.op == KeyOpCode::kCaseKey && IsZero(h.case_id)) {
+      return Status::Rejected("case-key entry: case_id must not be zero");
+    }
+    if (p.generation == 1 && !IsZero(p.previous_key_id)) {
+      return Status::Rejected("key entry: generation 1 has no previous key");
+    }
+    return Status::Ok();
+  }
+  if (h.kind == uint8_t(store::Kind::kControl)) {
+    FC_ASSIGN_OR_RETURN(ControlPayload p, DecodeControlPayload(payload));
+    if (!IsZero(h.key_id) || !IsZero(h.case_id)) {
+      return Status::Rejected("control entry: case_id and key_id must be zero");
+    }
+    if (std::holds_alternative<Founding>(p) && h.seq != 1) {
+      return Status::Rejected("founding entry must be its author's seq 1");
+    }
+    return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+void CleanUpFailedFound(const store::DataDir& dir, const std::filesystem::path& recovery) {
+  std::error_code ec;
+  for (const auto& p : {dir.db(), std::filesystem::path(dir.db().string() + "-wal"),
+                        std::filesystem::path(dir.db().string() + "-shm"), dir.keystore(),
+                        recovery}) {
+    std::filesystem::remove(p, ec);
+  }
+}
+
+Result<std::unique_ptr<store::Store>> OpenLog(const store::DataDir& dir) {
+  FC_ASSIGN_OR_RETURN(auto log, store::Store::Open(dir.db()));
+  log->SetPayloadValidator(ValidateKeyOrControl);
+  return log;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const FoundOptions& options,
+                                          const crypto::SecretBytes& passphrase,
+                                          const crypto::SecretBytes& recovery_passphrase,
+                                          int64_t now_ms) {
+  if (options.org_name.empty() || options.org_name.size() > kMaxOrgNameBytes) {
+    return Status::InvalidArgument("organisation name must be 1 to 256 bytes");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(dir));
+  if (std::filesystem::exists(dir.keystore()) || std::filesystem::exists(dir.db())) {
+    return Status::InvalidArgument("data folder " + dir.root.string() +
+                                   " already holds a store; use another --data folder");
+  }
+  if (std::filesystem::exists(options.recovery_out)) {
+    return Status::InvalidArgument("recovery file " + options.recovery_out.string() +
+                                   " already exists; move it away or choose --recovery-out");
+  }
+
+  // Keys, one role per key, each with its own chain.
+  for (Role r : {Role::kRoot, Role::kAdmin, Role::kSupervisor}) {
+    impl->signing.emplace(r, crypto::SigningKey::Generate());
+  }
+  impl->device = crypto::BoxKeyPair::Generate();
+  impl->directory_key = crypto::SecretBytes::Random(32);
+  crypto::BoxKeyPair recovery = crypto::BoxKeyPair::Generate();
+  impl->org_id = store::OrgId(impl->signing.at(Role::kRoot).public_key());
+  impl->org_name = options.org_name;
+  impl->writer_role = Role::kSupervisor;
+
+  // The keystore and the recovery file go first: if the log failed after them we clean
+  // up; the reverse order could leave signed entries whose keys were never saved.
+  store::Keystore ks;
+  for (auto& [role, key] : impl->signing) ks.Put(SignLabel(role), crypto::SecretBytes::CopyFrom(key.seed()));
+  ks.Put(kDeviceBoxLabel, crypto::SecretBytes::CopyFrom(impl->device->secret()));
+  ks.Put(kDirectoryLabel, impl->directory_key->Clone());
+  Status s = store::WriteKeystore(dir.keystore(), ks, passphrase, options.cost);
+  if (s.ok()) {
+    Bytes file(kRecoveryMagic, kRecoveryMagic + 5);
+    Append(file, crypto::SealWithPassphrase(recovery_passphrase, recovery.secret(), options.cost));
+    s = store::WriteFileAtomic(options.recovery_out, file);
+  }
+  Result<std::vector<Id>> written = Status::IOError("not written");
+  if (s.ok()) {
+    auto log = OpenLog(dir);
+    if (!log.ok()) s = log.status();
+    else impl->log = std::move(log).value();
+  }
+  if (s.ok()) s = impl->log->SetOrgId(impl->org_id);
+  if (s.ok()) {
+    const Id& org = impl->org_id;
+    const PublicKey& device_pk = impl->device->public_key();
+    Id128 person_id = crypto::RandomArray<16>();
+    auto certificate = [&](Role role) {
+      return [&, role](const store::Header&) {
+        Enrolment e;
+        e.subject = impl->signing.at(role).public_key();
+        e.box_key = device_pk;
+        e.role = role;
+        e.person_id = person_id;
+        e.expiry_ms = uint64_t(now_ms) + kCertificateLifeMs;
+        if (!options.person_name.empty() || !options.badge.empty()) {
+          e.sealed_personal = SealPersonal({options.person_name, options.badge},
+                                           *impl->directory_key, org, e.subject);
+        }
+        return EncodeControlPayload(e);
+      };
+    };
+    std::vector<Impl::Draft> drafts;
+    store::Header control;
+    control.kind = uint8_t(store::Kind::kControl);
+    drafts.push_back({Role::kRoot, control, [&](const store::Header&) {
+                        return EncodeControlPayload(Founding{options.org_name, recovery.public_key()});
+                      }});
+    drafts.push_back({Role::kRoot, control, certificate(Role::kAdmin)});
+    drafts.push_back({Role::kAdmin, control, certificate(Role::kSupervisor)});
+    written = impl->Commit(drafts, now_ms);
+    if (!written.ok()) s = written.status();
+  }
+  if (s.ok()) s = impl->LoadState();
+  Result<Id> orglog = s.ok() ? impl->CurrentOrgLogDigest() : Result<Id>(s);
+  if (!orglog.ok()) s = orglog.status();
+  if (s.ok()) {
+    const Id& org = impl->org_id;
+    const PublicKey& device_pk = impl->device->public_key();
+    std::vector<Impl::Draft> drafts;
+    store::Header team;
+    team.kind = uint8_t(store::Kind::kKey);
+    auto team_key = crypto::SecretBytes::Random(kSymmetricKeyBytes);
+    drafts.push_back({Role::kSupervisor, team, [&](const store::Header& h) {
+                        KeyPayload p;
+                        p.op = KeyOpCode::kTeamKey;
+                        p.key_id = store::KeyIdFor(h.author, h.seq);
+                        p.generation = 1;
+                        p.check = KeyCheck(team_key);
+                        p.orglog_digest = *orglog;
+                        p.wraps.push_back(WrapSealed(team_key, device_pk, org, h.case_id, p.key_id));
+                        return EncodeKeyPayload(p);
+                      }});
+    written = impl->Commit(drafts, now_ms);
+    if (!written.ok()) s = written.status();
+  }
+  if (!s.ok()) {
+    impl->log.reset();
+    CleanUpFailedFound(dir, options.recovery_out);
+    return s.Prefixed("founding the organisation");
+  }
+  FC_RETURN_IF_ERROR(impl->LoadState());
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
+                                           const crypto::SecretBytes& passphrase) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  if (!std::filesystem::exists(dir.keystore())) {
+    return Status::NotFound("no fieldcase store in " + dir.root.string() +
+                            "; run `fieldcase init --org NAME` or pass --data");
+  }
+  FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(dir));
+  FC_ASSIGN_OR_RETURN(store::Keystore ks, store::ReadKeystore(dir.keystore(), passphrase));
+  for (uint8_t r = 1; r <= 6; ++r) {
+    if (const auto* seed = ks.Find(SignLabel(Role(r)))) {
+      FC_ASSIGN_OR_RETURN(auto key, crypto::SigningKey::FromSeed(seed->view()));
+      impl->signing.emplace(Role(r), std::move(key));
+    }
+  }
+  if (const auto* box = ks.Find(kDeviceBoxLabel)) {
+    FC_ASSIGN_OR_RETURN(auto kp, crypto::BoxKeyPair::FromSecret(box->view()));
+    impl->device = std::move(kp);
+  }
+  if (const auto* d = ks.Find(kDirectoryLabel)) impl->directory_key = d->Clone();
+  impl->writer_role = impl->signing.count(Role::kOfficer) ? Role::kOfficer : Role::kSupervisor;
+  FC_ASSIGN_OR_RETURN(impl->log, OpenLog(dir));
+  if (!impl->log->org_id()) return Status::Corruption("the store has no organisation id");
+  impl->org_id = *impl->log->org_id();
+  FC_RETURN_IF_ERROR(impl->LoadState());
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+Result<Id128> Node::OpenCase(const sync::OpenCase& op, int64_t now_ms) {
+  Impl& im = *impl_;
+  if (!im.signing.count(im.writer_role)) return Status::NotPermitted("this node has no writing key");
+  if (!im.preferred_team_key) {
+    return Status::NotPermitted("this node holds no team key yet; sync with a supervisor first");
+  }
+  FC_RETURN_IF_ERROR(CheckOp(op));
+  const CaseKey team = *im.preferred_team_key;
+  FC_ASSIGN_OR_RETURN(Id orglog, im.CurrentOrgLogDigest());
+  auto case_key = crypto::SecretBytes::Random(kSymmetricKeyBytes);
+  Id128 case_id{};
+  Id128 key_id{};
+  std::vector<Impl::Draft> drafts;
+  store::Header kh;
+  kh.kind = uint8_t(store::Kind::kKey);
+  drafts.push_back({im.writer_role, kh, [&](const store::Header& h) {
+                      KeyPayload p;
+                      p.op = KeyOpCode::kCaseKey;
+                      p.key_id = key_id = store::KeyIdFor(h.author, h.seq);
+                      p.generation = 1;
+                      p.check = KeyCheck(case_key);
+                      p.orglog_digest = orglog;
+                      p.wraps.push_back(WrapUnderTeamKey(case_key, im.keys.at(team.key_id),
+                                                         team.key_id, im.org_id, h.case_id,
+                                                         p.key_id));
+                      return EncodeKeyPayload(p);
+                    }});
+  // The case id derives from the key entry's (author, seq), which SignAll assigns; the
+  // header's case_id must be set before signing, so compute it from the next seq here.
+  FC_ASSIGN_OR_RETURN(auto head, im.log->HeadOf(im.Writer().public_key()));
+  uint64_t seq = head ? head->seq + 1 : 1;
+  case_id = store::CaseIdFor(im.Writer().public_key(), seq);
+  drafts[0].header.case_id = case_id;
+  store::Header dh;
+  dh.kind = uint8_t(store::Kind::kData);
+  dh.case_id = case_id;
+  dh.key_id = store::KeyIdFor(im.Writer().public_key(), seq);
+  Bytes op_bytes = EncodeOp(op);
+  drafts.push_back({im.writer_role, dh, [&](const store::Header& h) {
+                      return SealData(case_key, im.org_id, h, op_bytes);
+                    }});
+  FC_ASSIGN_OR_RETURN(auto ids, im.Commit(drafts, now_ms));
+  crypto::Wipe(op_bytes.data(), op_bytes.size());
+  return case_id;
+}
+
+Result<std::vector<Id>> Node::WriteBatch(const std::vector<std::pair<Id128, Op>>& ops,
+                                         int64_t now_ms) {
+  Impl& im = *impl_;
+  if (!im.signing.count(im.writer_role)) return Status::NotPermitted("this node has no writing key");
+  std::vector<Impl::Draft> drafts;
+  drafts.reserve(ops.size());
+  for (const auto& [case_id, op] : ops) {
+    FC_RETURN_IF_ERROR(CheckOp(op));
+    auto ck = im.preferred_case_key.find(case_id);
+    if (ck == im.preferred_case_key.end()) {
+      return Status::NotFound("no case " + ToHex(case_id) + " readable here; see `fieldcase case list`");
+    }
+    store::Header h;
+    h.kind = uint8_t(store::Kind::kData);
+    h.case_id = case_id;
+    h.key_id = ck->second.key_id;
+    const crypto::SecretBytes& key = im.keys.at(ck->second.key_id);
+    const Op* opp = &op;
+    drafts.push_back({im.writer_role, h, [&im, &key, opp](const store::Header& hh) {
+                        Bytes b = EncodeOp(*opp);
+                        Bytes out = SealData(key, im.org_id, hh, b);
+                        crypto::Wipe(b.data(), b.size());
+                        return out;
+                      }});
+  }
+  return im.Commit(drafts, now_ms);
+}
+
+Result<Id> Node::Write(const Id128& case_id, const Op& op, int64_t now_ms) {
+  FC_ASSIGN_OR_RETURN(auto ids, WriteBatch({{case_id, op}}, now_ms));
+  return ids.front();
+}
+
+Result<std::vector<Id128>> Node::CaseIds() { return impl_->case_order; }
+
+Result<Id128> Node::ResolveCase(std::string_view text) {
+  std::string t(text);
+  std::transform(t.begin(), t.end(), t.begin(), ::tolower);
+  if (t.size() < 6 || t.size() > 32 || t.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' is not a case id (6 to 32 hex digits); see `fieldcase case list`");
+  }
+  std::optional<Id128> match;
+  for (const Id128& c : impl_->case_order) {
+    if (ToHex(c).compare(0, t.size(), t) == 0) {
+      if (match) return Status::InvalidArgument("case id prefix '" + t + "' is ambiguous; give more digits");
+      match = c;
+    }
+  }
+  if (!match) return Status::NotFound("no case " + t + " on this node; see `fieldcase case list`");
+  return *match;
+}
+
+Result<CaseView> Node::LoadCase(const Id128& case_id) {
+  std::vector<store::StoredEntry> entries;
+  FC_RETURN_IF_ERROR(impl_->CollectCase(case_id, entries));
+  CaseState state;
+  for (const auto& se : entries) {
+    auto r = impl_->Decrypt(se);
+    if (r.ok()) state.Apply(*r);
+    else state.AddUndecryptable(se.entry.id);
+  }
+  return state.View();
+}
+
+Result<std::vector<CaseRecord>> Node::LoadAllCases(int threads) {
+  Impl& im = *impl_;
+  std::vector<store::StoredEntry> entries;
+  store::EntryFilter f;
+  f.kind = uint8_t(store::Kind::kData);
+  FC_RETURN_IF_ERROR(im.log->ForEach(f, [&](const store::StoredEntry& se) {
+    if (se.status == store::EntryStatus::kAccepted) entries.push_back(se);
+    return Status::Ok();
+  }));
+  // Decryption dominates; split it across threads, then apply in one.
+  threads = std::max(1, threads);
+  std::vector<std::optional<RecordEntry>> decrypted(entries.size());
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      for (size_t i = size_t(t); i < entries.size(); i += size_t(threads)) {
+        auto r = im.Decrypt(entries[i]);
+        if (r.ok()) decrypted[i] = std::move(r).value();
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  std::map<Id128, CaseState> states;
+  for (const Id128& c : im.case_order) states[c];
+  for (size_t i = 0; i < entries.size(); ++i) {
+    CaseState& st = states[entries[i].entry.header.case_id];
+    if (decrypted[i]) st.Apply(*decrypted[i]);
+    else st.AddUndecryptable(entries[i].entry.id);
+  }
+  std::vector<CaseRecord> out;
+  for (const Id128& c : im.case_order) out.push_back({c, states[c].View()});
+  return out;
+}
+
+Result<std::vector<HistoryLine>> Node::CaseHistory(const Id128& case_id) {
+  Impl& im = *impl_;
+  std::vector<HistoryLine> lines;
+  store::EntryFilter f;
+  f.case_id = case_id;
+  CaseState state;
+  FC_RETURN_IF_ERROR(im.log->ForEach(f, [&](const store::StoredEntry& se) {
+    HistoryLine l;
+    const store::Header& h = se.entry.header;
+    l.id = se.entry.id;
+    l.author = h.author;
+    l.seq = h.seq;
+    l.hlc = h.hlc;
+    l.kind = h.kind;
+    if (h.kind == uint8_t(store::Kind::kData)) {
+      auto r = im.Decrypt(se);
+      if (r.ok()) {
+        l.op = r->op;
+        state.Apply(*r);
+      }
+    }
+    lines.push_back(std::move(l));
+    return Status::Ok();
+  }));
+  // Who superseded what comes from the view's history, so it follows the merge rules.
+  CaseView v = state.View();
+  std::map<Id, std::vector<Id>> superseded;
+  for (auto& [name, field] : v.fields)
+    for (auto& item : field.history) superseded[item.set.id] = item.superseded_by;
+  for (auto& item : v.status.history) superseded[item.set.id] = item.superseded_by;
+  for (auto& l : lines) {
+    auto it = superseded.find(l.id);
+    if (it != superseded.end()) l.superseded_by = it->second;
+  }
+  std::sort(lines.begin(), lines.end(), [](const HistoryLine& a, const HistoryLine& b) {
+    return std::tie(a.hlc, a.author, a.seq) < std::tie(b.hlc, b.author, b.seq);
+  });
+  return lines;
+}
+
+Result<std::vector<Id>> Node::LiveTagAdds(const Id128& case_id, const std::string& tag) {
+  std::vector<store::StoredEntry> entries;
+  FC_RETURN_IF_ERROR(impl_->CollectCase(case_id, entries));
+  std::set<Id> adds, removed;
+  for (const auto& se : entries) {
+    auto r = impl_->Decrypt(se);
+    if (!r.ok()) continue;
+    if (const auto* t = std::get_if<Tag>(&r->op); t && t->tag == tag) adds.insert(r->id);
+    if (const auto* u = std::get_if<Untag>(&r->op); u && u->tag == tag) {
+      removed.insert(u->removes.begin(), u->removes.end());
+    }
+  }
+  std::vector<Id> live;
+  for (const Id& id : adds)
+    if (!removed.count(id)) live.push_back(id);
+  return live;
+}
+
+Result<crypto::BoxKeyPair> OpenRecoveryFile(const std::filesystem::path& path,
+                                            const crypto::SecretBytes& passphrase) {
+  FC_ASSIGN_OR_RETURN(Bytes file, store::ReadFileBounded(path, 4096));
+  if (file.size() < 5 || std::memcmp(file.data(), kRecoveryMagic, 5) != 0) {
+    return Status::Corruption(path.string() + " is not a fieldcase recovery file");
+  }
+  FC_ASSIGN_OR_RETURN(crypto::SecretBytes secret,
+                      crypto::OpenWithPassphrase(passphrase, ByteView(file).subspan(5)));
+  return crypto::BoxKeyPair::FromSecret(secret.view());
+}
+
+}  // namespace fieldcase::sync
