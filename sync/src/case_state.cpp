@@ -97,36 +97,35 @@ CaseView CaseState::View() const {
   };
 
   for (const RecordEntry* e : ordered) {
-    std::visit(
-        Overloaded{
-            [&](const OpenCase&) { opens.push_back(e); },
-            [&](const SetField& op) {
-              field_sets[op.field].push_back(e);
-              resolve(*e, op.supersedes, [&op](const Op& t) {
-                const auto* s = std::get_if<SetField>(&t);
-                return s != nullptr && s->field == op.field;
-              });
-            },
-            [&](const AddNote& op) {
-              view.notes.push_back({e->id, e->author, e->seq, e->hlc, op.kind, op.text});
-            },
-            [&](const Tag& op) { tag_adds[op.tag].push_back(e); },
-            [&](const Untag& op) {
-              resolve(*e, op.removes, [&op](const Op& t) {
-                const auto* a = std::get_if<Tag>(&t);
-                return a != nullptr && a->tag == op.tag;
-              });
-            },
-            [&](const SetStatus& op) {
-              status_sets.push_back(e);
-              resolve(*e, op.supersedes,
-                      [](const Op& t) { return std::holds_alternative<SetStatus>(t); });
-            },
-            [&](const UnknownOp& op) {
-              view.unknown_changes.push_back({e->id, e->author, e->seq, e->hlc, op.code});
-            },
-        },
-        e->op);
+    std::visit(Overloaded{
+                   [&](const OpenCase&) { opens.push_back(e); },
+                   [&](const SetField& op) {
+                     field_sets[op.field].push_back(e);
+                     resolve(*e, op.supersedes, [&op](const Op& t) {
+                       const auto* s = std::get_if<SetField>(&t);
+                       return s != nullptr && s->field == op.field;
+                     });
+                   },
+                   [&](const AddNote& op) {
+                     view.notes.push_back({e->id, e->author, e->seq, e->hlc, op.kind, op.text});
+                   },
+                   [&](const Tag& op) { tag_adds[op.tag].push_back(e); },
+                   [&](const Untag& op) {
+                     resolve(*e, op.removes, [&op](const Op& t) {
+                       const auto* a = std::get_if<Tag>(&t);
+                       return a != nullptr && a->tag == op.tag;
+                     });
+                   },
+                   [&](const SetStatus& op) {
+                     status_sets.push_back(e);
+                     resolve(*e, op.supersedes,
+                             [](const Op& t) { return std::holds_alternative<SetStatus>(t); });
+                   },
+                   [&](const UnknownOp& op) {
+                     view.unknown_changes.push_back({e->id, e->author, e->seq, e->hlc, op.code});
+                   },
+               },
+               e->op);
   }
 
   for (const RecordEntry* e : opens) {

@@ -77,7 +77,8 @@ Status Load(Reader& r, SetStatus& op) {
   FC_RETURN_IF_ERROR(r.U8(s, "status"));
   if (s != static_cast<uint8_t>(CaseStatus::kOpen) &&
       s != static_cast<uint8_t>(CaseStatus::kClosed)) {
-    return Status::Corruption("status " + std::to_string(s) + " is neither open (1) nor closed (2)");
+    return Status::Corruption("status " + std::to_string(s) +
+                              " is neither open (1) nor closed (2)");
   }
   op.status = static_cast<CaseStatus>(s);
   return r.Ids(op.supersedes, kMaxSupersedes, "supersedes");
@@ -93,12 +94,18 @@ Result<Op> LoadAs(Reader& r) {
 
 Result<Op> LoadBody(Reader& r, uint8_t code) {
   switch (static_cast<OpCode>(code)) {
-    case OpCode::kOpenCase: return LoadAs<OpenCase>(r);
-    case OpCode::kSetField: return LoadAs<SetField>(r);
-    case OpCode::kAddNote: return LoadAs<AddNote>(r);
-    case OpCode::kTag: return LoadAs<Tag>(r);
-    case OpCode::kUntag: return LoadAs<Untag>(r);
-    case OpCode::kSetStatus: return LoadAs<SetStatus>(r);
+    case OpCode::kOpenCase:
+      return LoadAs<OpenCase>(r);
+    case OpCode::kSetField:
+      return LoadAs<SetField>(r);
+    case OpCode::kAddNote:
+      return LoadAs<AddNote>(r);
+    case OpCode::kTag:
+      return LoadAs<Tag>(r);
+    case OpCode::kUntag:
+      return LoadAs<Untag>(r);
+    case OpCode::kSetStatus:
+      return LoadAs<SetStatus>(r);
   }
   // A later version's op: accepted, shown as "unknown change", its fields left unread.
   return Op(UnknownOp{code});

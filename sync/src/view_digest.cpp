@@ -22,7 +22,9 @@ class DigestWriter {
     for (const auto& s : v) Str(s);
   }
   template <typename T>
-  void Stamp(const Versioned<T>& v) { StampOf(v.id, v.author, v.seq, v.hlc); }
+  void Stamp(const Versioned<T>& v) {
+    StampOf(v.id, v.author, v.seq, v.hlc);
+  }
   void StampOf(const Id& id, const PublicKey& author, uint64_t seq, uint64_t hlc) {
     Raw(id);
     Raw(author);

@@ -1,9 +1,8 @@
-#include <catch2/catch.hpp>
+#include "fieldcase/sync/hlc.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
-
-#include "fieldcase/sync/hlc.h"
 
 using namespace fieldcase::sync;
 
@@ -72,8 +71,7 @@ TEST_CASE("sync: a wall clock at or past 2^48 ms is clamped", "[sync][hlc]") {
   CHECK(*u == MakeHlc(kHlcMaxMillis, 1));
 }
 
-TEST_CASE("sync: a peer 24 h ahead drags the clock at most 5 min ahead of wall",
-          "[sync][hlc]") {
+TEST_CASE("sync: a peer 24 h ahead drags the clock at most 5 min ahead of wall", "[sync][hlc]") {
   HybridClock ahead;  // the peer's wall clock is a day fast
   auto sent = ahead.Tick(kNow + kDayMs);
   REQUIRE(sent.ok());
@@ -107,8 +105,7 @@ TEST_CASE("sync: an hlc of 2^48-1 ms is accepted, capped and flagged", "[sync][h
   CHECK_FALSE(IsFutureDated(far, kMax64));
 }
 
-TEST_CASE("sync: a peer 24 h behind is not flagged and keeps the clock moving",
-          "[sync][hlc]") {
+TEST_CASE("sync: a peer 24 h behind is not flagged and keeps the clock moving", "[sync][hlc]") {
   HybridClock behind;
   auto old = behind.Tick(kNow - kDayMs);
   REQUIRE(old.ok());

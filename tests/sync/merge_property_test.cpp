@@ -8,9 +8,8 @@
 // and grouped differently through Merge; every view must equal the canonical one.
 //
 // Reproduce one history: FIELDCASE_MERGE_SEED=<seed printed on failure> sync_test "[property]"
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -64,7 +63,7 @@ struct Node {
 
 struct History {
   std::vector<RecordEntry> entries;
-  std::vector<bool> readable;  // by the reader that checks the view
+  std::vector<bool> readable;             // by the reader that checks the view
   std::vector<Id> foreign_undecryptable;  // ids never applied, only known as unreadable
 };
 
@@ -98,8 +97,8 @@ Op MakeOp(Rng& rng, Node& n, const History& h) {
   };
   const uint64_t roll = rng.Below(100);
   if (roll < 4 || (h.entries.empty() && rng.Chance(70))) {
-    return OpenCase{"template-" + std::to_string(rng.Below(3)), {{"risk", {"low", "high"}}},
-                    {"incident"}};
+    return OpenCase{
+        "template-" + std::to_string(rng.Below(3)), {{"risk", {"low", "high"}}}, {"incident"}};
   }
   if (roll < 45) {
     const std::string field = kFields[rng.Below(3)];
@@ -142,8 +141,8 @@ History Generate(uint64_t seed) {
   for (size_t i = 0; i < nodes.size(); ++i) {
     nodes[i].key.fill(static_cast<uint8_t>(0x10 * (i + 1)));
     // Mostly small skews; sometimes a device a day off either way.
-    nodes[i].skew_ms = rng.Chance(25) ? skews[rng.Below(3)]
-                                      : static_cast<int64_t>(rng.Below(4000)) - 2000;
+    nodes[i].skew_ms =
+        rng.Chance(25) ? skews[rng.Below(3)] : static_cast<int64_t>(rng.Below(4000)) - 2000;
   }
   uint64_t now = kStart;
   const int steps = 5 + static_cast<int>(rng.Below(40));

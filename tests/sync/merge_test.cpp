@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdint>
 
 #include "fieldcase/sync/case_state.h"
@@ -204,8 +203,7 @@ TEST_CASE("sync: tags are an observed-remove set where add wins", "[sync][merge]
   }
 }
 
-TEST_CASE("sync: notes are ordered by hlc, author, seq and kept after close",
-          "[sync][merge]") {
+TEST_CASE("sync: notes are ordered by hlc, author, seq and kept after close", "[sync][merge]") {
   Scribe w;
   auto b1 = w.Write(w.b, kT, AddNote{"contact", "rang victim"});
   auto a1 = w.Write(w.a, kT, AddNote{"incident", "car outside"});

@@ -1,11 +1,10 @@
-#include <catch2/catch.hpp>
+#include "fieldcase/sync/ops.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <random>
-
-#include "fieldcase/sync/ops.h"
 
 using namespace fieldcase;
 using namespace fieldcase::sync;
@@ -38,10 +37,18 @@ size_t LargestAllocation(F&& f) {
 void* operator new(size_t n) { return Allocate(n); }
 void* operator new[](size_t n) { return Allocate(n); }
 void* operator new(size_t n, const std::nothrow_t&) noexcept {
-  try { return Allocate(n); } catch (...) { return nullptr; }
+  try {
+    return Allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
 }
 void* operator new[](size_t n, const std::nothrow_t&) noexcept {
-  try { return Allocate(n); } catch (...) { return nullptr; }
+  try {
+    return Allocate(n);
+  } catch (...) {
+    return nullptr;
+  }
 }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete[](void* p) noexcept { std::free(p); }

@@ -52,7 +52,7 @@ struct HistoryItem {
 // A multi-value register (fields, status).
 template <typename T>
 struct Register {
-  std::vector<Versioned<T>> current;  // sets no counted reference supersedes
+  std::vector<Versioned<T>> current;    // sets no counted reference supersedes
   std::vector<HistoryItem<T>> history;  // every set, current ones included
   bool conflict() const { return current.size() > 1; }
   bool operator==(const Register&) const = default;
@@ -104,7 +104,7 @@ struct CaseView {
   std::vector<std::string> tags;             // present tags, sorted bytewise
   StatusState status;                        // no set at all means open
   std::vector<UnknownChange> unknown_changes;
-  std::vector<Id> undecryptable;             // sorted bytewise
+  std::vector<Id> undecryptable;                     // sorted bytewise
   std::vector<IgnoredReference> ignored_references;  // by entry order, then referenced id
 
   // Open when nothing set it; the value when every current set agrees; nullopt for a conflict

@@ -1,0 +1,25 @@
+// The fieldcase-bench subcommands: help text and entry point of each.
+#pragma once
+
+#include <cstdio>
+
+#include "fieldcase/status.h"
+#include "options.h"
+
+namespace fieldcase::bench {
+
+extern const char* const kAppendHelp;
+extern const char* const kOpenHelp;
+extern const char* const kMicroHelp;
+
+int RunAppend(const Options& o);
+int RunOpen(const Options& o);
+int RunMicro(const Options& o);
+
+// Prints "fieldcase-bench: <message>" on stderr; returns the exit code 1.
+inline int Fail(const Status& s) {
+  std::fprintf(stderr, "fieldcase-bench: %s\n", s.ToString().c_str());
+  return 1;
+}
+
+}  // namespace fieldcase::bench

@@ -1,0 +1,157 @@
+#include "fixture.h"
+
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+namespace fieldcase::bench {
+
+Result<std::unique_ptr<TempDir>> TempDir::Create(const std::filesystem::path& parent) {
+  std::error_code ec;
+  std::filesystem::path base = parent.empty() ? std::filesystem::temp_directory_path(ec) : parent;
+  if (ec) return Status::IOError("no temp folder: " + ec.message());
+  std::string templ = (base / "fieldcase-bench-XXXXXX").string();
+  if (mkdtemp(templ.data()) == nullptr) {
+    return Status::IOError("cannot create a temp folder under " + base.string() + ": " +
+                           std::strerror(errno));
+  }
+  std::unique_ptr<TempDir> t(new TempDir(templ));
+  std::filesystem::create_directory(t->data().root, ec);
+  if (ec) return Status::IOError("cannot create " + t->data().root.string() + ": " + ec.message());
+  return t;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+  if (ec) std::fprintf(stderr, "warning: could not remove %s: %s\n", path_.c_str(), ec.message().c_str());
+}
+
+crypto::SecretBytes BenchPassphrase() {
+  return crypto::SecretBytes::CopyFrom(AsBytes("fieldcase-bench: not a real passphrase, 2024"));
+}
+
+Result<std::unique_ptr<sync::Node>> FoundOrg(const TempDir& tmp, crypto::KdfCost cost) {
+  sync::FoundOptions opt;
+  opt.org_name = "Benchmark Constabulary";
+  opt.person_name = "Bench Mark";
+  opt.badge = "B-0001";
+  opt.cost = cost;
+  opt.recovery_out = tmp.recovery();
+  auto recovery_pass = crypto::SecretBytes::CopyFrom(AsBytes("fieldcase-bench: recovery, 2024"));
+  return sync::Node::Found(tmp.data(), opt, BenchPassphrase(), recovery_pass, WallMs());
+}
+
+sync::OpenCase StalkingCase() {
+  sync::OpenCase op;
+  op.template_name = "stalking";
+  op.fields = {{"victim", {}},
+               {"suspect", {}},
+               {"relationship", {}},
+               {"risk_level", {"standard", "medium", "high"}},
+               {"spo_status", {"none", "applied", "interim", "full", "expired", "discharged"}},
+               {"spo_expiry", {}},
+               {"referral", {}},
+               {"next_review", {}}};
+  op.note_kinds = {"incident", "breach", "contact", "action", "referral"};
+  return op;
+}
+
+namespace {
+
+constexpr size_t kTextPool = 4096;
+constexpr size_t kTextBytes = 400;
+
+uint64_t SplitMix64(uint64_t& state) {
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+const char* const kWords[] = {
+    "suspect", "seen",    "outside", "victim's", "address", "at",      "approx",  "hours",
+    "vehicle", "silver",  "parked",  "opposite", "called",  "reported", "message", "received",
+    "via",     "social",  "media",   "account",  "blocked", "again",   "officer", "attended",
+    "no",      "contact", "made",    "CCTV",     "request", "sent",    "to",      "council",
+    "workplace", "followed", "from",  "station",  "bus",     "stop",    "letter",  "left",
+    "under",   "door",    "risk",    "reviewed", "advice",  "given",   "safety",  "plan"};
+constexpr size_t kWordCount = sizeof kWords / sizeof kWords[0];
+
+}  // namespace
+
+NoteTexts::NoteTexts() {
+  uint64_t state = 20240601;  // fixed: the same texts on every run and machine
+  texts_.reserve(kTextPool);
+  for (size_t i = 0; i < kTextPool; ++i) {
+    std::string t;
+    t.reserve(kTextBytes + 16);
+    while (t.size() < kTextBytes) {
+      if (!t.empty()) t += ' ';
+      t += kWords[SplitMix64(state) % kWordCount];
+    }
+    t.resize(kTextBytes);
+    texts_.push_back(std::move(t));
+  }
+}
+
+sync::AddNote NoteTexts::Note(int64_t i) const {
+  static const char* const kKinds[] = {"incident", "breach", "contact", "action", "referral"};
+  return {kKinds[uint64_t(i) % 5], texts_[uint64_t(i) % texts_.size()]};
+}
+
+int64_t WallMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+uint64_t FolderBytes(const std::filesystem::path& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.is_regular_file(ec)) total += e.file_size(ec);
+  }
+  return total;
+}
+
+std::string FolderListing(const std::filesystem::path& dir) {
+  std::string out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file(ec)) continue;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s%s %.2f MiB", out.empty() ? "" : ", ",
+                  e.path().filename().c_str(), double(e.file_size(ec)) / (1024.0 * 1024.0));
+    out += buf;
+  }
+  return out;
+}
+
+bool ResetPeakRss() {
+  std::ofstream f("/proc/self/clear_refs");
+  if (!f) return false;
+  f << "5";
+  f.flush();
+  return bool(f);
+}
+
+double PeakRssMiB() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return double(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+void Progress::Update(int64_t done) {
+  int decile = total_ > 0 ? int(done * 10 / total_) : 10;
+  if (decile == last_decile_) return;
+  last_decile_ = decile;
+  std::fprintf(stderr, "%s… %d%%\n", what_.c_str(), decile * 10);
+}
+
+void Say(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+
+}  // namespace fieldcase::bench

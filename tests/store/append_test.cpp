@@ -1,0 +1,230 @@
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include "fieldcase/store/data_dir.h"
+#include "store_fixture.h"
+
+using namespace fieldcase;
+
+namespace {
+// Runs raw SQL against the database file, as an attacker or a bug would.
+int RawExec(const std::filesystem::path& db, const std::string& sql, std::string* err = nullptr) {
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  char* e = nullptr;
+  int rc = sqlite3_exec(h, sql.c_str(), nullptr, nullptr, &e);
+  if (err && e) *err = e;
+  sqlite3_free(e);
+  sqlite3_close(h);
+  return rc;
+}
+}  // namespace
+
+TEST_CASE("store: append survives reopen with heads and payloads", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  auto e2 = f.Next(f.root, &e1);
+  REQUIRE(f.log->Append(e1, false, 1).status.ok());
+  REQUIRE(f.log->Append(e2, false, 1).status.ok());
+  f.Reopen();
+  auto head = f.log->HeadOf(f.root.public_key());
+  REQUIRE(head.ok());
+  REQUIRE(head->has_value());
+  CHECK((*head)->seq == 2);
+  CHECK((*head)->id == e2.id);
+  auto got = f.log->Get(e1.id);
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  CHECK((*got)->entry.header == e1.header);
+  CHECK(*(*got)->entry.payload == *e1.payload);
+  auto heads = f.log->Heads();
+  REQUIRE(heads.ok());
+  CHECK(heads->size() == 1);
+  CHECK(f.log->IntegrityCheck().ok());
+}
+
+TEST_CASE("store: structural checks reject with a reason and store nothing", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  REQUIRE(f.log->Append(e1, false, 1).status.ok());
+
+  SECTION("bad signature") {
+    auto e2 = f.Next(f.root, &e1);
+    e2.signature[5] ^= 1;
+    auto r = f.log->Append(e2, false, 1);
+    CHECK(r.status.code() == Status::Code::kRejected);
+    CHECK_THAT(r.status.message(), Catch::Contains("signature"));
+  }
+  SECTION("payload does not match its hash") {
+    auto e2 = f.Next(f.root, &e1);
+    (*e2.payload)[0] ^= 1;
+    auto r = f.log->Append(e2, false, 1);
+    CHECK_THAT(r.status.message(), Catch::Contains("payload hash"));
+  }
+  SECTION("payload length differs") {
+    auto e2 = f.Next(f.root, &e1);
+    e2.payload->push_back(0);
+    CHECK_THAT(f.log->Append(e2, false, 1).status.message(), Catch::Contains("length"));
+  }
+  SECTION("prev does not name the predecessor") {
+    store::Header h = e1.header;
+    h.seq = 2;
+    h.prev.fill(9);
+    h.hlc += 1;
+    auto e2 = store::SignEntry(h, {1}, f.org, f.root);
+    CHECK_THAT(f.log->Append(e2, false, 1).status.message(), Catch::Contains("prev"));
+  }
+  SECTION("hlc must rise along a chain") {
+    store::Header h = e1.header;
+    h.seq = 2;
+    h.prev = e1.id;
+    auto e2 = store::SignEntry(h, {1}, f.org, f.root);
+    CHECK_THAT(f.log->Append(e2, false, 1).status.message(), Catch::Contains("hlc"));
+  }
+  SECTION("seq 1 with a prev") {
+    auto k = test::KeyFromByte(2);
+    store::Header h;
+    h.kind = 1;
+    h.seq = 1;
+    h.prev.fill(1);
+    h.hlc = 5;
+    auto e = store::SignEntry(h, {1}, f.org, k);
+    CHECK_THAT(f.log->Append(e, false, 1).status.message(), Catch::Contains("prev"));
+  }
+  SECTION("non-zero flags") {
+    auto e2 = f.Next(f.root, &e1);
+    e2.header_bytes[2] = 1;
+    CHECK_THAT(f.log->Append(e2, false, 1).status.message(), Catch::Contains("flags"));
+  }
+  SECTION("signed for another organisation") {
+    auto k = test::KeyFromByte(3);
+    store::Header h;
+    h.kind = 1;
+    h.seq = 1;
+    h.hlc = 5;
+    Id other = f.org;
+    other[0] ^= 0xff;
+    auto e = store::SignEntry(h, {1}, other, k);
+    CHECK_THAT(f.log->Append(e, false, 1).status.message(), Catch::Contains("signature"));
+  }
+  auto count = f.log->CountEntries();
+  REQUIRE(count.ok());
+  CHECK(*count == 1);
+  CHECK(f.log->IntegrityCheck().ok());
+}
+
+TEST_CASE("store: a missing predecessor is a gap, not a rejection", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  auto e2 = f.Next(f.root, &e1);
+  auto r = f.log->Append(e2, false, 1);
+  CHECK(r.status.code() == Status::Code::kGap);
+  REQUIRE(f.log->Append(e1, false, 1).status.ok());
+  CHECK(f.log->Append(e2, false, 1).status.ok());  // re-offered later
+}
+
+TEST_CASE("store: appending the same entry twice is a no-op", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  REQUIRE(f.log->Append(e1, false, 1).status.ok());
+  auto again = f.log->Append(e1, false, 1);
+  CHECK(again.status.ok());
+  CHECK(again.duplicate);
+  CHECK(*f.log->CountEntries() == 1);
+}
+
+TEST_CASE("store: batch append is one transaction with a result per entry", "[store]") {
+  test::StoreFixture f;
+  std::vector<store::Entry> batch;
+  batch.push_back(f.Next(f.root, nullptr));
+  for (int i = 0; i < 99; ++i) batch.push_back(f.Next(f.root, &batch.back()));
+  auto bad = f.Next(test::KeyFromByte(5), nullptr);
+  bad.signature[0] ^= 1;
+  batch.insert(batch.begin() + 50, bad);
+  auto r = f.log->AppendBatch(batch, false, 1);
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == 101);
+  CHECK((*r)[50].status.code() == Status::Code::kRejected);
+  CHECK(*f.log->CountEntries() == 100);
+}
+
+TEST_CASE("store: unknown kinds are kept as needs-upgrade", "[store]") {
+  test::StoreFixture f;
+  auto e = f.Next(f.root, nullptr, {1}, /*kind=*/9);
+  REQUIRE(f.log->Append(e, false, 1).status.ok());
+  auto got = f.log->Get(e.id);
+  REQUIRE(got.ok());
+  CHECK((*got)->status == store::EntryStatus::kNeedsUpgrade);
+}
+
+TEST_CASE("store: key and control payloads go through the installed validator", "[store]") {
+  test::StoreFixture f;
+  f.log->SetPayloadValidator([](const store::Header&, ByteView p) {
+    if (p.size() == 1 && p[0] == 0xEE) return Status::NotPermitted("unknown op");
+    if (p.size() == 1 && p[0] == 0xBA) return Status::Rejected("malformed control payload");
+    return Status::Ok();
+  });
+  auto e1 = f.Next(f.root, nullptr, {0xBA}, 3);
+  CHECK_THAT(f.log->Append(e1, false, 1).status.message(), Catch::Contains("malformed"));
+  auto e2 = f.Next(f.root, nullptr, {0xEE}, 3);
+  REQUIRE(f.log->Append(e2, false, 1).status.ok());
+  CHECK((*f.log->Get(e2.id))->status == store::EntryStatus::kNeedsUpgrade);
+}
+
+TEST_CASE("store: the database itself refuses to alter or delete entries", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  REQUIRE(f.log->Append(e1, false, 1).status.ok());
+  f.log.reset();
+  std::string err;
+  CHECK(RawExec(f.db(), "UPDATE entries SET header = x'00'", &err) != SQLITE_OK);
+  CHECK_THAT(err, Catch::Contains("append-only"));
+  CHECK(RawExec(f.db(), "UPDATE entries SET seq = 7") != SQLITE_OK);
+  CHECK(RawExec(f.db(), "DELETE FROM entries") != SQLITE_OK);
+  CHECK(RawExec(f.db(), "UPDATE payloads SET payload = x'00'") != SQLITE_OK);
+  CHECK(RawExec(f.db(), "DELETE FROM payloads", &err) != SQLITE_OK);
+  CHECK_THAT(err, Catch::Contains("erasure"));
+  // Derived columns may change (statuses are recomputed).
+  CHECK(RawExec(f.db(), "UPDATE entries SET status = 2") == SQLITE_OK);
+}
+
+TEST_CASE("store: a second process on the same folder gets a clear refusal", "[store]") {
+  test::TempDir d;
+  store::DataDir dir{d.path()};
+  auto first = store::DirLock::Acquire(dir);
+  REQUIRE(first.ok());
+  auto second = store::DirLock::Acquire(dir);  // flock: a second open file description
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().code() == Status::Code::kBusy);
+  CHECK_THAT(second.status().message(), Catch::Contains("another fieldcase process"));
+  first->reset();
+  CHECK(store::DirLock::Acquire(dir).ok());
+}
+
+TEST_CASE("store: a database from a newer schema is refused", "[store]") {
+  test::StoreFixture f;
+  f.log.reset();
+  REQUIRE(RawExec(f.db(), "PRAGMA user_version = 99") == SQLITE_OK);
+  auto s = store::Store::Open(f.db());
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.status().message(), Catch::Contains("newer fieldcase"));
+}
+
+TEST_CASE("store: a file that is not a database is reported, not crashed on", "[store]") {
+  test::TempDir d;
+  test::WriteFile(d / "fieldcase.db", std::string(4096, 'x'));
+  auto s = store::Store::Open(d / "fieldcase.db");
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.status().code() == Status::Code::kCorruption);
+}
+
+TEST_CASE("store: backup copies every entry through SQLite's backup API", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  REQUIRE(f.log->Append(e1, false, 1).status.ok());
+  REQUIRE(f.log->BackupTo(f.dir / "copy.db").ok());
+  auto copy = store::Store::Open(f.dir / "copy.db");
+  REQUIRE(copy.ok());
+  CHECK(*(*copy)->CountEntries() == 1);
+  CHECK((*copy)->org_id() == f.org);
+}

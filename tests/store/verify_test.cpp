@@ -1,0 +1,118 @@
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include "fieldcase/store/verify.h"
+#include "store_fixture.h"
+
+using namespace fieldcase;
+
+namespace {
+
+// Bypasses the append-only triggers the way someone editing the file would: drop them,
+// edit, and leave. verify must notice whatever they did.
+void Tamper(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  std::string all =
+      "DROP TRIGGER entries_signed_columns_immutable; DROP TRIGGER entries_no_delete;"
+      "DROP TRIGGER payloads_immutable; DROP TRIGGER payloads_no_delete;" + sql;
+  char* err = nullptr;
+  int rc = sqlite3_exec(h, all.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(h);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+struct Chain {
+  test::StoreFixture f;
+  std::vector<store::Entry> entries;
+  Chain() {
+    entries.push_back(f.Next(f.root, nullptr, Bytes(100, 1)));
+    for (int i = 0; i < 4; ++i) entries.push_back(f.Next(f.root, &entries.back(), Bytes(100, 2)));
+    for (auto& e : entries) REQUIRE(f.log->Append(e, false, 1).status.ok());
+    f.log.reset();
+  }
+  store::VerifyReport Verify() {
+    auto r = store::VerifyStore(f.db());
+    REQUIRE(r.ok());
+    return *r;
+  }
+  std::string Hex(int i) { return "x'" + ToHex(entries[size_t(i)].id) + "'"; }
+};
+
+bool Names(const store::VerifyReport& r, const Id& id, const std::string& what) {
+  for (auto& p : r.problems)
+    if (p.id == id && p.what.find(what) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("store: verify passes an untouched store", "[store]") {
+  Chain c;
+  auto r = c.Verify();
+  CHECK(r.ok());
+  CHECK(r.entries == 5);
+  CHECK(r.payloads == 5);
+  CHECK(r.accepted == 5);
+}
+
+TEST_CASE("store: verify names the entry for a flipped byte anywhere in it", "[store]") {
+  // Every byte of the header and signature of one entry, and bytes of its payload.
+  Chain c;
+  const auto& e = c.entries[2];
+  for (size_t i = 0; i < store::kHeaderV1Bytes + store::kSignatureBytes; i += 3) {
+    Chain fresh;
+    const auto& target = fresh.entries[2];
+    std::string col = i < store::kHeaderV1Bytes ? "header" : "signature";
+    size_t pos = i < store::kHeaderV1Bytes ? i : i - store::kHeaderV1Bytes;
+    Bytes bytes = col == "header" ? Bytes(target.header_bytes.begin(), target.header_bytes.end())
+                                  : Bytes(target.signature.begin(), target.signature.end());
+    bytes[pos] ^= 0x01;
+    Tamper(fresh.f.db(), "UPDATE entries SET " + col + " = x'" + ToHex(bytes) +
+                             "' WHERE id = " + fresh.Hex(2));
+    auto r = fresh.Verify();
+    INFO(col << " byte " << pos);
+    CHECK_FALSE(r.ok());
+    CHECK(Names(r, target.id, ""));
+  }
+  (void)e;
+  for (size_t pos : {0, 50, 99}) {
+    Chain fresh;
+    Bytes p = *fresh.entries[2].payload;
+    p[pos] ^= 0x80;
+    Tamper(fresh.f.db(), "UPDATE payloads SET payload = x'" + ToHex(p) + "' WHERE id = " + fresh.Hex(2));
+    auto r = fresh.Verify();
+    CHECK(Names(r, fresh.entries[2].id, "payload hash"));
+  }
+}
+
+TEST_CASE("store: verify detects a removed, reordered or inserted entry", "[store]") {
+  SECTION("removed below the newest") {
+    Chain c;
+    Tamper(c.f.db(), "DELETE FROM entries WHERE id = " + c.Hex(1));
+    auto r = c.Verify();
+    CHECK(Names(r, c.entries[2].id, "chain gap"));
+  }
+  SECTION("reordered: two entries swap seq") {
+    Chain c;
+    Tamper(c.f.db(), "UPDATE entries SET seq = 99 WHERE id = " + c.Hex(1) +
+                         "; UPDATE entries SET seq = 2 WHERE id = " + c.Hex(2) +
+                         "; UPDATE entries SET seq = 3 WHERE id = " + c.Hex(1));
+    auto r = c.Verify();
+    CHECK(Names(r, c.entries[1].id, "disagree"));
+  }
+  SECTION("the id column altered") {
+    Chain c;
+    Tamper(c.f.db(), "UPDATE entries SET id = x'" + std::string(64, 'a') + "' WHERE id = " + c.Hex(3));
+    CHECK_FALSE(c.Verify().ok());
+  }
+}
+
+TEST_CASE("store: verify of a missing store says where it looked", "[store]") {
+  test::TempDir d;
+  auto r = store::VerifyStore(d / "nothing.db");
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(r.status().message(), Catch::Contains("no store"));
+}

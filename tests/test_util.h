@@ -1,0 +1,54 @@
+// Helpers shared by the test executables: temp folders and file access.
+#pragma once
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+
+#include "fieldcase/bytes.h"
+
+namespace fieldcase::test {
+
+// A fresh folder under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    static std::mt19937_64 rng{std::random_device{}()};
+    path_ = std::filesystem::temp_directory_path() /
+            ("fieldcase-test-" + std::to_string(::getpid()) + "-" + std::to_string(rng()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& s) const { return path_ / s; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string ReadFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void WriteFile(const std::filesystem::path& p, const std::string& s) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << s;
+}
+
+inline Bytes Hex(std::string_view h) {
+  Bytes b;
+  if (!FromHex(h, b)) throw std::invalid_argument("bad hex in test data");
+  return b;
+}
+
+}  // namespace fieldcase::test
