@@ -147,7 +147,7 @@ double PeakRssMiB() {
 
 void Progress::Update(int64_t done) {
   int decile = total_ > 0 ? int(done * 10 / total_) : 10;
-  if (decile == last_decile_) return;
+  if (decile == 0 || decile == last_decile_) return;
   last_decile_ = decile;
   std::fprintf(stderr, "%s… %d%%\n", what_.c_str(), decile * 10);
 }
