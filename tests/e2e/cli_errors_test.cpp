@@ -1,0 +1,171 @@
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include "cli_fixture.h"
+
+using namespace fieldcase;
+using Catch::Contains;
+
+namespace {
+
+// One line on stderr, naming the problem.
+void OneLine(const test::ProcResult& r, const std::string& says) {
+  INFO(r.err);
+  CHECK(r.exit_code != 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_THAT(r.err, Contains(says));
+}
+
+std::string EntryCount(const test::Cli& cli) {
+  auto v = cli({"verify", "--json"});
+  std::smatch m;
+  std::regex_search(v.out, m, std::regex("\"entries\":(\\d+)"));
+  return m[1];
+}
+
+}  // namespace
+
+TEST_CASE("e2e: wrong passphrase is one line, exit 2, nothing written", "[e2e]") {
+  test::Cli cli;
+  cli.Init();
+  std::string id = cli.OpenCase();
+  std::string before = EntryCount(cli);
+  cli.env["FIELDCASE_PASSPHRASE"] = "Not-The-Passphrase-1";
+  auto r = cli({"case", "note", id, "x"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "fieldcase: wrong passphrase\n");
+  CHECK(EntryCount(cli) == before);
+}
+
+TEST_CASE("e2e: bad arguments get one clear line and leave the store intact", "[e2e]") {
+  test::Cli cli;
+  cli.Init();
+  std::string id = cli.OpenCase();
+  std::string before = EntryCount(cli);
+  OneLine(cli({"case", "show", "0123456789abcdef"}), "no case 0123456789abcdef");
+  OneLine(cli({"case", "show", "not-hex"}), "is not a case id");
+  OneLine(cli({"case", "set", id, "shoe_size", "9"}), "unknown field 'shoe_size'");
+  OneLine(cli({"case", "set", id, "risk_level", "extreme"}), "use one of: standard, medium, high");
+  OneLine(cli({"case", "note", id, "--kind", "gossip", "x"}), "note kind 'gossip' is not one of");
+  OneLine(cli({"case", "untag", id, "never-added"}), "has no tag");
+  OneLine(cli({"case", "open", "--template", "burglary"}), "no template 'burglary'");
+  OneLine(cli({"case", "frobnicate"}), "unknown command");
+  OneLine(cli({"case", "list", "--colour"}), "unknown option --colour");
+  CHECK(cli({"case", "set", id}).exit_code == 64);
+  CHECK(EntryCount(cli) == before);
+  CHECK(cli({"verify"}).exit_code == 0);
+}
+
+TEST_CASE("e2e: init refuses a weak passphrase and an existing store", "[e2e]") {
+  test::Cli cli;
+  cli.env["FIELDCASE_PASSPHRASE"] = "1234";
+  OneLine(cli({"init", "--org", "X", "--insecure-fast-kdf"}), "passphrase too short");
+  CHECK_FALSE(std::filesystem::exists(cli.tmp / "data" / "keystore"));
+  cli.env["FIELDCASE_PASSPHRASE"] = test::kPass;
+  cli.env["FIELDCASE_RECOVERY_PASSPHRASE"] = test::kPass;
+  OneLine(cli({"init", "--org", "X", "--insecure-fast-kdf"}), "must differ");
+  cli.env["FIELDCASE_RECOVERY_PASSPHRASE"] = test::kRecoveryPass;
+  cli.Init();
+  OneLine(cli({"init", "--org", "X", "--insecure-fast-kdf"}), "already holds a store");
+}
+
+TEST_CASE("e2e: a second process on the same folder is refused clearly", "[e2e]") {
+  test::Cli cli;
+  cli.Init();
+  std::string id = cli.OpenCase();
+  test::Child holder({"--data", cli.data, "case", "note", id, "--stdin-lines"}, cli.env);
+  holder.Write("first line\n");
+  std::string line;
+  REQUIRE(holder.ReadLine(line));  // it has unlocked and committed: it holds the folder
+  OneLine(cli({"case", "note", id, "second"}), "another fieldcase process is using");
+  auto done = holder.Finish();
+  CHECK(done.exit_code == 0);
+  CHECK(cli({"case", "note", id, "now free"}).exit_code == 0);
+}
+
+TEST_CASE("e2e: verify names the entry and what failed for a flipped byte", "[e2e]") {
+  test::Cli cli;
+  cli.Init();
+  std::string id = cli.OpenCase();
+  REQUIRE(cli({"case", "note", id, "to be tampered with"}).exit_code == 0);
+  std::string db = cli.data + "/fieldcase.db";
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  // Flip one byte in the newest payload, as a disk editor would (triggers dropped).
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(h, "SELECT id FROM entries ORDER BY rowid DESC LIMIT 1", -1, &q, nullptr);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  std::string victim = ToHex(ByteView(static_cast<const uint8_t*>(sqlite3_column_blob(q, 0)), 32));
+  sqlite3_finalize(q);
+  std::string sql = "DROP TRIGGER payloads_immutable; UPDATE payloads SET payload = "
+                    "substr(payload, 1, 40) || x'ff' || substr(payload, 42) WHERE id = x'" + victim + "'";
+  REQUIRE(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(h);
+  auto v = cli({"verify"});
+  CHECK(v.exit_code == 1);
+  CHECK_THAT(v.out, Contains("FAIL entry " + victim));
+  CHECK_THAT(v.out, Contains("payload hash does not match"));
+  CHECK_THAT(v.out, Contains("VERIFY FAILED"));
+}
+
+TEST_CASE("e2e: a damaged keystore or database is reported, not crashed on", "[e2e]") {
+  test::Cli cli;
+  cli.Init();
+  std::string ks = cli.data + "/keystore";
+  std::string bytes = test::ReadFile(ks);
+  bytes[bytes.size() / 2] ^= 0x01;
+  test::WriteFile(ks, bytes);
+  OneLine(cli({"case", "list"}), "keystore");
+  CHECK_THAT(cli({"case", "list"}).err, Contains("damaged"));
+
+  test::Cli other;
+  other.Init();
+  test::WriteFile(other.data + "/fieldcase.db", std::string(8192, 'z'));
+  std::filesystem::remove(other.data + "/fieldcase.db-wal");
+  std::filesystem::remove(other.data + "/fieldcase.db-shm");
+  auto r = other({"verify"});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, Contains("damaged"));
+}
+
+TEST_CASE("e2e: a full disk is one clear line and loses nothing acknowledged", "[e2e]") {
+  // A 1 MiB tmpfs in a private mount namespace: no root and no global mount needed.
+  if (std::system("unshare -rm true >/dev/null 2>&1") != 0) {
+    WARN("unshare is not available here; full-disk test skipped");
+    return;
+  }
+  test::TempDir t;
+  std::string mnt = (t / "small").string();
+  std::filesystem::create_directories(mnt);
+  std::string fc = FIELDCASE_BINARY;
+  std::string script =
+      "set -u; mount -t tmpfs -o size=1m tmpfs " + mnt + " || exit 99; "
+      "export FIELDCASE_PASSPHRASE=" + test::kPass + " FIELDCASE_RECOVERY_PASSPHRASE=" +
+      test::kRecoveryPass + "; D=" + mnt + "/data; "
+      "" + fc + " --data $D init --org T --insecure-fast-kdf >/dev/null || exit 98; "
+      "ID=$(" + fc + " --data $D case open --template stalking) || exit 97; "
+      "(yes \"$(head -c 3000 /dev/zero | tr '\\0' x)\" | head -n 2000) 2>/dev/null | "
+      "" + fc + " --data $D case note $ID --stdin-lines > " + t.path().string() + "/acked.txt "
+      "2> " + t.path().string() + "/err.txt; echo \"exit=$?\"; "
+      "" + fc + " --data $D verify --json; "
+      "" + fc + " --data $D case show $ID --json | grep -o '\"kind\":\"incident\"' | wc -l";
+  test::WriteFile(t / "run.sh", script);
+  FILE* p = popen(("unshare -rm sh " + (t / "run.sh").string()).c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  INFO(out);
+  std::string err = test::ReadFile(t / "err.txt");
+  std::string acked = test::ReadFile(t / "acked.txt");
+  size_t acked_lines = size_t(std::count(acked.begin(), acked.end(), '\n'));
+  CHECK_THAT(out, Contains("exit=1"));
+  CHECK_THAT(err, Contains("disk full"));
+  CHECK(std::count(err.begin(), err.end(), '\n') == 1);
+  CHECK_THAT(out, Contains("\"ok\":true"));
+  CHECK(acked_lines > 10);
+  // Every acknowledged note is in the case, and nothing else.
+  CHECK_THAT(out, Contains("\n" + std::to_string(acked_lines) + "\n"));
+}
