@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "benches.h"
+#include "fixture.h"
 #include "fieldcase/crypto/secret.h"
 
 namespace {
@@ -36,6 +37,7 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (!fieldcase::crypto::Init()) return Fail(fieldcase::Status::IOError("libsodium cannot initialise"));
+  InstallInterruptHandler();
 
   Options defaults;
   const char* help = nullptr;
@@ -45,7 +47,7 @@ int Run(int argc, char** argv) {
   if (cmd == "append") {
     help = kAppendHelp;
     run = RunAppend;
-    o = ParseOptions(argc, argv, 2, defaults, {"count", "runs", "json", "tmp"});
+    o = ParseOptions(argc, argv, 2, defaults, {"count", "runs", "mode", "json", "tmp"});
   } else if (cmd == "open") {
     help = kOpenHelp;
     run = RunOpen;

@@ -99,7 +99,10 @@ int RunMicro(const Options& o) {
               "others 50000");
   for (int run = 1; run <= o.runs; ++run) {
     Say("run " + std::to_string(run) + "/" + std::to_string(o.runs) + "…");
-    for (const Case& c : cases) report.Add(c.name, c.unit, 0, Rate(c));
+    for (const Case& c : cases) {
+      if (Interrupted()) return Fail(CheckInterrupted());
+      report.Add(c.name, c.unit, 0, Rate(c));
+    }
   }
   report.Print(o.json);
   return 0;

@@ -16,10 +16,13 @@ int RunAppend(const Options& o);
 int RunOpen(const Options& o);
 int RunMicro(const Options& o);
 
-// Prints "fieldcase-bench: <message>" on stderr; returns the exit code 1.
+bool Interrupted();  // fixture.h
+
+// Prints "fieldcase-bench: <message>" on stderr; returns the exit code (1, or 130 after
+// Ctrl-C).
 inline int Fail(const Status& s) {
   std::fprintf(stderr, "fieldcase-bench: %s\n", s.ToString().c_str());
-  return 1;
+  return Interrupted() ? 130 : 1;
 }
 
 }  // namespace fieldcase::bench

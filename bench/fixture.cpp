@@ -1,7 +1,9 @@
 #include "fixture.h"
 
+#include <signal.h>
 #include <sys/resource.h>
 
+#include <csignal>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -109,6 +111,13 @@ int64_t WallMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+double CpuSeconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  auto secs = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+  return secs(ru.ru_utime) + secs(ru.ru_stime);
+}
+
 uint64_t FolderBytes(const std::filesystem::path& dir) {
   uint64_t total = 0;
   std::error_code ec;
@@ -153,5 +162,25 @@ void Progress::Update(int64_t done) {
 }
 
 void Say(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+
+namespace {
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void OnInterrupt(int) { g_interrupted = 1; }
+}  // namespace
+
+void InstallInterruptHandler() {
+  struct sigaction sa {};
+  sa.sa_handler = OnInterrupt;
+  sa.sa_flags = SA_RESETHAND;  // the second signal takes the default action
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool Interrupted() { return g_interrupted != 0; }
+
+Status CheckInterrupted() {
+  return Interrupted() ? Status::NotPermitted("interrupted; temp folders removed") : Status::Ok();
+}
 
 }  // namespace fieldcase::bench

@@ -63,6 +63,9 @@ inline double SecondsSince(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+// CPU seconds (user + system, all threads) this process has used so far.
+double CpuSeconds();
+
 // Sum of the sizes of the regular files in `dir` (not recursive).
 uint64_t FolderBytes(const std::filesystem::path& dir);
 // "fieldcase.db 12.3 MiB, fieldcase.db-wal 4.0 MiB, ..."
@@ -87,5 +90,12 @@ class Progress {
 };
 
 void Say(const std::string& line);  // one progress line on stderr
+
+// Ctrl-C (SIGINT) or SIGTERM sets a flag that the long loops poll, so that they stop and
+// the temp folders are still removed on the way out; a second Ctrl-C kills at once.
+void InstallInterruptHandler();
+bool Interrupted();
+// NotPermitted "interrupted" once the flag is set, else ok.
+Status CheckInterrupted();
 
 }  // namespace fieldcase::bench

@@ -59,6 +59,12 @@ Result<Options> ParseOptions(int argc, char** argv, int first, Options o,
     } else if (name == "threads") {
       FC_ASSIGN_OR_RETURN(int64_t t, ParseInt(name, value, 1, 64));
       o.threads = int(t);
+    } else if (name == "mode") {
+      if (value != "both" && value != "batched" && value != "per-commit") {
+        return Status::InvalidArgument("--mode is both, batched or per-commit, not '" +
+                                       std::string(value) + "'");
+      }
+      o.mode = std::string(value);
     } else if (name == "tmp") {
       if (value.empty()) return Status::InvalidArgument("--tmp needs a folder");
       o.tmp_parent = std::string(value);

@@ -220,14 +220,16 @@ int RunCaseHistory(Context& c) {
     if (c.json()) {
       j.BeginObject().Field("entry", ToHex(l.id)).Field("author", ToHex(l.author));
       j.Field("author_label", AuthorLabel(**node, l.author)).Field("seq", int64_t(l.seq));
-      j.Field("time", FormatHlc(l.hlc)).Field("what", what).Key("superseded_by").BeginArray();
+      j.Field("time", FormatHlc(l.hlc)).FieldBool("future_dated", l.future_dated);
+      j.Field("what", what).Key("superseded_by").BeginArray();
       for (const auto& s : l.superseded_by) j.String(ToHex(s));
       j.EndArray().EndObject();
       continue;
     }
-    std::printf("%s  %s  #%llu %s\n    %s\n", FormatHlc(l.hlc).c_str(), ShortHex(l.id, 12).c_str(),
-                static_cast<unsigned long long>(l.seq), AuthorLabel(**node, l.author).c_str(),
-                what.c_str());
+    std::printf("%s  %s  #%llu %s%s\n    %s\n", FormatHlc(l.hlc).c_str(),
+                ShortHex(l.id, 12).c_str(), static_cast<unsigned long long>(l.seq),
+                AuthorLabel(**node, l.author).c_str(),
+                l.future_dated ? "  [future-dated: its clock was ahead]" : "", what.c_str());
     for (const auto& s : l.superseded_by) {
       std::printf("    superseded by %s\n", ShortHex(s, 12).c_str());
     }

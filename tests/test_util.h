@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -49,6 +50,19 @@ inline Bytes Hex(std::string_view h) {
   Bytes b;
   if (!FromHex(h, b)) throw std::invalid_argument("bad hex in test data");
   return b;
+}
+
+// Reads "key value" lines of a known-answer file under tests/data/kat ('#' starts a comment).
+inline std::map<std::string, std::string> ReadKat(const std::string& file) {
+  std::ifstream in(std::string(FIELDCASE_TEST_DATA) + "/kat/" + file);
+  std::map<std::string, std::string> kv;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    auto sp = line.find(' ');
+    kv[line.substr(0, sp)] = line.substr(sp + 1);
+  }
+  return kv;
 }
 
 }  // namespace fieldcase::test

@@ -34,6 +34,7 @@ CREATE TABLE entries(
 );
 CREATE UNIQUE INDEX entries_author_seq ON entries(author, seq) WHERE evidence = 0;
 CREATE INDEX entries_case ON entries(case_id);
+CREATE INDEX entries_kind ON entries(kind);
 
 CREATE TABLE payloads(
   id      BLOB PRIMARY KEY,

@@ -585,6 +585,7 @@ Result<std::vector<HistoryLine>> Node::CaseHistory(const Id128& case_id) {
     l.seq = h.seq;
     l.hlc = h.hlc;
     l.kind = h.kind;
+    l.future_dated = IsFutureDated(h.hlc, uint64_t(se.received_ms));
     if (h.kind == uint8_t(store::Kind::kData)) {
       auto r = im.Decrypt(se);
       if (r.ok()) {

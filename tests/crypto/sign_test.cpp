@@ -18,17 +18,6 @@ crypto::SigningKey FixedKey() {
   return std::move(k).value();
 }
 
-std::map<std::string, std::string> ReadKat(const std::string& file) {
-  std::ifstream in(std::string(FIELDCASE_TEST_DATA) + "/kat/" + file);
-  std::map<std::string, std::string> kv;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    auto sp = line.find(' ');
-    kv[line.substr(0, sp)] = line.substr(sp + 1);
-  }
-  return kv;
-}
 }  // namespace
 
 TEST_CASE("crypto: RFC 8032 test 1 public key from seed", "[crypto]") {
@@ -40,7 +29,7 @@ TEST_CASE("crypto: RFC 8032 test 1 public key from seed", "[crypto]") {
 
 TEST_CASE("crypto: domain-tagged signatures match the known answers", "[crypto]") {
   // ed25519 is deterministic: a fixed seed and message give fixed bytes (kat/sign.txt).
-  auto kat = ReadKat("sign.txt");
+  auto kat = test::ReadKat("sign.txt");
   REQUIRE(!kat.empty());
   auto key = FixedKey();
   CHECK(ToHex(key.public_key()) == kat["public_key"]);

@@ -112,14 +112,7 @@ TEST_CASE("store: worked example entry matches docs/formats/entry.md", "[store]"
   Bytes payload = {0x01, 0x01, 0x04, 0, 0, 0, 0, 0, 0, 0, 'D', 'e', 'm', 'o'};
   payload.insert(payload.end(), 32, 0x55);
   store::Entry e = store::SignEntry(h, payload, org, root);
-  std::ifstream in(std::string(FIELDCASE_TEST_DATA) + "/kat/entry_example.txt");
-  std::map<std::string, std::string> kat;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') continue;
-    auto sp = line.find(' ');
-    kat[line.substr(0, sp)] = line.substr(sp + 1);
-  }
+  auto kat = test::ReadKat("entry_example.txt");
   CHECK(ToHex(org) == kat["org_id"]);
   CHECK(ToHex(e.header_bytes) == kat["header"]);
   CHECK(ToHex(e.signature) == kat["signature"]);

@@ -47,6 +47,9 @@ struct HistoryLine {
   uint8_t kind = 0;
   std::optional<Op> op;   // absent when this node cannot decrypt it
   std::vector<Id> superseded_by;
+  // Local, never in a digest: the hlc claims a time more than 5 min after this node
+  // received the entry.
+  bool future_dated = false;
 };
 
 struct CaseRecord {
