@@ -49,9 +49,15 @@ CREATE TABLE heads(
 ) WITHOUT ROWID;
 
 CREATE TABLE opaque(
-  id  BLOB PRIMARY KEY,
-  raw BLOB NOT NULL
+  id          BLOB PRIMARY KEY,
+  header      BLOB NOT NULL,
+  signature   BLOB NOT NULL,
+  payload     BLOB,
+  received_ms INTEGER NOT NULL
 ) WITHOUT ROWID;
+
+CREATE TRIGGER opaque_immutable BEFORE UPDATE ON opaque
+BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
 
 CREATE TRIGGER entries_signed_columns_immutable
 BEFORE UPDATE OF id, author, seq, prev, kind, case_id, hlc, key_id, header, signature ON entries

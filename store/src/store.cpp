@@ -252,6 +252,49 @@ Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& e
   return results;
 }
 
+AppendResult Store::AppendRaw(ByteView header, const Signature& signature,
+                               std::optional<Bytes> payload, int64_t now_ms) {
+  AppendResult r;
+  if (header.empty() || header.size() > kMaxOpaqueHeaderBytes) {
+    r.status = Status::Rejected("header length " + std::to_string(header.size()) + " out of bounds");
+    return r;
+  }
+  if (payload && payload->size() > kMaxPayloadBytes) {
+    r.status = Status::Rejected("payload larger than 16 MiB");
+    return r;
+  }
+  if (header[0] == kVersion1) {
+    if (header.size() != kHeaderV1Bytes) {
+      r.status = Status::Rejected("v1 header must be 151 bytes, got " + std::to_string(header.size()));
+      return r;
+    }
+    Entry e;
+    std::memcpy(e.header_bytes.data(), header.data(), kHeaderV1Bytes);
+    e.signature = signature;
+    e.payload = std::move(payload);
+    return Append(e, /*locally_signed=*/false, now_ms);
+  }
+  // A later version: its signature and chain cannot be checked here; keep and forward.
+  r.id = EntryId(header, signature);
+  auto q = impl_->db->Prepare(
+      "INSERT OR IGNORE INTO opaque(id, header, signature, payload, received_ms) "
+      "VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!q.ok()) {
+    r.status = q.status();
+    return r;
+  }
+  q->Bind(1, r.id).Bind(2, header).Bind(3, signature).Bind(5, now_ms);
+  if (payload) q->Bind(4, *payload);
+  r.status = q->Run("storing an entry of a newer version");
+  return r;
+}
+
+Result<int64_t> Store::CountOpaque() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT count(*) FROM opaque"));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("counting entries"));
+  return row ? q.Int(0) : 0;
+}
+
 Result<std::optional<Head>> Store::HeadOf(const PublicKey& author) {
   auto& q = impl_->head_of;
   q.Reset().Bind(1, author);

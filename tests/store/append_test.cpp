@@ -228,3 +228,26 @@ TEST_CASE("store: backup copies every entry through SQLite's backup API", "[stor
   CHECK(*(*copy)->CountEntries() == 1);
   CHECK((*copy)->org_id() == f.org);
 }
+
+TEST_CASE("store: an entry of an unknown version is kept opaque, not rejected", "[store]") {
+  test::StoreFixture f;
+  Bytes header(180, 0x07);
+  header[0] = 2;  // version 2, longer header
+  Signature sig{};
+  sig.fill(3);
+  auto r = f.log->AppendRaw(header, sig, Bytes{1, 2}, 1);
+  REQUIRE(r.status.ok());
+  CHECK(r.id == store::EntryId(header, sig));
+  CHECK(*f.log->CountOpaque() == 1);
+  CHECK(f.log->AppendRaw(header, sig, Bytes{1, 2}, 1).status.ok());  // idempotent
+  CHECK(*f.log->CountOpaque() == 1);
+  // A v1 header through the same door gets every v1 check.
+  auto e = f.Next(f.root, nullptr);
+  e.signature[1] ^= 1;
+  CHECK(f.log->AppendRaw(e.header_bytes, e.signature, e.payload, 1).status.code() ==
+        Status::Code::kRejected);
+  CHECK(f.log->AppendRaw(Bytes(5000, 2), sig, std::nullopt, 1).status.code() ==
+        Status::Code::kRejected);
+  CHECK(f.log->AppendRaw(ByteView(e.header_bytes).first(150), sig, std::nullopt, 1).status.code() ==
+        Status::Code::kRejected);
+}

@@ -7,7 +7,8 @@
 //           status, evidence, received_ms)  signed columns refuse UPDATE; rows refuse DELETE
 //   payloads(id PRIMARY KEY, payload)      refuse UPDATE and DELETE (erasure path: later)
 //   heads(author, seq, id)                 entries that end a chain
-//   opaque(id, raw)                        entries of a header version this node cannot read
+//   opaque(id, header, signature, payload) entries of a header version this node cannot
+//                                          read: kept as "needs upgrade" and forwarded
 #pragma once
 
 #include <filesystem>
@@ -49,6 +50,8 @@ struct Head {
 // (the entry is then kept as needs-upgrade).
 using PayloadValidator = std::function<Status(const Header&, ByteView payload)>;
 
+inline constexpr size_t kMaxOpaqueHeaderBytes = 4096;
+
 struct AppendResult {
   Id id{};
   Status status;          // ok, Rejected (not stored) or Gap (not stored, re-offer later)
@@ -82,6 +85,14 @@ class Store {
   // stop the rest). Fails as a whole only if the transaction cannot commit.
   Result<std::vector<AppendResult>> AppendBatch(const std::vector<Entry>& entries,
                                                 bool locally_signed, int64_t now_ms);
+
+  // For bytes from outside whose version is not yet known (sync, bundles): a v1 header
+  // takes the Append path; another version is kept opaque, its status "needs upgrade",
+  // under id = BLAKE2b-256("fc-entry-id", header ‖ signature). Header length is bounded
+  // by kMaxOpaqueHeaderBytes.
+  AppendResult AppendRaw(ByteView header, const Signature& signature,
+                         std::optional<Bytes> payload, int64_t now_ms);
+  Result<int64_t> CountOpaque();
 
   Result<std::optional<StoredEntry>> Get(const Id& id);
   // The newest entry of an author's chain (highest seq), if any.
