@@ -1,5 +1,6 @@
 #include "fixture.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -141,6 +142,7 @@ std::string FolderListing(const std::filesystem::path& dir) {
 }
 
 bool ResetPeakRss() {
+  malloc_trim(0);
   std::ofstream f("/proc/self/clear_refs");
   if (!f) return false;
   f << "5";

@@ -74,6 +74,8 @@ std::string FolderListing(const std::filesystem::path& dir);
 // Peak resident set size: ResetPeakRss lowers the kernel's high-water mark to the current
 // RSS (/proc/self/clear_refs "5"); PeakRssMiB reads getrusage ru_maxrss. Returns false if
 // the reset is not possible here, in which case peaks are since process start.
+// The reset is preceded by malloc_trim(0), so heap freed by an earlier run is returned to
+// the system and each run starts from the same RSS.
 bool ResetPeakRss();
 double PeakRssMiB();
 

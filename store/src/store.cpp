@@ -18,7 +18,7 @@ const char* ToString(EntryStatus s) {
 class Store::Impl {
  public:
   std::unique_ptr<Db> db;
-  Stmt find_id, find_author_seq, insert_entry, insert_payload, drop_head, add_head, head_of;
+  Stmt find_id, find_author_seq, find_prev, insert_entry, insert_payload, drop_head, add_head, head_of;
 
   Status Prepare() {
     FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT 1 FROM entries WHERE id = ?1"));
@@ -28,8 +28,10 @@ class Store::Impl {
     FC_ASSIGN_OR_RETURN(
         insert_entry,
         db->Prepare("INSERT INTO entries(id, author, seq, prev, kind, case_id, hlc, key_id, "
-                    "header, signature, status, received_ms) "
-                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"));
+                    "header, signature, status, received_ms, evidence) "
+                    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+    FC_ASSIGN_OR_RETURN(find_prev,
+                        db->Prepare("SELECT author, seq, hlc FROM entries WHERE id = ?1"));
     FC_ASSIGN_OR_RETURN(insert_payload,
                         db->Prepare("INSERT OR IGNORE INTO payloads(id, payload) VALUES(?1, ?2)"));
     FC_ASSIGN_OR_RETURN(drop_head, db->Prepare("DELETE FROM heads WHERE author = ?1 AND id = ?2"));
@@ -136,30 +138,35 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
   if (h.seq == 0) return reject("seq must start at 1");
   if ((h.seq == 1) != IsZero(h.prev)) return reject("prev must be zero exactly when seq is 1");
 
-  // Chain: prev must be the held entry at seq-1, and hlc must rise.
+  // Chain: prev must name a held entry of this author at seq-1 (on any branch), and hlc
+  // must rise.
   if (h.seq > 1) {
-    im.find_author_seq.Reset().Bind(1, h.author).Bind(2, int64_t(h.seq - 1));
-    auto row = im.find_author_seq.Step("looking up predecessor");
+    im.find_prev.Reset().Bind(1, h.prev);
+    auto row = im.find_prev.Step("looking up predecessor");
     if (!row.ok()) {
-      im.find_author_seq.Reset();
+      im.find_prev.Reset();
       r.status = row.status();
       return r;
     }
     if (!*row) {
-      im.find_author_seq.Reset();
+      im.find_prev.Reset();
       r.status = Status::Gap("predecessor seq " + std::to_string(h.seq - 1) + " not held");
       return r;
     }
-    Id prev_id;
-    im.find_author_seq.BlobInto(0, prev_id);
-    uint64_t prev_hlc = uint64_t(im.find_author_seq.Int(1));
-    im.find_author_seq.Reset();
-    if (prev_id != h.prev) return reject("prev does not match the held entry at seq - 1");
+    PublicKey prev_author{};
+    im.find_prev.BlobInto(0, prev_author);
+    uint64_t prev_seq = uint64_t(im.find_prev.Int(1));
+    uint64_t prev_hlc = uint64_t(im.find_prev.Int(2));
+    im.find_prev.Reset();
+    if (prev_author != h.author || prev_seq != h.seq - 1) {
+      return reject("prev does not name this author's entry at seq - 1");
+    }
     if (h.hlc <= prev_hlc) return reject("hlc does not increase along the author's chain");
   }
 
-  // A second entry at a held (author, seq): a fork. Fork evidence handling arrives with
-  // the teams work; until then it is refused and reported.
+  // A second validly signed entry at a held (author, seq) is a fork: both are kept, the
+  // later arrival as evidence (outside the (author, seq) unique index). Statuses, not
+  // arrival order, decide what counts (sync/validity).
   im.find_author_seq.Reset().Bind(1, h.author).Bind(2, int64_t(h.seq));
   auto same_seq = im.find_author_seq.Step("looking up seq");
   im.find_author_seq.Reset();
@@ -167,7 +174,8 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
     r.status = same_seq.status();
     return r;
   }
-  if (*same_seq) return reject("fork: another entry is held at this author's seq");
+  const bool evidence = *same_seq;
+  r.fork = evidence;
 
   EntryStatus status = EntryStatus::kAccepted;
   if (!IsKnownKind(h.kind)) {
@@ -198,7 +206,8 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
       .BindStatic(9, in.header_bytes)
       .BindStatic(10, in.signature)
       .Bind(11, int64_t(status))
-      .Bind(12, now_ms);
+      .Bind(12, now_ms)
+      .Bind(13, int64_t(evidence ? 1 : 0));
   if (Status s = ins.Run("storing entry"); !s.ok()) {
     r.status = s;
     return r;
@@ -358,9 +367,11 @@ Result<std::optional<StoredEntry>> Store::Get(const Id& id) {
 
 Status Store::ForEach(const EntryFilter& filter,
                       const std::function<Status(const StoredEntry&)>& fn) {
-  std::string sql =
-      "SELECT e.id, e.header, e.signature, e.status, e.received_ms, p.payload FROM entries e "
-      "LEFT JOIN payloads p ON p.id = e.id WHERE 1";
+  std::string sql = filter.payloads
+                        ? "SELECT e.id, e.header, e.signature, e.status, e.received_ms, "
+                          "p.payload FROM entries e LEFT JOIN payloads p ON p.id = e.id WHERE 1"
+                        : "SELECT e.id, e.header, e.signature, e.status, e.received_ms, NULL "
+                          "FROM entries e WHERE 1";
   if (filter.case_id) sql += " AND e.case_id = ?1";
   if (filter.kind) sql += " AND e.kind = ?2";
   if (filter.author) sql += " AND e.author = ?3";
@@ -395,6 +406,18 @@ Result<int64_t> Store::CountEntries() {
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT count(*) FROM entries"));
   FC_ASSIGN_OR_RETURN(bool row, q.Step("counting entries"));
   return row ? q.Int(0) : 0;
+}
+
+Status Store::SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuses) {
+  if (statuses.empty()) return Status::Ok();
+  Transaction tx(*impl_->db);
+  FC_RETURN_IF_ERROR(tx.Begin());
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("UPDATE entries SET status = ?2 WHERE id = ?1"));
+  for (const auto& [id, st] : statuses) {
+    q.Reset().Bind(1, id).Bind(2, int64_t(st));
+    FC_RETURN_IF_ERROR(q.Run("updating statuses"));
+  }
+  return tx.Commit();
 }
 
 Status Store::IntegrityCheck() {

@@ -123,7 +123,16 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
             problem("hlc does not increase along the chain");
           }
         }
-        if (rows.size() > 1 && !r.evidence) problem("fork: several entries at this seq");
+      }
+      if (rows.size() > 1) {
+        ForkProof proof{author, seq, {}, {}};
+        for (const Row& r : rows) {
+          proof.ids.push_back(r.id);
+          Bytes hs(r.header.begin(), r.header.end());
+          Append(hs, r.sig);
+          proof.headers.push_back(std::move(hs));
+        }
+        rep.forks.push_back(std::move(proof));
       }
       expect = seq + 1;
     }

@@ -66,13 +66,20 @@ TEST_CASE("store: structural checks reject with a reason and store nothing", "[s
     e2.payload->push_back(0);
     CHECK_THAT(f.log->Append(e2, false, 1).status.message(), Catch::Contains("length"));
   }
-  SECTION("prev does not name the predecessor") {
-    store::Header h = e1.header;
-    h.seq = 2;
-    h.prev.fill(9);
+  SECTION("prev names a held entry that is not the predecessor") {
+    auto e2 = f.Next(f.root, &e1);
+    REQUIRE(f.log->Append(e2, false, 1).status.ok());
+    store::Header h = e2.header;
+    h.seq = 3;
+    h.prev = e1.id;  // held, but at seq 1
     h.hlc += 1;
-    auto e2 = store::SignEntry(h, {1}, f.org, f.root);
-    CHECK_THAT(f.log->Append(e2, false, 1).status.message(), Catch::Contains("prev"));
+    auto e3 = store::SignEntry(h, {1}, f.org, f.root);
+    CHECK_THAT(f.log->Append(e3, false, 1).status.message(), Catch::Contains("prev"));
+    h.prev.fill(9);  // not held at all: a gap, re-offered later
+    auto e3b = store::SignEntry(h, {1}, f.org, f.root);
+    CHECK(f.log->Append(e3b, false, 1).status.code() == Status::Code::kGap);
+    REQUIRE(*f.log->CountEntries() == 2);
+    return;
   }
   SECTION("hlc must rise along a chain") {
     store::Header h = e1.header;
@@ -250,4 +257,24 @@ TEST_CASE("store: an entry of an unknown version is kept opaque, not rejected", 
         Status::Code::kRejected);
   CHECK(f.log->AppendRaw(ByteView(e.header_bytes).first(150), sig, std::nullopt, 1).status.code() ==
         Status::Code::kRejected);
+}
+
+TEST_CASE("store: a fork keeps both branches, each chaining on", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  auto a2 = f.Next(f.root, &e1, {0xA});
+  auto b2 = f.Next(f.root, &e1, {0xB});
+  auto b3 = f.Next(f.root, &b2, {0xB, 3});
+  for (const auto* e : {&e1, &a2, &b2, &b3}) {
+    auto r = f.log->Append(*e, false, 1);
+    INFO(ToHex(e->id));
+    REQUIRE(r.status.ok());
+    CHECK(r.fork == (e == &b2));
+  }
+  auto heads = f.log->Heads();
+  REQUIRE(heads.ok());
+  REQUIRE(heads->size() == 2);  // a2 and b3 both end a branch
+  CHECK(*f.log->CountEntries() == 4);
+  REQUIRE(f.log->SetStatuses({{b3.id, store::EntryStatus::kQuarantined}}).ok());
+  CHECK((*f.log->Get(b3.id))->status == store::EntryStatus::kQuarantined);
 }

@@ -116,3 +116,23 @@ TEST_CASE("store: verify of a missing store says where it looked", "[store]") {
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("no store"));
 }
+
+TEST_CASE("store: verify reports a fork with both signed headers as proof", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  auto a2 = f.Next(f.root, &e1, {0xA});
+  auto b2 = f.Next(f.root, &e1, {0xB});
+  for (const auto* e : {&e1, &a2, &b2}) REQUIRE(f.log->Append(*e, false, 1).status.ok());
+  f.log.reset();
+  auto r = store::VerifyStore(f.db());
+  REQUIRE(r.ok());
+  CHECK(r->ok());  // the store is intact; the fork is the signer's fault
+  REQUIRE(r->forks.size() == 1);
+  CHECK(r->forks[0].seq == 2);
+  REQUIRE(r->forks[0].headers.size() == 2);
+  for (const auto& hs : r->forks[0].headers) {
+    Signature sig;
+    std::copy(hs.begin() + 151, hs.end(), sig.begin());
+    CHECK(store::VerifyEntrySignature(f.org, ByteView(hs).first(151), f.root.public_key(), sig));
+  }
+}

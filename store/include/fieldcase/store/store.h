@@ -56,9 +56,11 @@ struct AppendResult {
   Id id{};
   Status status;          // ok, Rejected (not stored) or Gap (not stored, re-offer later)
   bool duplicate = false; // already held; nothing written
+  bool fork = false;      // stored as fork evidence: another entry holds its (author, seq)
 };
 
 struct EntryFilter {
+  bool payloads = true;  // false: headers only (cheaper scans)
   std::optional<Id128> case_id;
   std::optional<uint8_t> kind;
   std::optional<PublicKey> author;
@@ -102,6 +104,9 @@ class Store {
   // it fails.
   Status ForEach(const EntryFilter& filter, const std::function<Status(const StoredEntry&)>& fn);
   Result<int64_t> CountEntries();
+  // Writes recomputed statuses (the only column of an entry that may change), one
+  // transaction.
+  Status SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuses);
 
   // Key-value facts about this node (not signed, not secret).
   Status PutMeta(std::string_view key, ByteView value);

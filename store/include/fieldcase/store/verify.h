@@ -19,12 +19,22 @@ struct VerifyProblem {
   std::string what;  // one line: "bad signature", "payload hash mismatch", …
 };
 
+// Two validly signed entries for one (author, seq): the proof is both headers with their
+// signatures. Not a fault of this store; a fault of the device that signed both.
+struct ForkProof {
+  PublicKey author{};
+  uint64_t seq = 0;
+  std::vector<Id> ids;
+  std::vector<Bytes> headers;     // header ‖ signature of each branch
+};
+
 struct VerifyReport {
   int64_t entries = 0;
   int64_t payloads = 0;
   int64_t authors = 0;
   int64_t accepted = 0, pending = 0, needs_upgrade = 0, quarantined = 0;
   std::vector<VerifyProblem> problems;
+  std::vector<ForkProof> forks;
   bool ok() const { return problems.empty(); }
 };
 
