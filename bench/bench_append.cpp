@@ -45,9 +45,9 @@ struct BatchedRun {
 Result<BatchedRun> RunBatched(const Options& o, const NoteTexts& texts, int run) {
   FC_ASSIGN_OR_RETURN(Prepared p, Prepare(o));
   ResetPeakRss();
-  Progress progress("run " + std::to_string(run) + ": batched append of " +
-                    std::to_string(o.count) + " entries",
-                    o.count);
+  Progress progress(
+      "run " + std::to_string(run) + ": batched append of " + std::to_string(o.count) + " entries",
+      o.count);
   std::vector<std::pair<Id128, sync::Op>> ops;
   ops.reserve(kBatch);
   double cpu0 = CpuSeconds();
@@ -77,10 +77,11 @@ struct PerCommitRun {
   double cpu_us_per_entry = 0;
 };
 
-Result<PerCommitRun> RunPerCommit(const Options& o, const NoteTexts& texts, int run, int64_t count) {
+Result<PerCommitRun> RunPerCommit(const Options& o, const NoteTexts& texts, int run,
+                                  int64_t count) {
   FC_ASSIGN_OR_RETURN(Prepared p, Prepare(o));
   Progress progress("run " + std::to_string(run) + ": one-per-commit append of " +
-                    std::to_string(count) + " entries",
+                        std::to_string(count) + " entries",
                     count);
   double cpu0 = CpuSeconds();
   auto t0 = Clock::now();

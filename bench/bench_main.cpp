@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "benches.h"
-#include "fixture.h"
 #include "fieldcase/crypto/secret.h"
+#include "fixture.h"
 
 namespace {
 
@@ -36,7 +36,8 @@ int Run(int argc, char** argv) {
     std::fputs(kHelp, stdout);
     return 0;
   }
-  if (!fieldcase::crypto::Init()) return Fail(fieldcase::Status::IOError("libsodium cannot initialise"));
+  if (!fieldcase::crypto::Init())
+    return Fail(fieldcase::Status::IOError("libsodium cannot initialise"));
   InstallInterruptHandler();
 
   Options defaults;

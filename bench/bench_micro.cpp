@@ -75,9 +75,14 @@ int RunMicro(const Options& o) {
 
   const Case cases[] = {
       {"micro.ed25519_sign", "signs/s", 20000,
-       [&] { g_sink = g_sink ^ key.Sign(crypto::SignTag::kEntry, {org, header})[0]; }},
+       [&] {
+         g_sink = g_sink ^ key.Sign(crypto::SignTag::kEntry, {org, header})[0];
+       }},
       {"micro.ed25519_verify", "verifies/s", 10000,
-       [&] { g_sink = g_sink ^ uint8_t(crypto::Verify(key.public_key(), crypto::SignTag::kEntry, {org, header}, sig)); }},
+       [&] {
+         g_sink = g_sink ^ uint8_t(crypto::Verify(key.public_key(), crypto::SignTag::kEntry,
+                                                  {org, header}, sig));
+       }},
       {"micro.xchacha20poly1305_400B", "encrypts/s", 300000,
        [&] { g_sink = g_sink ^ crypto::AeadEncrypt(aead_key, nonce, msg400, {})[0]; }},
       {"micro.blake2b256_400B", "hashes/s", 300000,
@@ -95,8 +100,9 @@ int RunMicro(const Options& o) {
 
   Report report("micro");
   report.Param("runs", o.runs);
-  report.Note("one thread; iterations per run: sign 20000, verify 10000, aead and hash 300000, "
-              "others 50000");
+  report.Note(
+      "one thread; iterations per run: sign 20000, verify 10000, aead and hash 300000, "
+      "others 50000");
   for (int run = 1; run <= o.runs; ++run) {
     Say("run " + std::to_string(run) + "/" + std::to_string(o.runs) + "…");
     for (const Case& c : cases) {

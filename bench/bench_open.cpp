@@ -35,7 +35,8 @@ Status PrepareStore(const Options& o, const TempDir& tmp, int64_t cases) {
   for (int64_t done = 0; done < o.count;) {
     int64_t n = std::min(kBatch, o.count - done);
     ops.clear();
-    for (int64_t i = done; i < done + n; ++i) ops.emplace_back(ids[size_t(i % cases)], texts.Note(i));
+    for (int64_t i = done; i < done + n; ++i)
+      ops.emplace_back(ids[size_t(i % cases)], texts.Note(i));
     FC_RETURN_IF_ERROR(CheckInterrupted());
     FC_ASSIGN_OR_RETURN(auto written, node->WriteBatch(ops, WallMs()));
     done += n;
@@ -48,7 +49,8 @@ Status PrepareStore(const Options& o, const TempDir& tmp, int64_t cases) {
 Status CheckViews(const std::vector<sync::CaseRecord>& records, int64_t cases, int64_t notes) {
   int64_t seen = 0;
   for (const auto& r : records) {
-    if (!r.view.undecryptable.empty()) return Status::Corruption("a case has undecryptable entries");
+    if (!r.view.undecryptable.empty())
+      return Status::Corruption("a case has undecryptable entries");
     if (!r.view.opened) return Status::Corruption("a case lost its opening entry");
     seen += int64_t(r.view.notes.size());
   }
@@ -137,7 +139,8 @@ int RunOpen(const Options& o) {
   Bytes blob = crypto::SealWithPassphrase(pass, AsBytes("tiny"), crypto::KdfCost::kModerate);
 
   for (int run = 1; run <= o.runs; ++run) {
-    Say("run " + std::to_string(run) + "/" + std::to_string(o.runs) + ": argon2id, unlock, materialise…");
+    Say("run " + std::to_string(run) + "/" + std::to_string(o.runs) +
+        ": argon2id, unlock, materialise…");
     if (Interrupted()) return Fail(CheckInterrupted());
     auto r = RunOnce(o, **tmp, blob, cases);
     if (!r.ok()) return Fail(r.status().Prefixed("open run " + std::to_string(run)));

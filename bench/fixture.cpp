@@ -4,8 +4,8 @@
 #include <signal.h>
 #include <sys/resource.h>
 
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,7 +31,8 @@ Result<std::unique_ptr<TempDir>> TempDir::Create(const std::filesystem::path& pa
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
-  if (ec) std::fprintf(stderr, "warning: could not remove %s: %s\n", path_.c_str(), ec.message().c_str());
+  if (ec)
+    std::fprintf(stderr, "warning: could not remove %s: %s\n", path_.c_str(), ec.message().c_str());
 }
 
 crypto::SecretBytes BenchPassphrase() {
@@ -77,12 +78,12 @@ uint64_t SplitMix64(uint64_t& state) {
 }
 
 const char* const kWords[] = {
-    "suspect", "seen",    "outside", "victim's", "address", "at",      "approx",  "hours",
-    "vehicle", "silver",  "parked",  "opposite", "called",  "reported", "message", "received",
-    "via",     "social",  "media",   "account",  "blocked", "again",   "officer", "attended",
-    "no",      "contact", "made",    "CCTV",     "request", "sent",    "to",      "council",
-    "workplace", "followed", "from",  "station",  "bus",     "stop",    "letter",  "left",
-    "under",   "door",    "risk",    "reviewed", "advice",  "given",   "safety",  "plan"};
+    "suspect",   "seen",     "outside", "victim's", "address", "at",       "approx",  "hours",
+    "vehicle",   "silver",   "parked",  "opposite", "called",  "reported", "message", "received",
+    "via",       "social",   "media",   "account",  "blocked", "again",    "officer", "attended",
+    "no",        "contact",  "made",    "CCTV",     "request", "sent",     "to",      "council",
+    "workplace", "followed", "from",    "station",  "bus",     "stop",     "letter",  "left",
+    "under",     "door",     "risk",    "reviewed", "advice",  "given",    "safety",  "plan"};
 constexpr size_t kWordCount = sizeof kWords / sizeof kWords[0];
 
 }  // namespace

@@ -48,7 +48,8 @@ Result<Options> ParseOptions(int argc, char** argv, int first, Options o,
       continue;
     }
     if (!inline_value) {
-      if (i + 1 >= argc) return Status::InvalidArgument("--" + std::string(name) + " needs a value");
+      if (i + 1 >= argc)
+        return Status::InvalidArgument("--" + std::string(name) + " needs a value");
       value = argv[++i];
     }
     if (name == "count") {

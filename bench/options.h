@@ -12,12 +12,12 @@
 namespace fieldcase::bench {
 
 struct Options {
-  int64_t count = 100000;   // --count N: entries to write or to open
-  int runs = 3;             // --runs R: the median of R runs is reported
-  int threads = 2;          // --threads T: decrypt threads for `open`
-  bool json = false;        // --json: one JSON object on stdout instead of lines
-  bool help = false;        // --help
-  std::string mode = "both";  // --mode: `append` phases to run (both, batched, per-commit)
+  int64_t count = 100000;            // --count N: entries to write or to open
+  int runs = 3;                      // --runs R: the median of R runs is reported
+  int threads = 2;                   // --threads T: decrypt threads for `open`
+  bool json = false;                 // --json: one JSON object on stdout instead of lines
+  bool help = false;                 // --help
+  std::string mode = "both";         // --mode: `append` phases to run (both, batched, per-commit)
   std::filesystem::path tmp_parent;  // --tmp DIR: where temp data folders go
 };
 

@@ -60,7 +60,8 @@ void Report::Print(bool json) const {
       const Figure& f = figures_[i];
       j += (i ? "," : "") + JsonString(f.name) + ":{\"unit\":" + JsonString(f.unit) +
            ",\"median\":" + Number(Median(f.runs), f.decimals) + ",\"runs\":[";
-      for (size_t k = 0; k < f.runs.size(); ++k) j += (k ? "," : "") + Number(f.runs[k], f.decimals);
+      for (size_t k = 0; k < f.runs.size(); ++k)
+        j += (k ? "," : "") + Number(f.runs[k], f.decimals);
       j += "]}";
     }
     j += "},\"notes\":[";

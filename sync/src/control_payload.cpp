@@ -30,6 +30,11 @@ Bytes EncodeControlPayload(const ControlPayload& p) {
     w.U8(uint8_t(ControlOpCode::kFounding));
     w.Str(f->org_name);
     w.Fixed(f->recovery_public_key);
+  } else if (const auto* c = std::get_if<CutOff>(&p)) {
+    w.U8(uint8_t(c->op));
+    w.Fixed(c->device);
+    w.U64(c->last_seq);
+    w.Fixed(c->last_id);
   } else {
     const auto& e = std::get<Enrolment>(p);
     w.U8(uint8_t(ControlOpCode::kEnrol));
@@ -66,6 +71,16 @@ Result<ControlPayload> DecodeControlPayload(ByteView bytes) {
       FC_RETURN_IF_ERROR(r.U64(e.expiry_ms, "expiry"));
       FC_RETURN_IF_ERROR(r.Blob(e.sealed_personal, kMaxPersonalBytes, "personal data"));
       out = std::move(e);
+    } else if (op == uint8_t(ControlOpCode::kRevoke) || op == uint8_t(ControlOpCode::kAcceptUpTo)) {
+      CutOff c;
+      c.op = ControlOpCode(op);
+      FC_RETURN_IF_ERROR(r.Fixed(c.device, "device key"));
+      FC_RETURN_IF_ERROR(r.U64(c.last_seq, "last seq"));
+      FC_RETURN_IF_ERROR(r.Fixed(c.last_id, "last id"));
+      if ((c.last_seq == 0) != IsZero(c.last_id)) {
+        return Status::Corruption("control payload: last_id must be zero exactly when last_seq is 0");
+      }
+      out = c;
     } else {
       unknown_op = true;
       return Status::Ok();

@@ -4,222 +4,9 @@
 #include <set>
 #include <thread>
 
-#include "fieldcase/crypto/box.h"
-#include "fieldcase/crypto/hash.h"
-#include "fieldcase/crypto/sign.h"
-#include "fieldcase/store/keystore.h"
-#include "fieldcase/sync/data_payload.h"
-#include "fieldcase/sync/hlc.h"
-#include "fieldcase/sync/key_payload.h"
-#include "fieldcase/sync/org_log.h"
+#include "node_impl.h"
 
 namespace fieldcase::sync {
-
-namespace {
-
-constexpr char kRecoveryMagic[5] = {'F', 'C', 'R', 'C', 1};
-constexpr uint64_t kCertificateLifeMs = 2ull * 365 * 24 * 3600 * 1000;
-
-std::string SignLabel(Role r) { return std::string("sign:") + ToString(r); }
-constexpr const char* kDeviceBoxLabel = "box:device";
-constexpr const char* kDirectoryLabel = "key:directory";
-
-struct CaseKey {
-  Id128 key_id{};
-  uint32_t generation = 0;
-};
-
-}  // namespace
-
-class Node::Impl {
- public:
-  store::DataDir dir;
-  std::unique_ptr<store::DirLock> lock;
-  std::unique_ptr<store::Store> log;
-  Id org_id{};
-  std::string org_name;
-  std::map<Role, crypto::SigningKey> signing;
-  std::optional<crypto::BoxKeyPair> device;
-  std::optional<crypto::SecretBytes> directory_key;
-  std::map<PublicKey, Member> members;
-  // Symmetric keys this node can use, by key_id (team and case keys alike).
-  std::map<Id128, crypto::SecretBytes> keys;
-  std::optional<CaseKey> preferred_team_key;
-  std::map<Id128, CaseKey> preferred_case_key;  // by case_id
-  std::vector<Id128> case_order;
-  HybridClock clock;
-  Role writer_role = Role::kSupervisor;
-
-  const crypto::SigningKey& Writer() const { return signing.at(writer_role); }
-
-  // Signs and appends entries of this node's own keys in one transaction.
-  struct Draft {
-    Role role;
-    store::Header header;  // kind, case_id, key_id set by the caller
-    std::function<Bytes(const store::Header&)> make_payload;  // sees author/seq/hlc
-  };
-
-  Result<std::vector<store::Entry>> SignAll(std::vector<Draft>& drafts, int64_t now_ms) {
-    std::map<PublicKey, std::pair<uint64_t, Id>> next;  // author → (last seq, last id)
-    std::vector<store::Entry> out;
-    out.reserve(drafts.size());
-    for (Draft& d : drafts) {
-      const crypto::SigningKey& key = signing.at(d.role);
-      auto it = next.find(key.public_key());
-      if (it == next.end()) {
-        FC_ASSIGN_OR_RETURN(auto head, log->HeadOf(key.public_key()));
-        std::pair<uint64_t, Id> last{0, Id{}};
-        if (head) last = {head->seq, head->id};
-        it = next.emplace(key.public_key(), last).first;
-      }
-      store::Header& h = d.header;
-      h.version = store::kVersion1;
-      h.author = key.public_key();
-      h.seq = it->second.first + 1;
-      h.prev = it->second.second;
-      FC_ASSIGN_OR_RETURN(h.hlc, clock.Tick(uint64_t(now_ms)));
-      Bytes payload = d.make_payload(h);
-      out.push_back(store::SignEntry(h, std::move(payload), org_id, key));
-      it->second = {h.seq, out.back().id};
-    }
-    return out;
-  }
-
-  Result<std::vector<Id>> Commit(std::vector<Draft>& drafts, int64_t now_ms) {
-    FC_ASSIGN_OR_RETURN(auto entries, SignAll(drafts, now_ms));
-    FC_ASSIGN_OR_RETURN(auto results, log->AppendBatch(entries, /*locally_signed=*/true, now_ms));
-    std::vector<Id> ids;
-    for (auto& r : results) {
-      if (!r.status.ok()) return r.status.Prefixed("writing");
-      ids.push_back(r.id);
-    }
-    // Reflect what was just written in the key ring.
-    for (const auto& e : entries) {
-      if (e.header.kind == uint8_t(store::Kind::kKey)) (void)LearnKeyEntry(e);
-    }
-    return ids;
-  }
-
-  Result<Id> CurrentOrgLogDigest() {
-    std::vector<PublicKey> org_authors;
-    for (const auto& [key, m] : members) {
-      if (m.role == Role::kRoot || m.role == Role::kAdmin) org_authors.push_back(key);
-    }
-    FC_ASSIGN_OR_RETURN(auto heads, log->Heads());
-    return OrgLogDigest(heads, org_authors);
-  }
-
-  Status LearnControl(const store::Entry& e) {
-    if (!e.payload) return Status::Ok();
-    auto p = DecodeControlPayload(*e.payload);
-    if (!p.ok()) return Status::Ok();  // needs upgrade; structural checks passed at insert
-    if (auto* f = std::get_if<Founding>(&*p)) {
-      org_name = f->org_name;
-      Member root;
-      root.key = e.header.author;
-      root.role = Role::kRoot;
-      members[root.key] = std::move(root);
-    } else {
-      const auto& en = std::get<Enrolment>(*p);
-      Member m;
-      m.key = en.subject;
-      m.role = en.role;
-      m.person_id = en.person_id;
-      m.expiry_ms = en.expiry_ms;
-      if (directory_key && !en.sealed_personal.empty()) {
-        auto personal = OpenPersonal(en.sealed_personal, *directory_key, org_id, en.subject);
-        if (personal.ok()) m.personal = *personal;
-      }
-      members[m.key] = std::move(m);
-    }
-    return Status::Ok();
-  }
-
-  // Opens whatever wrap of a key entry this node can open and records the key.
-  Status LearnKeyEntry(const store::Entry& e) {
-    if (!e.payload) return Status::Ok();
-    auto p = DecodeKeyPayload(*e.payload);
-    if (!p.ok()) return Status::Ok();
-    const Id128& case_id = e.header.case_id;
-    if (!keys.count(p->key_id)) {
-      for (const Wrap& w : p->wraps) {
-        Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
-        if (w.type == WrapType::kSealed && device && w.recipient == device->public_key()) {
-          k = UnwrapSealed(w, *device, org_id, case_id, p->key_id);
-        } else if (w.type == WrapType::kUnderTeamKey) {
-          Id128 team_id;
-          std::memcpy(team_id.data(), w.recipient.data(), 16);
-          auto tk = keys.find(team_id);
-          if (tk != keys.end()) k = UnwrapUnderTeamKey(w, tk->second, org_id, case_id, p->key_id);
-        }
-        if (k.ok() && crypto::ConstantTimeEqual(KeyCheck(*k), p->check)) {
-          keys.emplace(p->key_id, std::move(k).value());
-          break;
-        }
-      }
-    }
-    CaseKey ck{p->key_id, p->generation};
-    auto better = [](const CaseKey& a, const std::optional<CaseKey>& b) {
-      return !b || a.generation > b->generation ||
-             (a.generation == b->generation && a.key_id < b->key_id);
-    };
-    if (p->op == KeyOpCode::kTeamKey) {
-      if (keys.count(ck.key_id) && better(ck, preferred_team_key)) preferred_team_key = ck;
-    } else if (p->op == KeyOpCode::kCaseKey) {
-      if (std::find(case_order.begin(), case_order.end(), case_id) == case_order.end()) {
-        case_order.push_back(case_id);
-      }
-      auto it = preferred_case_key.find(case_id);
-      std::optional<CaseKey> cur;
-      if (it != preferred_case_key.end()) cur = it->second;
-      if (keys.count(ck.key_id) && better(ck, cur)) preferred_case_key[case_id] = ck;
-    }
-    return Status::Ok();
-  }
-
-  Status LoadState() {
-    store::EntryFilter control;
-    control.kind = uint8_t(store::Kind::kControl);
-    FC_RETURN_IF_ERROR(log->ForEach(control, [&](const store::StoredEntry& se) {
-      return LearnControl(se.entry);
-    }));
-    // Team keys before case keys: a case key opens only under a team key held.
-    store::EntryFilter key_entries;
-    key_entries.kind = uint8_t(store::Kind::kKey);
-    for (int pass = 0; pass < 2; ++pass) {
-      FC_RETURN_IF_ERROR(log->ForEach(key_entries, [&](const store::StoredEntry& se) {
-        bool team = IsZero(se.entry.header.case_id);
-        if ((pass == 0) == team) return LearnKeyEntry(se.entry);
-        return Status::Ok();
-      }));
-    }
-    // The clock never runs behind what this node's keys already wrote.
-    for (auto& [role, key] : signing) {
-      FC_ASSIGN_OR_RETURN(auto head, log->HeadOf(key.public_key()));
-      if (head) clock.Observe(head->hlc, HlcMillis(head->hlc));
-    }
-    return Status::Ok();
-  }
-
-  Result<RecordEntry> Decrypt(const store::StoredEntry& se) const {
-    const store::Header& h = se.entry.header;
-    auto k = keys.find(h.key_id);
-    if (k == keys.end() || !se.entry.payload) return Status::NotFound("no key");
-    FC_ASSIGN_OR_RETURN(crypto::SecretBytes plain, OpenData(k->second, org_id, h, *se.entry.payload));
-    FC_ASSIGN_OR_RETURN(Op op, DecodeOp(plain.view()));
-    return RecordEntry{se.entry.id, h.author, h.seq, h.hlc, std::move(op)};
-  }
-
-  Status CollectCase(const Id128& case_id, std::vector<store::StoredEntry>& out) {
-    store::EntryFilter f;
-    f.case_id = case_id;
-    f.kind = uint8_t(store::Kind::kData);
-    return log->ForEach(f, [&](const store::StoredEntry& se) {
-      if (se.status == store::EntryStatus::kAccepted) out.push_back(se);
-      return Status::Ok();
-    });
-  }
-};
 
 Node::Node(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Node::~Node() = default;
@@ -388,12 +175,12 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
     written = impl->Commit(drafts, now_ms);
     if (!written.ok()) s = written.status();
   }
+  if (s.ok()) s = impl->RecomputeStatuses();
   if (!s.ok()) {
     impl->log.reset();
     CleanUpFailedFound(dir, options.recovery_out);
     return s.Prefixed("founding the organisation");
   }
-  FC_RETURN_IF_ERROR(impl->LoadState());
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
@@ -418,11 +205,19 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
     impl->device = std::move(kp);
   }
   if (const auto* d = ks.Find(kDirectoryLabel)) impl->directory_key = d->Clone();
-  impl->writer_role = impl->signing.count(Role::kOfficer) ? Role::kOfficer : Role::kSupervisor;
+  if (const auto* dk = ks.Find(kDeviceSignLabel)) {
+    FC_ASSIGN_OR_RETURN(auto key, crypto::SigningKey::FromSeed(dk->view()));
+    impl->device_key = std::move(key);
+  }
+  FC_ASSIGN_OR_RETURN(impl->keystore_cost, store::KeystoreCost(dir.keystore()));
+  impl->keystore = std::move(ks);
   FC_ASSIGN_OR_RETURN(impl->log, OpenLog(dir));
-  if (!impl->log->org_id()) return Status::Corruption("the store has no organisation id");
-  impl->org_id = *impl->log->org_id();
-  FC_RETURN_IF_ERROR(impl->LoadState());
+  if (impl->log->org_id()) {
+    impl->org_id = *impl->log->org_id();
+    FC_RETURN_IF_ERROR(impl->LoadState());
+  } else if (!impl->device_key) {
+    return Status::Corruption("the store has no organisation id");
+  }
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 

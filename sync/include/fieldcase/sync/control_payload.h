@@ -4,7 +4,7 @@
 //
 //   offset size  field
 //   0      1     0x01 (cereal little-endian flag)
-//   1      1     op: 1 founding, 2 enrolment certificate (3 revoke, 4 accept-up-to: later)
+//   1      1     op: 1 founding, 2 enrolment certificate, 3 revocation, 4 accept-up-to
 //   founding (root, seq 1):
 //          str   org name (u64 len ‖ bytes, at most 256)
 //          32    recovery recipient's X25519 public key
@@ -17,6 +17,10 @@
 //          blob  personal data: u64 len ‖ nonce(24) ‖ XChaCha20-Poly1305(key = directory
 //                key, ad = org_id ‖ subject key) of Cereal(str name ‖ str badge); at most
 //                4096 bytes; empty when no personal data was given
+//   revocation / accept-up-to (same layout):
+//          32    the device's signing key
+//          8     last_seq: entries up to it (ending in last_id) stay accepted
+//          32    last_id (zero when last_seq is 0: nothing of the key is accepted)
 #pragma once
 
 #include <optional>
@@ -41,7 +45,8 @@ enum class Role : uint8_t {
 const char* ToString(Role r);
 std::optional<Role> ParseRole(std::string_view s);
 
-enum class ControlOpCode : uint8_t { kFounding = 1, kEnrol = 2 };
+// Persisted: do not change.
+enum class ControlOpCode : uint8_t { kFounding = 1, kEnrol = 2, kRevoke = 3, kAcceptUpTo = 4 };
 
 inline constexpr uint64_t kMaxOrgNameBytes = 256;
 inline constexpr uint64_t kMaxPersonalBytes = 4096;
@@ -60,7 +65,15 @@ struct Enrolment {
   Bytes sealed_personal;
 };
 
-using ControlPayload = std::variant<Founding, Enrolment>;
+// A cut-off on a device's chain: a revocation sets it, accept-up-to extends it after review.
+struct CutOff {
+  ControlOpCode op = ControlOpCode::kRevoke;  // kRevoke or kAcceptUpTo
+  PublicKey device{};
+  uint64_t last_seq = 0;
+  Id last_id{};
+};
+
+using ControlPayload = std::variant<Founding, Enrolment, CutOff>;
 
 Bytes EncodeControlPayload(const ControlPayload& p);
 // Strict. NotPermitted for an unknown op (kept as needs-upgrade); Corruption otherwise.

@@ -1,0 +1,228 @@
+#include "fieldcase/sync/validity.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace fieldcase::sync {
+
+namespace {
+
+using store::EntryStatus;
+using store::Kind;
+
+bool IsKind(const ValidityInput& e, Kind k) { return e.header.kind == uint8_t(k); }
+
+const Enrolment* AsEnrolment(const ValidityInput& e) {
+  return e.control ? std::get_if<Enrolment>(&*e.control) : nullptr;
+}
+const CutOff* AsCutOff(const ValidityInput& e) {
+  return e.control ? std::get_if<CutOff>(&*e.control) : nullptr;
+}
+const Founding* AsFounding(const ValidityInput& e) {
+  return e.control ? std::get_if<Founding>(&*e.control) : nullptr;
+}
+
+// Does a key with this role hold authority over a key with that role (certify, revoke)?
+bool Governs(Role writer, Role subject) {
+  if (writer == Role::kRoot) return subject == Role::kAdmin;
+  if (writer == Role::kAdmin) {
+    return subject == Role::kSupervisor || subject == Role::kOfficer || subject == Role::kHub ||
+           subject == Role::kAuditor;
+  }
+  return false;
+}
+
+struct Chains {
+  // author → seq → entries
+  std::map<PublicKey, std::map<uint64_t, std::vector<const ValidityInput*>>> by_author;
+  std::map<PublicKey, uint64_t> fork_point, upgrade_point;
+};
+
+Chains Index(const std::vector<ValidityInput>& entries) {
+  Chains c;
+  for (const auto& e : entries) c.by_author[e.header.author][e.header.seq].push_back(&e);
+  for (auto& [author, seqs] : c.by_author) {
+    for (auto& [seq, list] : seqs) {
+      if (list.size() > 1 && !c.fork_point.count(author)) c.fork_point[author] = seq;
+      for (const auto* e : list) {
+        if (e->unknown_op && !c.upgrade_point.count(author)) c.upgrade_point[author] = seq;
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+ValidityInput MakeValidityInput(const store::StoredEntry& se) {
+  ValidityInput in;
+  in.id = se.entry.id;
+  in.header = se.entry.header;
+  in.payload_held = se.entry.payload.has_value();
+  if (!store::IsKnownKind(in.header.kind)) {
+    in.unknown_op = true;
+    return in;
+  }
+  if (!in.payload_held) return in;
+  if (IsKind(in, Kind::kControl)) {
+    auto p = DecodeControlPayload(*se.entry.payload);
+    if (p.ok()) in.control = std::move(p).value();
+    else in.unknown_op = p.status().code() == Status::Code::kNotPermitted;
+  } else if (IsKind(in, Kind::kKey)) {
+    auto p = DecodeKeyPayload(*se.entry.payload);
+    if (p.ok()) in.key = std::move(p).value();
+    else in.unknown_op = p.status().code() == Status::Code::kNotPermitted;
+  }
+  return in;
+}
+
+bool RoleMayWrite(Role role, const ValidityInput& e) {
+  switch (Kind(e.header.kind)) {
+    case Kind::kData:
+      return role == Role::kOfficer || role == Role::kSupervisor;
+    case Kind::kKey:
+      if (IsZero(e.header.case_id)) return role == Role::kSupervisor;  // team keys
+      return role == Role::kOfficer || role == Role::kSupervisor;      // case keys, grants
+    case Kind::kControl: {
+      if (AsFounding(e)) return role == Role::kRoot && e.header.seq == 1;
+      if (const auto* en = AsEnrolment(e)) return Governs(role, en->role);
+      if (AsCutOff(e)) return role == Role::kRoot || role == Role::kAdmin;  // subject checked later
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput>& entries) {
+  ValidityResult out;
+  Chains chains = Index(entries);
+  out.fork_points = chains.fork_point;
+
+  // Layer 1: the root is the author of a founding entry whose key names this org.
+  for (const auto& e : entries) {
+    if (e.header.seq == 1 && AsFounding(e) && store::OrgId(e.header.author) == org_id) {
+      out.root = e.header.author;
+    }
+  }
+
+  // Status of e given what is known of its author so far; nullopt = author undecided.
+  auto judge = [&](const ValidityInput& e) -> EntryStatus {
+    const PublicKey& a = e.header.author;
+    uint64_t s = e.header.seq;
+    if (auto f = chains.fork_point.find(a); f != chains.fork_point.end() && s >= f->second) {
+      return EntryStatus::kQuarantined;
+    }
+    auto en = out.enrolled.find(a);
+    if (en != out.enrolled.end() && en->second.cut_off) {
+      uint64_t c = *en->second.cut_off;
+      if (s > c || (s == c && en->second.cut_off_id && *en->second.cut_off_id != e.id)) {
+        return EntryStatus::kQuarantined;
+      }
+    }
+    if (e.unknown_op) return EntryStatus::kNeedsUpgrade;
+    if (auto u = chains.upgrade_point.find(a); u != chains.upgrade_point.end() && s > u->second) {
+      return EntryStatus::kPending;
+    }
+    if (!out.root) return EntryStatus::kPending;
+    if (en == out.enrolled.end()) return EntryStatus::kPending;
+    if ((IsKind(e, Kind::kControl) || IsKind(e, Kind::kKey)) && !e.payload_held) {
+      return EntryStatus::kPending;
+    }
+    if (!RoleMayWrite(en->second.role, e)) return EntryStatus::kQuarantined;
+    return EntryStatus::kAccepted;
+  };
+  auto counts = [&](const ValidityInput& e) { return judge(e) == EntryStatus::kAccepted; };
+
+  // Entries in a canonical order, so "first certificate wins" is the same everywhere.
+  std::vector<const ValidityInput*> ordered;
+  for (const auto& e : entries) ordered.push_back(&e);
+  std::sort(ordered.begin(), ordered.end(), [](const ValidityInput* x, const ValidityInput* y) {
+    return std::tie(x->header.hlc, x->header.author, x->header.seq, x->id) <
+           std::tie(y->header.hlc, y->header.author, y->header.seq, y->id);
+  });
+
+  // Applies the certificates and cut-offs written by keys of `writer_role`.
+  auto apply_org_entries = [&](Role writer_role) {
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* en = AsEnrolment(*e)) {
+        if (!out.enrolled.count(en->subject) && Governs(writer_role, en->role)) {
+          Enrolled rec;
+          rec.role = en->role;
+          rec.certificate = e->id;
+          rec.enrolment = *en;
+          out.enrolled.emplace(en->subject, rec);
+        }
+      }
+    }
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* c = AsCutOff(*e)) {
+        auto subject = out.enrolled.find(c->device);
+        if (subject == out.enrolled.end() || !Governs(writer_role, subject->second.role)) continue;
+        Enrolled& rec = subject->second;
+        if (c->op == ControlOpCode::kRevoke) {
+          // Several revocations: the earliest cut-off holds, unless accepted beyond.
+          if (!rec.cut_off || c->last_seq < *rec.cut_off) {
+            rec.cut_off = c->last_seq;
+            rec.cut_off_id = c->last_id;
+          }
+        }
+      }
+    }
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* c = AsCutOff(*e); c && c->op == ControlOpCode::kAcceptUpTo) {
+        auto subject = out.enrolled.find(c->device);
+        if (subject == out.enrolled.end() || !Governs(writer_role, subject->second.role)) continue;
+        Enrolled& rec = subject->second;
+        if (rec.cut_off && c->last_seq > *rec.cut_off) {
+          rec.cut_off = c->last_seq;
+          rec.cut_off_id = c->last_id;
+        }
+      }
+    }
+  };
+
+  if (out.root) {
+    Enrolled root;
+    root.role = Role::kRoot;
+    root.enrolment.subject = *out.root;
+    root.enrolment.role = Role::kRoot;
+    out.enrolled.emplace(*out.root, root);
+    apply_org_entries(Role::kRoot);   // layer 2
+    apply_org_entries(Role::kAdmin);  // layers 3 and 4
+  }
+
+  // Which keys and cases are held, for the pending rules of key and data entries.
+  std::set<Id128> opened_cases, held_keys;
+  for (const auto& e : entries) {
+    if (!IsKind(e, Kind::kKey)) continue;
+    if (store::CaseIdFor(e.header.author, e.header.seq) == e.header.case_id) {
+      opened_cases.insert(e.header.case_id);
+    }
+    held_keys.insert(store::KeyIdFor(e.header.author, e.header.seq));
+  }
+
+  // Layer 5: everything.
+  for (const auto& e : entries) {
+    EntryStatus st = judge(e);
+    if (st == EntryStatus::kAccepted) {
+      if (IsKind(e, Kind::kKey) && !IsZero(e.header.case_id) &&
+          !opened_cases.count(e.header.case_id)) {
+        st = EntryStatus::kPending;
+      } else if (IsKind(e, Kind::kData) && !held_keys.count(e.header.key_id)) {
+        st = EntryStatus::kPending;
+      }
+    }
+    out.status[e.id] = st;
+  }
+  return out;
+}
+
+}  // namespace fieldcase::sync
