@@ -1,0 +1,197 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "fieldcase/store/store.h"
+#include "org_builder.h"
+#include "test_util.h"
+
+using namespace fieldcase;
+using store::EntryStatus;
+using sync::Role;
+
+namespace {
+
+// root → admin → {supervisor, officer, hub, auditor}
+test::OrgBuilder MakeOrg() {
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "admin", Role::kAdmin);
+  o.Enrol("admin", "supervisor", Role::kSupervisor);
+  o.Enrol("admin", "officer", Role::kOfficer);
+  o.Enrol("admin", "hub", Role::kHub);
+  o.Enrol("admin", "auditor", Role::kAuditor);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("sync: a well-formed org's entries are all accepted", "[sync][validity]") {
+  auto o = MakeOrg();
+  o.TeamKey("supervisor");
+  auto ck = o.OpenCaseKey("officer");
+  o.Data("officer", ck);
+  o.Data("supervisor", ck);
+  auto st = o.Statuses(o.log);
+  for (const auto& e : o.log) CHECK(st.at(e.id) == EntryStatus::kAccepted);
+}
+
+TEST_CASE("sync: authority follows DESIGN §5 for every role, kind and op", "[sync][validity]") {
+  struct Row {
+    Role role;
+    bool data, case_key, team_key, enrol_officer, enrol_admin, revoke;
+  };
+  // role           data  case  team  enrol-off enrol-adm revoke
+  std::vector<Row> table = {
+      {Role::kRoot, false, false, false, false, true, true},
+      {Role::kAdmin, false, false, false, true, false, true},
+      {Role::kSupervisor, true, true, true, false, false, false},
+      {Role::kOfficer, true, true, false, false, false, false},
+      {Role::kHub, false, false, false, false, false, false},
+      {Role::kAuditor, false, false, false, false, false, false},
+  };
+  for (const auto& row : table) {
+    INFO(sync::ToString(row.role));
+    auto o = MakeOrg();
+    std::string who = row.role == Role::kRoot ? "root" : sync::ToString(row.role);
+    auto ck = o.OpenCaseKey("officer");  // a case anyone may write into
+    auto data = o.Data(who, ck);
+    auto case_key = o.OpenCaseKey(who);
+    auto team_key = o.TeamKey(who);
+    auto enrol_officer = o.Enrol(who, "new-officer-" + who, Role::kOfficer);
+    auto enrol_admin = o.Enrol(who, "new-admin-" + who, Role::kAdmin);
+    auto revoke = o.Revoke(who, row.role == Role::kRoot ? "admin" : "officer", 1,
+                           o.log[row.role == Role::kRoot ? 1 : 3].id);
+    auto st = o.Statuses(o.log);
+    auto ok = [&](const store::Entry& e) { return st.at(e.id) == EntryStatus::kAccepted; };
+    CHECK(ok(data) == row.data);
+    CHECK(ok(case_key) == row.case_key);
+    CHECK(ok(team_key) == row.team_key);
+    CHECK(ok(enrol_officer) == row.enrol_officer);
+    CHECK(ok(enrol_admin) == row.enrol_admin);
+    CHECK(ok(revoke) == row.revoke);
+    // Same table, asked directly.
+    CHECK(sync::RoleMayWrite(row.role, o.Inputs({data})[0]) == row.data);
+    CHECK(sync::RoleMayWrite(row.role, o.Inputs({team_key})[0]) == row.team_key);
+  }
+}
+
+TEST_CASE("sync: an enrolment that arrives later turns pending entries accepted",
+          "[sync][validity]") {
+  auto o = MakeOrg();
+  auto cert = o.Enrol("admin", "late", Role::kOfficer);
+  auto ck = o.OpenCaseKey("late");
+  auto d = o.Data("late", ck);
+  std::vector<store::Entry> without;
+  for (const auto& e : o.log)
+    if (e.id != cert.id) without.push_back(e);
+  auto before = o.Statuses(without);
+  CHECK(before.at(ck.id) == EntryStatus::kPending);
+  CHECK(before.at(d.id) == EntryStatus::kPending);
+  auto after = o.Statuses(o.log);
+  CHECK(after.at(ck.id) == EntryStatus::kAccepted);
+  CHECK(after.at(d.id) == EntryStatus::kAccepted);
+}
+
+TEST_CASE("sync: a revocation quarantines exactly the entries past its cut-off",
+          "[sync][validity]") {
+  auto o = MakeOrg();
+  auto ck = o.OpenCaseKey("officer");
+  auto d1 = o.Data("officer", ck);
+  auto d2 = o.Data("officer", ck);
+  auto d3 = o.Data("officer", ck);
+  o.Revoke("admin", "officer", d1.header.seq, d1.id);
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(ck.id) == EntryStatus::kAccepted);
+  CHECK(st.at(d1.id) == EntryStatus::kAccepted);
+  CHECK(st.at(d2.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(d3.id) == EntryStatus::kQuarantined);
+  // Accept-up-to extends the cut-off after review.
+  o.Revoke("admin", "officer", d2.header.seq, d2.id, sync::ControlOpCode::kAcceptUpTo);
+  auto st2 = o.Statuses(o.log);
+  CHECK(st2.at(d2.id) == EntryStatus::kAccepted);
+  CHECK(st2.at(d3.id) == EntryStatus::kQuarantined);
+  // An officer may not revoke anyone.
+  auto bogus = o.Revoke("officer", "supervisor", 0, Id{});
+  CHECK(o.Statuses(o.log).at(bogus.id) != EntryStatus::kAccepted);
+}
+
+TEST_CASE("sync: a fork quarantines its author from the fork point", "[sync][validity]") {
+  auto o = MakeOrg();
+  auto ck = o.OpenCaseKey("officer");
+  auto d1 = o.Data("officer", ck);
+  auto d2 = o.Data("officer", ck);
+  auto clone = o.Write("officer", 1, Bytes(72, 0xCD), ck.header.case_id, ck.header.key_id, d2.header.seq);
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(d1.id) == EntryStatus::kAccepted);
+  CHECK(st.at(d2.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(clone.id) == EntryStatus::kQuarantined);
+}
+
+TEST_CASE("sync: unknown ops need upgrade and their author's later entries wait",
+          "[sync][validity]") {
+  auto o = MakeOrg();
+  auto ck = o.OpenCaseKey("officer");
+  auto future = o.Write("officer", 9, Bytes{1, 2, 3});
+  auto after = o.Data("officer", ck);
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(future.id) == EntryStatus::kNeedsUpgrade);
+  CHECK(st.at(after.id) == EntryStatus::kPending);
+  CHECK(st.at(ck.id) == EntryStatus::kAccepted);
+}
+
+TEST_CASE("sync: statuses converge on every store whatever the arrival order",
+          "[sync][validity]") {
+  // Several real stores; entries moved between them by the store API in random orders
+  // with duplicates, gaps re-offered until everything is held. Then statuses computed
+  // from each store's own contents must be identical — and a fork is seen on every store
+  // whichever branch arrived first.
+  auto o = MakeOrg();
+  o.TeamKey("supervisor");
+  auto ck = o.OpenCaseKey("officer");
+  for (int i = 0; i < 5; ++i) o.Data("officer", ck);
+  auto d = o.Data("supervisor", ck);
+  o.Write("supervisor", 1, Bytes(72, 0xEE), ck.header.case_id, ck.header.key_id, d.header.seq);
+  o.Revoke("admin", "officer", 2, o.log[8].id);  // cut-off after officer seq 2
+  o.Enrol("admin", "officer2", Role::kOfficer);
+  auto ck2 = o.OpenCaseKey("officer2");
+  o.Data("officer2", ck2);
+
+  std::optional<std::map<Id, EntryStatus>> reference;
+  std::mt19937 rng(7);
+  for (int trial = 0; trial < 8; ++trial) {
+    test::TempDir dir;
+    auto log = store::Store::Open(dir / "fieldcase.db");
+    REQUIRE(log.ok());
+    REQUIRE((*log)->SetOrgId(o.org).ok());
+    std::vector<store::Entry> pending = o.log;
+    for (int dup = 0; dup < 3; ++dup) pending.push_back(o.log[rng() % o.log.size()]);
+    int rounds = 0;
+    while (!pending.empty() && rounds++ < 100) {
+      std::shuffle(pending.begin(), pending.end(), rng);
+      std::vector<store::Entry> again;
+      for (const auto& e : pending) {
+        auto r = (*log)->Append(e, false, 1);
+        if (r.status.code() == Status::Code::kGap) again.push_back(e);
+        else REQUIRE(r.status.ok());
+      }
+      pending = std::move(again);
+    }
+    REQUIRE(pending.empty());
+    std::vector<sync::ValidityInput> inputs;
+    REQUIRE((*log)->ForEach({}, [&](const store::StoredEntry& se) {
+      inputs.push_back(sync::MakeValidityInput(se));
+      return Status::Ok();
+    }).ok());
+    auto v = sync::ComputeValidity(o.org, inputs);
+    CHECK(v.status.size() == o.log.size());
+    CHECK(v.fork_points.size() == 1);
+    if (!reference) reference = v.status;
+    CHECK(v.status == *reference);
+  }
+  REQUIRE(reference);
+  CHECK(reference->at(ck2.id) == EntryStatus::kAccepted);
+  CHECK(reference->at(o.log[8].id) == EntryStatus::kAccepted);     // officer seq 2
+  CHECK(reference->at(o.log[9].id) == EntryStatus::kQuarantined);  // officer seq 3
+}
