@@ -7,23 +7,50 @@
 
 namespace fieldcase::cli {
 
+namespace {
+
+Result<crypto::SecretBytes> NewPassphrase(const Args& a) {
+  PassphraseSource src;
+  src.file = a.Get("passphrase-file");
+  src.prompt = "New passphrase for this device: ";
+  src.confirm = true;
+  FC_ASSIGN_OR_RETURN(crypto::SecretBytes pass, ReadPassphrase(src));
+  if (auto weak = crypto::PassphraseWeakness(AsChars(pass.view())); !weak.empty()) {
+    return Status::InvalidArgument(weak + "; nothing was written");
+  }
+  return pass;
+}
+
+crypto::KdfCost Cost(const Args& a) {
+  return a.Has("insecure-fast-kdf") ? crypto::KdfCost::kInteractive : crypto::KdfCost::kModerate;
+}
+
+int InitDevice(Context& c) {
+  auto pass = NewPassphrase(c.args());
+  if (!pass.ok()) return Fail(pass.status());
+  auto node = sync::Node::InitDevice(c.dir(), *pass, Cost(c.args()));
+  if (!node.ok()) return Fail(node.status());
+  std::string key = ToHex(*(*node)->device_key());
+  if (c.json()) {
+    std::printf("{\"device\":\"%s\",\"data\":\"%s\"}\n", key.c_str(),
+                JsonEscape(c.dir().root.string()).c_str());
+    return kExitOk;
+  }
+  std::printf("Device keys made in %s (device key %s).\n"
+              "Next: fieldcase enrol-request --name \"YOUR NAME\" --out request.fcreq, and give\n"
+              "the file to an administrator.\n",
+              c.dir().root.string().c_str(), key.substr(0, 16).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunInit(Context& c) {
   const Args& a = c.args();
   auto org = a.Get("org");
-  if (!org) {
-    return Fail(Status::InvalidArgument(
-        "`fieldcase init` needs --org NAME to found an organisation (joining one comes with "
-        "enrolment)"));
-  }
-  PassphraseSource main_src;
-  main_src.file = a.Get("passphrase-file");
-  main_src.prompt = "New passphrase for this device: ";
-  main_src.confirm = true;
-  auto pass = ReadPassphrase(main_src);
+  if (!org) return InitDevice(c);
+  auto pass = NewPassphrase(a);
   if (!pass.ok()) return Fail(pass.status());
-  if (auto weak = crypto::PassphraseWeakness(AsChars(pass->view())); !weak.empty()) {
-    return Fail(Status::InvalidArgument(weak + "; nothing was written"));
-  }
   PassphraseSource rec_src;
   rec_src.file = a.Get("recovery-passphrase-file");
   rec_src.env_var = "FIELDCASE_RECOVERY_PASSPHRASE";
@@ -42,7 +69,7 @@ int RunInit(Context& c) {
   opt.org_name = *org;
   opt.person_name = a.Get("name").value_or("");
   opt.badge = a.Get("badge").value_or("");
-  opt.cost = a.Has("insecure-fast-kdf") ? crypto::KdfCost::kInteractive : crypto::KdfCost::kModerate;
+  opt.cost = Cost(a);
   opt.recovery_out = a.Get("recovery-out").value_or((c.dir().root / "recovery.fcrecovery").string());
   auto node = sync::Node::Found(c.dir(), opt, *pass, *rec_pass, Context::NowMs());
   if (!node.ok()) return Fail(node.status());

@@ -4,11 +4,11 @@ namespace fieldcase::cli {
 
 const std::vector<Command>& AllCommands() {
   static const std::vector<Command> commands = {
-      {"init", "--org NAME",
-       "Found an organisation on this device: root, admin and supervisor keys, team key, "
-       "recovery key.",
+      {"init", "[--org NAME]",
+       "Make this device's keys. With --org, found an organisation here: root, admin and "
+       "supervisor keys, team key, recovery key. Without, make a device that joins one.",
        "Options:\n"
-       "  --org NAME                      organisation name (required)\n"
+       "  --org NAME                      found an organisation with this name\n"
        "  --name NAME, --badge BADGE      your name and badge, sealed in your certificates\n"
        "  --recovery-out FILE             where to write the sealed recovery secret\n"
        "                                  (default DIR/recovery.fcrecovery; move it offline)\n"
@@ -68,6 +68,35 @@ const std::vector<Command>& AllCommands() {
        RunStatus},
       {"templates", "", "List the case templates available.",
        "Options:\n  --templates DIR   also look here", {{"templates", true}}, 0, 0, RunTemplates},
+      {"enrol-request", "--out FILE",
+       "Write this device's signed enrolment request, for an administrator.",
+       "Options:\n"
+       "  --out FILE                 where to write the request\n"
+       "  --name NAME, --badge B     who will use the device (sealed once enrolled)",
+       {{"out", true}, {"name", true}, {"badge", true}}, 0, 0, RunEnrolRequest},
+      {"org enrol", "REQUEST --role ROLE --out RESPONSE",
+       "Enrol a device from its request. Shows a fingerprint to compare with the device's.",
+       "Options:\n"
+       "  --role ROLE      officer, supervisor, admin (signed by root), hub or auditor\n"
+       "  --out FILE       where to write the response the device joins with\n"
+       "  --yes            the fingerprints were compared; do not ask",
+       {{"role", true}, {"out", true}, {"yes"}}, 1, 1, RunOrgEnrol},
+      {"join", "RESPONSE",
+       "Join the organisation with an administrator's response; shows the fingerprint to compare.",
+       "Options:\n  --yes   the fingerprints were compared; do not ask", {{"yes"}}, 1, 1, RunJoin},
+      {"org members", "", "List enrolled devices (names where this device holds the directory key).",
+       "", {}, 0, 0, RunOrgMembers},
+      {"org revoke", "DEVICE",
+       "Revoke a device (key prefix, name or badge) at its newest entry held here; its later "
+       "entries are quarantined everywhere.",
+       "", {}, 1, 1, RunOrgRevoke},
+      {"org accept-up-to", "DEVICE --seq N",
+       "After review, accept a revoked device's entries up to seq N.",
+       "Options:\n  --seq N   the last entry to accept", {{"seq", true}}, 1, 1, RunOrgAcceptUpTo},
+      {"backup", "--to DIR",
+       "Copy the log (SQLite backup API) to DIR, leaving the signing keys out. A restored copy "
+       "reads, and writes only after a successor enrolment.",
+       "Options:\n  --to DIR   an empty folder", {{"to", true}}, 0, 0, RunBackup},
   };
   return commands;
 }

@@ -19,5 +19,12 @@ int RunCaseHistory(Context& c);
 int RunVerify(Context& c);
 int RunStatus(Context& c);
 int RunTemplates(Context& c);
+int RunEnrolRequest(Context& c);
+int RunOrgEnrol(Context& c);
+int RunJoin(Context& c);
+int RunOrgMembers(Context& c);
+int RunOrgRevoke(Context& c);
+int RunOrgAcceptUpTo(Context& c);
+int RunBackup(Context& c);
 
 }  // namespace fieldcase::cli

@@ -18,6 +18,7 @@
 #include "fieldcase/store/store.h"
 #include "fieldcase/sync/case_state.h"
 #include "fieldcase/sync/control_payload.h"
+#include "fieldcase/sync/enrolment.h"
 #include "fieldcase/sync/ops.h"
 
 namespace fieldcase::sync {
@@ -52,6 +53,24 @@ struct HistoryLine {
   bool future_dated = false;
 };
 
+struct EnrolOutcome {
+  Bytes response;           // the file to hand to the device
+  Id certificate{};
+  bool team_key_granted = false;
+  bool directory_key_sealed = false;
+};
+
+struct ImportReport {
+  size_t added = 0, duplicates = 0, rejected = 0, gaps = 0;
+  std::vector<std::string> reasons;  // one line per rejected entry
+};
+
+struct MemberView {
+  Member member;
+  bool revoked = false;
+  bool is_this_device = false;
+};
+
 struct CaseRecord {
   Id128 case_id{};
   CaseView view;
@@ -70,6 +89,11 @@ class Node {
                                              const crypto::SecretBytes& passphrase,
                                              const crypto::SecretBytes& recovery_passphrase,
                                              int64_t now_ms);
+  // Creates a device that is not yet a member: one signing key (its role comes from its
+  // certificate) and one X25519 key, sealed under the passphrase.
+  static Result<std::unique_ptr<Node>> InitDevice(const store::DataDir& dir,
+                                                  const crypto::SecretBytes& passphrase,
+                                                  crypto::KdfCost cost);
   // Locks the folder, opens the keystore with the passphrase and loads the key ring.
   static Result<std::unique_ptr<Node>> Unlock(const store::DataDir& dir,
                                               const crypto::SecretBytes& passphrase);
@@ -82,6 +106,32 @@ class Node {
   // The signing key this node writes data with, and its role.
   const PublicKey& writer() const;
   std::vector<std::pair<Role, PublicKey>> own_keys() const;
+
+  bool is_member() const;
+  // This device's enrolment request (device side).
+  Result<Bytes> MakeEnrolRequest(const std::string& name, const std::string& badge) const;
+  // The signing key a joined device enrols with.
+  std::optional<PublicKey> device_key() const;
+  // Administrator side: certificate (signed by admin, or root for an admin), team-key
+  // grant when this node holds a supervisor key, directory key sealed to the device, and
+  // every entry held, in one response.
+  Result<EnrolOutcome> Enrol(const EnrolRequest& request, Role role, int64_t now_ms);
+  // Device side: takes the org, imports and verifies every entry, keeps the directory key.
+  Status Join(const EnrolResponse& response, const crypto::SecretBytes& passphrase,
+              int64_t now_ms);
+  // Verifies and stores entries from elsewhere, re-offers gaps, recomputes statuses.
+  Result<ImportReport> Import(const std::vector<RawEntry>& entries, int64_t now_ms);
+  // Every entry held, as it would travel.
+  Result<std::vector<RawEntry>> ExportAll();
+  std::vector<MemberView> Members() const;
+  // A member's key from a hex prefix (6+ digits), a name or a badge number.
+  Result<PublicKey> ResolveMember(std::string_view text) const;
+  // Revokes a device at the newest entry of it this node holds.
+  Result<Id> Revoke(const PublicKey& device, int64_t now_ms);
+  // Extends a revoked device's cut-off to its entry at `seq` held here.
+  Result<Id> AcceptUpTo(const PublicKey& device, uint64_t seq, int64_t now_ms);
+  // SQLite backup of the log only — the keystore (signing keys) is left out.
+  Status Backup(const std::filesystem::path& dir);
 
   // Case key entry + open-case data entry, one transaction. Returns the new case id.
   Result<Id128> OpenCase(const OpenCase& op, int64_t now_ms);

@@ -1,0 +1,174 @@
+// Commands that shape the organisation: enrol-request, org enrol, join, org members,
+// org revoke, org accept-up-to, backup.
+#include <cstdio>
+
+#include "commands.h"
+#include "confirm.h"
+#include "fieldcase/store/keystore.h"
+#include "format.h"
+#include "json.h"
+#include "passphrase_input.h"
+
+namespace fieldcase::cli {
+
+namespace {
+constexpr size_t kMaxResponseFile = size_t(2) << 30;
+
+Status WriteOut(const std::string& path, ByteView bytes) {
+  if (std::filesystem::exists(path)) {
+    return Status::InvalidArgument(path + " already exists; choose another --out");
+  }
+  return store::WriteFileAtomic(path, bytes);
+}
+}  // namespace
+
+int RunEnrolRequest(Context& c) {
+  auto out = c.args().Get("out");
+  if (!out) return Fail(Status::InvalidArgument("`enrol-request` needs --out FILE"));
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  auto req = (*node)->MakeEnrolRequest(c.args().Get("name").value_or(""), c.args().Get("badge").value_or(""));
+  if (!req.ok()) return Fail(req.status());
+  if (Status s = WriteOut(*out, *req); !s.ok()) return Fail(s);
+  std::printf("Enrolment request written to %s (device key %s).\n"
+              "Give it to an administrator; they run `fieldcase org enrol %s --role ROLE`.\n",
+              out->c_str(), ShortHex(*(*node)->device_key(), 16).c_str(), out->c_str());
+  return kExitOk;
+}
+
+int RunOrgEnrol(Context& c) {
+  auto role_name = c.args().Get("role");
+  auto out = c.args().Get("out");
+  if (!role_name || !out) return Fail(Status::InvalidArgument("`org enrol` needs --role ROLE and --out FILE"));
+  auto role = sync::ParseRole(*role_name);
+  if (!role || *role == sync::Role::kRoot) {
+    return Fail(Status::InvalidArgument("--role takes officer, supervisor, admin, hub or auditor"));
+  }
+  auto bytes = store::ReadFileBounded(c.args().positional()[0], sync::kMaxRequestBytes);
+  if (!bytes.ok()) return Fail(bytes.status());
+  auto req = sync::DecodeEnrolRequest(*bytes);
+  if (!req.ok()) return Fail(req.status());
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  std::string fp = sync::Fingerprint((*node)->org_id(), req->signing_key);
+  std::fprintf(stderr, "Device %s%s asks to join as %s.\nFingerprint: %s\n",
+               req->name.empty() ? "" : (req->name + " ").c_str(),
+               req->badge.empty() ? "" : ("(badge " + req->badge + ")").c_str(), role_name->c_str(),
+               fp.c_str());
+  if (!c.args().Has("yes")) {
+    if (Status s = Confirm("Does the device show the same fingerprint when it joins?"); !s.ok()) return Fail(s);
+  }
+  auto outcome = (*node)->Enrol(*req, *role, Context::NowMs());
+  if (!outcome.ok()) return Fail(outcome.status());
+  if (Status s = WriteOut(*out, outcome->response); !s.ok()) return Fail(s);
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("device", ToHex(req->signing_key)).Field("role", *role_name);
+    j.Field("fingerprint", fp).Field("certificate", ToHex(outcome->certificate));
+    j.FieldBool("team_key_granted", outcome->team_key_granted).Field("response", *out).EndObject();
+    std::puts(j.str().c_str());
+    return kExitOk;
+  }
+  std::printf("Enrolled as %s. Response written to %s; the device runs `fieldcase join %s`.\n",
+              role_name->c_str(), out->c_str(), out->c_str());
+  if ((*role == sync::Role::kOfficer || *role == sync::Role::kSupervisor) && !outcome->team_key_granted) {
+    std::printf("This node holds no supervisor key: a supervisor grants the team key at its next sync.\n");
+  }
+  return kExitOk;
+}
+
+int RunJoin(Context& c) {
+  auto bytes = store::ReadFileBounded(c.args().positional()[0], kMaxResponseFile);
+  if (!bytes.ok()) return Fail(bytes.status());
+  auto resp = sync::DecodeEnrolResponse(*bytes);
+  if (!resp.ok()) return Fail(resp.status());
+  PassphraseSource src;
+  src.file = c.args().Get("passphrase-file");
+  auto pass = ReadPassphrase(src);
+  if (!pass.ok()) return Fail(pass.status());
+  auto node = sync::Node::Unlock(c.dir(), *pass);
+  if (!node.ok()) return Fail(node.status());
+  auto key = (*node)->device_key();
+  if (!key) return Fail(Status::NotPermitted("this device already belongs to an organisation"));
+  std::fprintf(stderr, "Fingerprint: %s\n", sync::Fingerprint(resp->org_id, *key).c_str());
+  if (!c.args().Has("yes")) {
+    if (Status s = Confirm("Does the administrator's screen show the same fingerprint?"); !s.ok()) return Fail(s);
+  }
+  if (Status s = (*node)->Join(*resp, *pass, Context::NowMs()); !s.ok()) return Fail(s);
+  const auto* me = &(*node)->members().at(*key);
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("org", (*node)->org_name()).Field("org_id", ToHex((*node)->org_id()));
+    j.Field("role", sync::ToString(me->role)).EndObject();
+    std::puts(j.str().c_str());
+    return kExitOk;
+  }
+  std::printf("Joined \"%s\" as %s.\n", (*node)->org_name().c_str(), sync::ToString(me->role));
+  return kExitOk;
+}
+
+int RunOrgMembers(Context& c) {
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  Json j;
+  j.BeginArray();
+  for (const auto& v : (*node)->Members()) {
+    const auto& m = v.member;
+    std::string name = m.personal ? m.personal->name : "";
+    std::string badge = m.personal ? m.personal->badge : "";
+    if (c.json()) {
+      j.BeginObject().Field("key", ToHex(m.key)).Field("role", sync::ToString(m.role));
+      j.Field("name", name).Field("badge", badge).FieldBool("revoked", v.revoked);
+      j.FieldBool("this_device", v.is_this_device).EndObject();
+      continue;
+    }
+    std::printf("%-10s %s  %-20s %-8s%s%s\n", sync::ToString(m.role), ShortHex(m.key, 16).c_str(),
+                name.empty() ? "(name sealed)" : name.c_str(), badge.c_str(),
+                v.revoked ? "  REVOKED" : "", v.is_this_device ? "  (this device)" : "");
+  }
+  j.EndArray();
+  if (c.json()) std::puts(j.str().c_str());
+  return kExitOk;
+}
+
+namespace {
+int CutOff(Context& c, bool accept) {
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  auto device = (*node)->ResolveMember(c.args().positional()[0]);
+  if (!device.ok()) return Fail(device.status());
+  Result<Id> id = Status::InvalidArgument("");
+  if (accept) {
+    auto seq = c.args().Get("seq");
+    if (!seq || seq->find_first_not_of("0123456789") != std::string::npos || seq->empty()) {
+      return Fail(Status::InvalidArgument("`org accept-up-to` needs --seq N"));
+    }
+    id = (*node)->AcceptUpTo(*device, std::stoull(*seq), Context::NowMs());
+  } else {
+    id = (*node)->Revoke(*device, Context::NowMs());
+  }
+  if (!id.ok()) return Fail(id.status());
+  if (c.json()) {
+    std::printf("{\"entry\":\"%s\",\"device\":\"%s\"}\n", ToHex(*id).c_str(), ToHex(*device).c_str());
+  } else {
+    std::printf("%s %s (entry %s)\n", accept ? "Extended the cut-off of" : "Revoked",
+                ShortHex(*device, 16).c_str(), ShortHex(*id, 16).c_str());
+  }
+  return kExitOk;
+}
+}  // namespace
+
+int RunOrgRevoke(Context& c) { return CutOff(c, false); }
+int RunOrgAcceptUpTo(Context& c) { return CutOff(c, true); }
+
+int RunBackup(Context& c) {
+  auto to = c.args().Get("to");
+  if (!to) return Fail(Status::InvalidArgument("`backup` needs --to DIR"));
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  if (Status s = (*node)->Backup(*to); !s.ok()) return Fail(s);
+  std::printf("Backed up the log to %s/fieldcase.db (signing keys left out).\n", to->c_str());
+  return kExitOk;
+}
+
+}  // namespace fieldcase::cli

@@ -1,0 +1,297 @@
+// Node: joining an organisation, enrolling and revoking devices, moving entries in.
+#include <algorithm>
+
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/store/keystore.h"
+#include "node_impl.h"
+
+namespace fieldcase::sync {
+
+Result<std::unique_ptr<Node>> Node::InitDevice(const store::DataDir& dir,
+                                               const crypto::SecretBytes& passphrase,
+                                               crypto::KdfCost cost) {
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(dir));
+  if (std::filesystem::exists(dir.keystore()) || std::filesystem::exists(dir.db())) {
+    return Status::InvalidArgument("data folder " + dir.root.string() +
+                                   " already holds a store; use another --data folder");
+  }
+  auto key = crypto::SigningKey::Generate();
+  auto box = crypto::BoxKeyPair::Generate();
+  store::Keystore ks;
+  ks.Put(kDeviceSignLabel, crypto::SecretBytes::CopyFrom(key.seed()));
+  ks.Put(kDeviceBoxLabel, crypto::SecretBytes::CopyFrom(box.secret()));
+  FC_RETURN_IF_ERROR(store::WriteKeystore(dir.keystore(), ks, passphrase, cost));
+  auto log = store::Store::Open(dir.db());
+  if (!log.ok()) {
+    std::error_code ec;
+    std::filesystem::remove(dir.keystore(), ec);
+    return log.status();
+  }
+  impl->log = std::move(log).value();
+  impl->log->SetPayloadValidator(ValidateKeyOrControl);
+  impl->device_key = std::move(key);
+  impl->device = std::move(box);
+  impl->keystore = std::move(ks);
+  impl->keystore_cost = cost;
+  return std::unique_ptr<Node>(new Node(std::move(impl)));
+}
+
+bool Node::is_member() const { return impl_->log->org_id().has_value() && !impl_->signing.empty(); }
+
+std::optional<PublicKey> Node::device_key() const {
+  if (impl_->device_key) return impl_->device_key->public_key();
+  return std::nullopt;
+}
+
+Result<Bytes> Node::MakeEnrolRequest(const std::string& name, const std::string& badge) const {
+  const Impl& im = *impl_;
+  if (!im.device_key || !im.device) {
+    return Status::NotPermitted(
+        "this device already belongs to an organisation (or was founded with --org); a new "
+        "device needs its own data folder made with plain `fieldcase init`");
+  }
+  EnrolRequest r{im.device_key->public_key(), im.device->public_key(), name, badge};
+  return EncodeEnrolRequest(r, *im.device_key);
+}
+
+Result<std::vector<RawEntry>> Node::ExportAll() {
+  std::vector<RawEntry> out;
+  FC_RETURN_IF_ERROR(impl_->log->ForEach({}, [&](const store::StoredEntry& se) {
+    RawEntry r;
+    r.header.assign(se.entry.header_bytes.begin(), se.entry.header_bytes.end());
+    r.signature = se.entry.signature;
+    r.payload = se.entry.payload;
+    out.push_back(std::move(r));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<EnrolOutcome> Node::Enrol(const EnrolRequest& request, Role role, int64_t now_ms) {
+  Impl& im = *impl_;
+  if (role == Role::kRoot) return Status::InvalidArgument("a root key is made by `init --org`, not enrolled");
+  if (im.members.count(request.signing_key)) {
+    return Status::InvalidArgument("this device is already enrolled");
+  }
+  Role signer = role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
+  if (!im.signing.count(signer)) {
+    return Status::NotPermitted(std::string("enrolling a") + (role == Role::kAdmin ? "n admin" : " device") +
+                                " needs this node's " + ToString(signer) + " key");
+  }
+  EnrolOutcome out;
+  std::vector<Impl::Draft> drafts;
+  store::Header control;
+  control.kind = uint8_t(store::Kind::kControl);
+  drafts.push_back({signer, control, [&](const store::Header&) {
+                      Enrolment e;
+                      e.subject = request.signing_key;
+                      e.box_key = request.box_key;
+                      e.role = role;
+                      e.person_id = crypto::RandomArray<16>();
+                      e.expiry_ms = uint64_t(now_ms) + kCertificateLifeMs;
+                      if (im.directory_key && (!request.name.empty() || !request.badge.empty())) {
+                        e.sealed_personal = SealPersonal({request.name, request.badge},
+                                                         *im.directory_key, im.org_id, e.subject);
+                      }
+                      return EncodeControlPayload(e);
+                    }});
+  bool reads_cases = role == Role::kOfficer || role == Role::kSupervisor;
+  if (reads_cases && im.signing.count(Role::kSupervisor) && im.preferred_team_key) {
+    const CaseKey team = *im.preferred_team_key;
+    store::Header kh;
+    kh.kind = uint8_t(store::Kind::kKey);
+    drafts.push_back({Role::kSupervisor, kh, [&, team](const store::Header& h) {
+                        KeyPayload p;
+                        p.op = KeyOpCode::kGrant;
+                        p.key_id = team.key_id;
+                        p.generation = team.generation;
+                        const auto& key = im.keys.at(team.key_id);
+                        p.check = KeyCheck(key);
+                        p.wraps.push_back(WrapSealed(key, request.box_key, im.org_id, h.case_id, team.key_id));
+                        return EncodeKeyPayload(p);
+                      }});
+    out.team_key_granted = true;
+  }
+  FC_ASSIGN_OR_RETURN(auto ids, im.Commit(drafts, now_ms));
+  out.certificate = ids.front();
+  FC_RETURN_IF_ERROR(im.RecomputeStatuses());
+
+  EnrolResponse resp;
+  resp.org_id = im.org_id;
+  resp.device = request.signing_key;
+  if (im.directory_key && (reads_cases || role == Role::kAdmin)) {
+    resp.sealed_directory_key = crypto::SealTo(
+        request.box_key, DirectoryKeyContext(im.org_id, request.box_key), im.directory_key->view());
+    out.directory_key_sealed = true;
+  }
+  FC_ASSIGN_OR_RETURN(resp.entries, ExportAll());
+  out.response = EncodeEnrolResponse(resp);
+  return out;
+}
+
+Result<ImportReport> Node::Import(const std::vector<RawEntry>& entries, int64_t now_ms) {
+  Impl& im = *impl_;
+  ImportReport rep;
+  std::set<PublicKey> own;
+  for (const auto& [role, key] : im.signing) own.insert(key.public_key());
+  if (im.device_key) own.insert(im.device_key->public_key());
+  std::vector<const RawEntry*> todo;
+  for (const auto& e : entries) todo.push_back(&e);
+  // Entries may arrive in any order: re-offer gaps while each pass makes progress.
+  while (!todo.empty()) {
+    std::vector<const RawEntry*> again;
+    for (const RawEntry* e : todo) {
+      auto r = im.log->AppendRaw(e->header, e->signature, e->payload, now_ms);
+      if (r.status.code() == Status::Code::kGap) {
+        again.push_back(e);
+      } else if (!r.status.ok() && r.status.code() != Status::Code::kRejected) {
+        return r.status;  // disk full, I/O: stop, nothing of this entry was written
+      } else if (!r.status.ok()) {
+        ++rep.rejected;
+        rep.reasons.push_back("entry " + ToHex(r.id) + ": " + r.status.message());
+      } else if (r.duplicate) {
+        ++rep.duplicates;
+      } else {
+        ++rep.added;
+        auto h = store::DecodeHeader(e->header);
+        if (h.ok() && own.count(h->author)) {
+          // Someone else holds entries of this device's key that it did not know: a
+          // restored backup or a clone. Writing on would fork the chain.
+          FC_RETURN_IF_ERROR(im.log->PutMeta(
+              "halted", AsBytes("this device's key has entries it did not write here (seq " +
+                                std::to_string(h->seq) +
+                                "): it was restored or cloned. Writing is stopped; ask an "
+                                "administrator for a successor enrolment")));
+        }
+      }
+    }
+    if (again.size() == todo.size()) {
+      rep.gaps = again.size();
+      break;
+    }
+    todo = std::move(again);
+  }
+  FC_RETURN_IF_ERROR(im.RecomputeStatuses());
+  return rep;
+}
+
+Status Node::Join(const EnrolResponse& response, const crypto::SecretBytes& passphrase,
+                  int64_t now_ms) {
+  Impl& im = *impl_;
+  if (!im.device_key || im.log->org_id()) {
+    return Status::NotPermitted("this device already belongs to an organisation");
+  }
+  if (response.device != im.device_key->public_key()) {
+    return Status::InvalidArgument(
+        "this response enrols another device; ask for the response made from this device's request");
+  }
+  // The org id must be that of a founding entry in the response, or every signature fails.
+  FC_RETURN_IF_ERROR(im.log->SetOrgId(response.org_id));
+  im.org_id = response.org_id;
+  FC_ASSIGN_OR_RETURN(ImportReport rep, Import(response.entries, now_ms));
+  if (!is_member()) {
+    return Status::Corruption("the response holds no valid certificate for this device (" +
+                              std::to_string(rep.rejected) + " entries rejected); nothing to join");
+  }
+  if (!response.sealed_directory_key.empty()) {
+    FC_ASSIGN_OR_RETURN(crypto::SecretBytes dk,
+                        crypto::OpenSealed(*im.device, DirectoryKeyContext(im.org_id, im.device->public_key()),
+                                           response.sealed_directory_key));
+    im.keystore->Put(kDirectoryLabel, dk.Clone());
+    FC_RETURN_IF_ERROR(store::WriteKeystore(im.dir.keystore(), *im.keystore, passphrase, im.keystore_cost));
+    im.directory_key = std::move(dk);
+    FC_RETURN_IF_ERROR(im.LoadState());  // names open now
+  }
+  return Status::Ok();
+}
+
+std::vector<MemberView> Node::Members() const {
+  const Impl& im = *impl_;
+  std::vector<MemberView> out;
+  std::set<PublicKey> own;
+  for (const auto& [role, key] : im.signing) own.insert(key.public_key());
+  for (const auto& [key, m] : im.members) {
+    MemberView v{m, false, own.count(key) > 0};
+    for (const auto& c : im.cut_offs) v.revoked |= c.device == key && c.op == ControlOpCode::kRevoke;
+    out.push_back(std::move(v));
+  }
+  std::sort(out.begin(), out.end(), [](const MemberView& a, const MemberView& b) {
+    return std::tie(a.member.role, a.member.key) < std::tie(b.member.role, b.member.key);
+  });
+  return out;
+}
+
+Result<PublicKey> Node::ResolveMember(std::string_view text) const {
+  std::optional<PublicKey> match;
+  std::string t(text);
+  for (const auto& [key, m] : impl_->members) {
+    bool hit = (t.size() >= 6 && ToHex(key).rfind(t, 0) == 0) ||
+               (m.personal && (m.personal->name == t || m.personal->badge == t));
+    if (!hit) continue;
+    if (match) return Status::InvalidArgument("'" + t + "' names more than one device; give more of its key");
+    match = key;
+  }
+  if (!match) return Status::NotFound("no member '" + t + "'; see `fieldcase org members`");
+  return *match;
+}
+
+namespace {
+Result<Id> WriteCutOff(Node::Impl& im, ControlOpCode op, const PublicKey& device, uint64_t seq,
+                       const Id& id, int64_t now_ms) {
+  auto m = im.members.find(device);
+  if (m == im.members.end()) return Status::NotFound("that key is not an enrolled member");
+  if (m->second.role == Role::kRoot) return Status::InvalidArgument("the root key cannot be revoked");
+  Role signer = m->second.role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
+  std::vector<Node::Impl::Draft> drafts;
+  store::Header control;
+  control.kind = uint8_t(store::Kind::kControl);
+  drafts.push_back({signer, control, [&](const store::Header&) {
+                      return EncodeControlPayload(CutOff{op, device, seq, id});
+                    }});
+  FC_ASSIGN_OR_RETURN(auto ids, im.Commit(drafts, now_ms));
+  FC_RETURN_IF_ERROR(im.RecomputeStatuses());
+  return ids.front();
+}
+}  // namespace
+
+Result<Id> Node::Revoke(const PublicKey& device, int64_t now_ms) {
+  FC_ASSIGN_OR_RETURN(auto head, impl_->log->HeadOf(device));
+  uint64_t seq = head ? head->seq : 0;
+  Id id = head ? head->id : Id{};
+  return WriteCutOff(*impl_, ControlOpCode::kRevoke, device, seq, id, now_ms);
+}
+
+Result<Id> Node::AcceptUpTo(const PublicKey& device, uint64_t seq, int64_t now_ms) {
+  std::optional<Id> at;
+  store::EntryFilter f;
+  f.author = device;
+  f.payloads = false;
+  FC_RETURN_IF_ERROR(impl_->log->ForEach(f, [&](const store::StoredEntry& se) {
+    if (se.entry.header.seq == seq) at = se.entry.id;
+    return Status::Ok();
+  }));
+  if (!at) return Status::NotFound("no entry at seq " + std::to_string(seq) + " of that device here");
+  return WriteCutOff(*impl_, ControlOpCode::kAcceptUpTo, device, seq, *at, now_ms);
+}
+
+Status Node::Backup(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
+  auto target = dir / "fieldcase.db";
+  if (std::filesystem::exists(target)) {
+    return Status::InvalidArgument(target.string() + " already exists; choose an empty folder");
+  }
+  FC_RETURN_IF_ERROR(impl_->log->BackupTo(target));
+  // A restored copy must not write with the old keys: they may have written since.
+  auto copy = store::Store::Open(target);
+  if (!copy.ok()) return copy.status();
+  return (*copy)->PutMeta("halted",
+                          AsBytes("this store was restored from a backup; its keys may have "
+                                  "written entries since. Writing is stopped until an "
+                                  "administrator enrols a successor key"));
+}
+
+}  // namespace fieldcase::sync
