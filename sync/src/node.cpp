@@ -223,7 +223,7 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
 
 Result<Id128> Node::OpenCase(const sync::OpenCase& op, int64_t now_ms) {
   Impl& im = *impl_;
-  if (!im.signing.count(im.writer_role)) return Status::NotPermitted("this node has no writing key");
+  FC_RETURN_IF_ERROR(im.CheckMayWrite(im.writer_role));
   if (!im.preferred_team_key) {
     return Status::NotPermitted("this node holds no team key yet; sync with a supervisor first");
   }
@@ -270,7 +270,7 @@ Result<Id128> Node::OpenCase(const sync::OpenCase& op, int64_t now_ms) {
 Result<std::vector<Id>> Node::WriteBatch(const std::vector<std::pair<Id128, Op>>& ops,
                                          int64_t now_ms) {
   Impl& im = *impl_;
-  if (!im.signing.count(im.writer_role)) return Status::NotPermitted("this node has no writing key");
+  FC_RETURN_IF_ERROR(im.CheckMayWrite(im.writer_role));
   std::vector<Impl::Draft> drafts;
   drafts.reserve(ops.size());
   for (const auto& [case_id, op] : ops) {

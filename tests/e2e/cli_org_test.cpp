@@ -1,0 +1,84 @@
+#include <catch2/catch.hpp>
+
+#include "cli_fixture.h"
+
+using namespace fieldcase;
+using Catch::Contains;
+
+TEST_CASE("e2e: enrol a device, join, list members, revoke, back up", "[e2e]") {
+  test::Cli hq;
+  hq.Init();
+  std::string id = hq.OpenCase({"--set", "victim=J. Doe"});
+  test::Cli dev;
+  dev.env = hq.env;
+  auto init = dev({"init", "--insecure-fast-kdf", "--json"});
+  REQUIRE(init.exit_code == 0);
+  CHECK_THAT(init.out, Contains("\"device\":"));
+
+  std::string req = (dev.tmp / "req.fcreq").string();
+  std::string resp = (hq.tmp / "resp.fcenr").string();
+  REQUIRE(dev({"enrol-request", "--name", "PC Bob", "--badge", "4471", "--out", req}).exit_code == 0);
+  // Without a terminal and without --yes, nothing is written.
+  auto unconfirmed = hq({"org", "enrol", req, "--role", "officer", "--out", resp});
+  CHECK(unconfirmed.exit_code != 0);
+  CHECK_THAT(unconfirmed.err, Contains("--yes"));
+  CHECK_FALSE(std::filesystem::exists(resp));
+
+  auto enrol = hq({"org", "enrol", req, "--role", "officer", "--out", resp, "--yes", "--json"});
+  REQUIRE(enrol.exit_code == 0);
+  CHECK_THAT(enrol.out, Contains("\"team_key_granted\":true"));
+  std::smatch fp;
+  REQUIRE(std::regex_search(enrol.out, fp, std::regex("\"fingerprint\":\"([0-9a-f-]+)\"")));
+
+  auto join = dev({"join", resp, "--yes"});
+  REQUIRE(join.exit_code == 0);
+  CHECK_THAT(join.out, Contains("as officer"));
+  CHECK_THAT(join.err, Contains(fp[1].str()));  // both sides show the same fingerprint
+
+  // The officer reads the case opened at HQ.
+  CHECK_THAT(dev({"case", "show", id, "--json"}).out, Contains("\"value\":\"J. Doe\""));
+  CHECK(dev({"case", "note", id, "from the field"}).exit_code == 0);
+
+  auto members = hq({"org", "members", "--json"});
+  CHECK_THAT(members.out, Contains("\"role\":\"officer\",\"name\":\"PC Bob\",\"badge\":\"4471\""));
+  CHECK(hq({"org", "revoke", "4471"}).exit_code == 0);
+  CHECK_THAT(hq({"org", "members"}).out, Contains("REVOKED"));
+
+  std::string backup = (hq.tmp / "backup").string();
+  REQUIRE(hq({"backup", "--to", backup}).exit_code == 0);
+  CHECK(std::filesystem::exists(backup + "/fieldcase.db"));
+  CHECK_FALSE(std::filesystem::exists(backup + "/keystore"));
+
+  // A hub reads nothing and says how much it cannot read.
+  test::Cli hub;
+  hub.env = hq.env;
+  REQUIRE(hub({"init", "--insecure-fast-kdf"}).exit_code == 0);
+  std::string hreq = (hub.tmp / "req").string(), hresp = (hq.tmp / "hresp").string();
+  REQUIRE(hub({"enrol-request", "--out", hreq}).exit_code == 0);
+  REQUIRE(hq({"org", "enrol", hreq, "--role", "hub", "--out", hresp, "--yes"}).exit_code == 0);
+  REQUIRE(hub({"join", hresp, "--yes"}).exit_code == 0);
+  auto hub_show = hub({"case", "show", id});
+  CHECK_THAT(hub_show.out, Contains("cannot be read with the keys on this device"));
+  CHECK(hub_show.out.find("J. Doe") == std::string::npos);
+  CHECK(hub({"verify"}).exit_code == 0);
+}
+
+TEST_CASE("e2e: enrolment mistakes get one clear line", "[e2e]") {
+  test::Cli hq;
+  hq.Init();
+  test::WriteFile(hq.tmp / "junk", "not a request");
+  auto r = hq({"org", "enrol", (hq.tmp / "junk").string(), "--role", "officer", "--out",
+               (hq.tmp / "x").string(), "--yes"});
+  CHECK(r.exit_code != 0);
+  CHECK_THAT(r.err, Contains("not a valid fieldcase enrolment request"));
+  auto role = hq({"org", "enrol", (hq.tmp / "junk").string(), "--role", "chief", "--out", "x"});
+  CHECK_THAT(role.err, Contains("--role takes"));
+  CHECK_THAT(hq({"enrol-request", "--out", (hq.tmp / "r").string()}).err,
+             Contains("already belongs to an organisation"));
+  test::Cli dev;
+  dev.env = hq.env;
+  REQUIRE(dev({"init", "--insecure-fast-kdf"}).exit_code == 0);
+  auto write = dev({"case", "open", "--template", "stalking"});
+  CHECK(write.exit_code != 0);
+  CHECK_THAT(write.err, Contains("not enrolled yet"));
+}
