@@ -26,9 +26,28 @@ int RunVerify(Context& c) {
       j.BeginObject().Field("entry", ToHex(p.id)).Field("author", ToHex(p.author));
       j.Field("seq", int64_t(p.seq)).Field("what", p.what).EndObject();
     }
+    j.EndArray().Key("forks").BeginArray();
+    for (const auto& f : rep->forks) {
+      j.BeginObject().Field("author", ToHex(f.author)).Field("seq", int64_t(f.seq));
+      j.Key("proof").BeginArray();
+      for (size_t i = 0; i < f.ids.size(); ++i) {
+        j.BeginObject().Field("entry", ToHex(f.ids[i])).Field("signed_header", ToHex(f.headers[i]));
+        j.EndObject();
+      }
+      j.EndArray().EndObject();
+    }
     j.EndArray().EndObject();
     std::puts(j.str().c_str());
   } else {
+    for (const auto& f : rep->forks) {
+      std::printf("FORK by key %s at seq %llu: %zu entries signed for one place in its chain; "
+                  "its entries from there on are quarantined. Proof (header ‖ signature):\n",
+                  ShortHex(f.author, 16).c_str(), static_cast<unsigned long long>(f.seq),
+                  f.ids.size());
+      for (size_t i = 0; i < f.ids.size(); ++i) {
+        std::printf("  entry %s\n    %s\n", ToHex(f.ids[i]).c_str(), ToHex(f.headers[i]).c_str());
+      }
+    }
     for (const auto& p : rep->problems) {
       std::printf("FAIL entry %s (author %s seq %llu): %s\n", ToHex(p.id).c_str(),
                   ShortHex(p.author).c_str(), static_cast<unsigned long long>(p.seq),
@@ -103,6 +122,9 @@ int RunStatus(Context& c) {
   std::printf("Data folder:  %s\n", d.root.string().c_str());
   std::printf("Keystore:     %s\n", kdf.c_str());
   std::printf("Entries:      %lld\n", static_cast<long long>(*count));
+  if (auto halted = (*log)->GetMeta("halted"); halted.ok() && *halted) {
+    std::printf("Writing:      STOPPED — %s\n", std::string(AsChars(**halted)).c_str());
+  }
   std::printf("Chains (newest entry per key):\n");
   for (const auto& h : *heads) {
     std::printf("  %-10s %s  seq %-6llu %s\n", role_of(h.author), ShortHex(h.author, 16).c_str(),
