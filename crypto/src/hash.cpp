@@ -71,3 +71,14 @@ SecretBytes KeyedHash256(ByteView key, std::string_view personal,
 }
 
 }  // namespace fieldcase::crypto
+
+namespace fieldcase::crypto {
+
+void KeyedHash256Into(ByteView key, std::string_view personal,
+                      std::initializer_list<ByteView> parts, std::span<uint8_t> out) {
+  Hasher h(personal, 32, key);
+  for (auto p : parts) h.Update(p);
+  h.Final(out);
+}
+
+}  // namespace fieldcase::crypto

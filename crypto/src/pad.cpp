@@ -2,7 +2,16 @@
 
 #include <sodium.h>
 
+#include <stdexcept>
+
 namespace fieldcase::crypto {
+
+void PadInto(ByteView plaintext, std::span<uint8_t> out, size_t block) {
+  if (out.size() != PaddedSize(plaintext.size(), block)) throw std::logic_error("pad size");
+  if (!plaintext.empty()) std::memcpy(out.data(), plaintext.data(), plaintext.size());
+  size_t padded = 0;
+  sodium_pad(&padded, out.data(), plaintext.size(), block, out.size());
+}
 
 SecretBytes Pad(ByteView plaintext, size_t block) {
   // sodium_pad always adds at least one byte, so the padded size is the next multiple

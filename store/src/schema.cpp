@@ -36,10 +36,13 @@ CREATE UNIQUE INDEX entries_author_seq ON entries(author, seq) WHERE evidence = 
 CREATE INDEX entries_case ON entries(case_id);
 CREATE INDEX entries_kind ON entries(kind);
 
+-- A rowid table whose rowid is its entry's rowid: a batch writes adjacent pages and scans
+-- join in order; keyed by the (random) id alone, every row would land on another page.
 CREATE TABLE payloads(
-  id      BLOB PRIMARY KEY,
+  rowid   INTEGER PRIMARY KEY,
+  id      BLOB NOT NULL UNIQUE,
   payload BLOB NOT NULL
-) WITHOUT ROWID;
+);
 
 CREATE TABLE heads(
   author BLOB NOT NULL,

@@ -3,6 +3,7 @@
 #include "fieldcase/crypto/aead.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/pad.h"
+#include "fieldcase/crypto/scratch.h"
 
 namespace fieldcase::sync {
 
@@ -30,42 +31,71 @@ Bytes DataAd(const Id& org_id, const store::Header& h) {
 }
 
 namespace {
-Id Commit(const crypto::SecretBytes& entry_key) {
-  crypto::SecretBytes c = crypto::KeyedHash256(entry_key.view(), hn::kCommit, {});
-  Id out;
-  std::memcpy(out.data(), c.data(), out.size());
-  return out;
+
+// entry_key (32) and the commitment (32) in scratch memory.
+constexpr size_t kKeyAt = 0, kCommitAt = 32, kScratchHead = 64;
+
+void DeriveKeyAndCommit(const crypto::SecretBytes& case_key, const store::Header& h,
+                        ByteView nonce, std::span<uint8_t> scratch) {
+  Array<8> s;
+  for (size_t i = 0; i < 8; ++i) s[i] = uint8_t(h.seq >> (8 * i));
+  crypto::KeyedHash256Into(case_key.view(), hn::kEntry, {h.author, s, nonce},
+                           scratch.subspan(kKeyAt, 32));
+  crypto::KeyedHash256Into(scratch.subspan(kKeyAt, 32), hn::kCommit, {},
+                           scratch.subspan(kCommitAt, 32));
 }
+
+// Decrypts into scratch[kScratchHead..] and returns the unpadded plaintext there.
+Result<ByteView> OpenInto(const crypto::SecretBytes& case_key, const Id& org_id,
+                          const store::Header& h, ByteView payload, crypto::Scratch& scratch) {
+  ByteView nonce_bytes = payload.subspan(32, crypto::kAeadNonceBytes);
+  auto sp = scratch.span();
+  DeriveKeyAndCommit(case_key, h, nonce_bytes, sp);
+  if (!crypto::ConstantTimeEqual(sp.subspan(kCommitAt, 32), payload.first(32))) {
+    return Status::Corruption("cannot decrypt: key commitment does not match");
+  }
+  crypto::AeadNonce nonce;
+  std::memcpy(nonce.data(), nonce_bytes.data(), nonce.size());
+  ByteView sealed = payload.subspan(32 + nonce.size());
+  auto plain = sp.subspan(kScratchHead, sealed.size() - crypto::kAeadTagBytes);
+  FC_RETURN_IF_ERROR(crypto::AeadDecryptInto(sp.subspan(kKeyAt, 32), nonce, sealed, DataAd(org_id, h), plain));
+  FC_ASSIGN_OR_RETURN(size_t len, crypto::UnpaddedLength(plain));
+  return ByteView(plain.data(), len);
+}
+
 }  // namespace
 
 Bytes SealData(const crypto::SecretBytes& case_key, const Id& org_id, const store::Header& h,
                ByteView op_bytes) {
   auto nonce = crypto::RandomArray<crypto::kAeadNonceBytes>();
-  crypto::SecretBytes key = EntryKey(case_key, h.author, h.seq, nonce);
-  crypto::SecretBytes padded = crypto::Pad(op_bytes);
+  size_t padded_size = crypto::PaddedSize(op_bytes.size());
+  crypto::Scratch scratch(kScratchHead + padded_size);
+  auto sp = scratch.span();
+  DeriveKeyAndCommit(case_key, h, nonce, sp);
+  auto padded = sp.subspan(kScratchHead, padded_size);
+  crypto::PadInto(op_bytes, padded);
   Bytes out;
-  out.reserve(kDataOverheadBytes + padded.size());
-  Append(out, Commit(key));
+  out.reserve(kDataOverheadBytes + padded_size);
+  Append(out, sp.subspan(kCommitAt, 32));
   Append(out, nonce);
-  Append(out, crypto::AeadEncrypt(key, nonce, padded.view(), DataAd(org_id, h)));
+  Append(out, crypto::AeadEncrypt(sp.subspan(kKeyAt, 32), nonce, padded, DataAd(org_id, h)));
   return out;
 }
 
 Result<crypto::SecretBytes> OpenData(const crypto::SecretBytes& case_key, const Id& org_id,
                                      const store::Header& h, ByteView payload) {
   if (payload.size() < kDataOverheadBytes) return Status::Corruption("data payload too short");
-  ByteView nonce_bytes = payload.subspan(32, crypto::kAeadNonceBytes);
-  crypto::SecretBytes key = EntryKey(case_key, h.author, h.seq, nonce_bytes);
-  if (!crypto::ConstantTimeEqual(Commit(key), payload.first(32))) {
-    return Status::Corruption("cannot decrypt: key commitment does not match");
-  }
-  crypto::AeadNonce nonce;
-  std::memcpy(nonce.data(), nonce_bytes.data(), nonce.size());
-  FC_ASSIGN_OR_RETURN(crypto::SecretBytes padded,
-                      crypto::AeadDecrypt(key, nonce, payload.subspan(32 + nonce.size()),
-                                          DataAd(org_id, h)));
-  FC_ASSIGN_OR_RETURN(size_t len, crypto::UnpaddedLength(padded.view()));
-  return crypto::SecretBytes::CopyFrom(padded.view().first(len));
+  crypto::Scratch scratch(kScratchHead + payload.size());
+  FC_ASSIGN_OR_RETURN(ByteView plain, OpenInto(case_key, org_id, h, payload, scratch));
+  return crypto::SecretBytes::CopyFrom(plain);
+}
+
+Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id,
+                      const store::Header& h, ByteView payload) {
+  if (payload.size() < kDataOverheadBytes) return Status::Corruption("data payload too short");
+  crypto::Scratch scratch(kScratchHead + payload.size());
+  FC_ASSIGN_OR_RETURN(ByteView plain, OpenInto(case_key, org_id, h, payload, scratch));
+  return DecodeOp(plain);
 }
 
 }  // namespace fieldcase::sync

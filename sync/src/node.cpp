@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <atomic>
 #include <thread>
 
 #include "node_impl.h"
@@ -334,35 +335,38 @@ Result<CaseView> Node::LoadCase(const Id128& case_id) {
 
 Result<std::vector<CaseRecord>> Node::LoadAllCases(int threads) {
   Impl& im = *impl_;
-  std::vector<store::StoredEntry> entries;
+  // Group while scanning, then give whole cases to threads: each decrypts, applies and
+  // builds its cases' views and frees their entries as it goes.
+  std::map<Id128, size_t> index;
+  for (const Id128& c : im.case_order) index.emplace(c, index.size());
+  std::vector<std::vector<store::StoredEntry>> by_case(index.size());
   store::EntryFilter f;
   f.kind = uint8_t(store::Kind::kData);
-  FC_RETURN_IF_ERROR(im.log->ForEach(f, [&](const store::StoredEntry& se) {
-    if (se.status == store::EntryStatus::kAccepted) entries.push_back(se);
+  FC_RETURN_IF_ERROR(im.log->ForEach(f, [&](store::StoredEntry& se) {
+    if (se.status != store::EntryStatus::kAccepted) return Status::Ok();
+    auto it = index.find(se.entry.header.case_id);
+    if (it != index.end()) by_case[it->second].push_back(std::move(se));
     return Status::Ok();
   }));
-  // Decryption dominates; split it across threads, then apply in one.
-  threads = std::max(1, threads);
-  std::vector<std::optional<RecordEntry>> decrypted(entries.size());
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      for (size_t i = size_t(t); i < entries.size(); i += size_t(threads)) {
-        auto r = im.Decrypt(entries[i]);
-        if (r.ok()) decrypted[i] = std::move(r).value();
+  std::vector<CaseRecord> out(index.size());
+  for (const auto& [c, i] : index) out[i].case_id = c;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i = next++; i < by_case.size(); i = next++) {
+      CaseState st;
+      for (const auto& se : by_case[i]) {
+        auto r = im.Decrypt(se);
+        if (r.ok()) st.Apply(*r);
+        else st.AddUndecryptable(se.entry.id);
       }
-    });
-  }
+      std::vector<store::StoredEntry>().swap(by_case[i]);
+      out[i].view = st.View();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::max(1, threads); ++t) pool.emplace_back(work);
+  work();
   for (auto& th : pool) th.join();
-  std::map<Id128, CaseState> states;
-  for (const Id128& c : im.case_order) states[c];
-  for (size_t i = 0; i < entries.size(); ++i) {
-    CaseState& st = states[entries[i].entry.header.case_id];
-    if (decrypted[i]) st.Apply(*decrypted[i]);
-    else st.AddUndecryptable(entries[i].entry.id);
-  }
-  std::vector<CaseRecord> out;
-  for (const Id128& c : im.case_order) out.push_back({c, states[c].View()});
   return out;
 }
 

@@ -301,8 +301,7 @@ class Node::Impl {
     const store::Header& h = se.entry.header;
     auto k = keys.find(h.key_id);
     if (k == keys.end() || !se.entry.payload) return Status::NotFound("no key");
-    FC_ASSIGN_OR_RETURN(crypto::SecretBytes plain, OpenData(k->second, org_id, h, *se.entry.payload));
-    FC_ASSIGN_OR_RETURN(Op op, DecodeOp(plain.view()));
+    FC_ASSIGN_OR_RETURN(Op op, OpenDataOp(k->second, org_id, h, *se.entry.payload));
     return RecordEntry{se.entry.id, h.author, h.seq, h.hlc, std::move(op)};
   }
 

@@ -17,5 +17,10 @@ Bytes AeadEncrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView plain
 // Plaintext lands in secret memory: it may be case content or a key.
 Result<SecretBytes> AeadDecrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView sealed,
                                 ByteView ad);
+// Span forms for hot paths: the key and the plaintext live in caller-provided secret
+// (scratch) memory. `out` must hold sealed.size() - 16 bytes.
+Bytes AeadEncrypt(ByteView key, const AeadNonce& nonce, ByteView plaintext, ByteView ad);
+[[nodiscard]] Status AeadDecryptInto(ByteView key, const AeadNonce& nonce, ByteView sealed,
+                                     ByteView ad, std::span<uint8_t> out);
 
 }  // namespace fieldcase::crypto

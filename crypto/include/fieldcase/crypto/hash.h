@@ -58,5 +58,8 @@ Id128 Hash128(std::string_view personal, std::initializer_list<ByteView> parts);
 // Keyed BLAKE2b-256; the output is a secret (entry keys) so it comes back as one.
 SecretBytes KeyedHash256(ByteView key, std::string_view personal,
                          std::initializer_list<ByteView> parts);
+// The same into caller-provided (scratch) memory of 32 bytes.
+void KeyedHash256Into(ByteView key, std::string_view personal,
+                      std::initializer_list<ByteView> parts, std::span<uint8_t> out);
 
 }  // namespace fieldcase::crypto

@@ -101,8 +101,8 @@ class Store {
   Result<std::optional<Head>> HeadOf(const PublicKey& author);
   Result<std::vector<Head>> Heads();
   // Visits entries in insertion order; stops early and returns the callback's status if
-  // it fails.
-  Status ForEach(const EntryFilter& filter, const std::function<Status(const StoredEntry&)>& fn);
+  // it fails. The callback may move from the entry it is given.
+  Status ForEach(const EntryFilter& filter, const std::function<Status(StoredEntry&)>& fn);
   Result<int64_t> CountEntries();
   // Writes recomputed statuses (the only column of an entry that may change), one
   // transaction.

@@ -16,6 +16,7 @@
 #include "fieldcase/crypto/secret.h"
 #include "fieldcase/status.h"
 #include "fieldcase/store/entry.h"
+#include "fieldcase/sync/ops.h"
 
 namespace fieldcase::sync {
 
@@ -31,5 +32,9 @@ Bytes SealData(const crypto::SecretBytes& case_key, const Id& org_id, const stor
 // The unpadded op bytes. Corruption when the commitment, tag or padding fails.
 Result<crypto::SecretBytes> OpenData(const crypto::SecretBytes& case_key, const Id& org_id,
                                      const store::Header& h, ByteView payload);
+// Decrypts and decodes in one step, the plaintext only ever in per-thread scratch
+// memory (the hot path of opening a store).
+Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id,
+                      const store::Header& h, ByteView payload);
 
 }  // namespace fieldcase::sync
