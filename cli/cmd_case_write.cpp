@@ -93,10 +93,22 @@ int RunCaseOpen(Context& c) {
     sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
     if (Status st = CheckField(shape, sets.back().first, sets.back().second); !st.ok()) return Fail(st);
   }
+  if (c.args().Has("to") && !c.args().Has("restricted")) {
+    return Fail(Status::InvalidArgument("--to names the readers of a --restricted case"));
+  }
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
+  std::vector<Id128> readers;
+  for (const auto& who : c.args().GetAll("to")) {
+    auto person = (*node)->ResolvePerson(who);
+    if (!person.ok()) return Fail(person.status());
+    readers.push_back(*person);
+  }
+  if (c.args().Has("restricted") && readers.empty()) {
+    return Fail(Status::InvalidArgument("a --restricted case needs at least one --to PERSON besides you"));
+  }
   int64_t now = Context::NowMs();
-  auto id = (*node)->OpenCase(tmpl->op, now);
+  auto id = (*node)->OpenCase(tmpl->op, now, readers);
   if (!id.ok()) return Fail(id.status());
   if (!sets.empty()) {
     std::vector<std::pair<Id128, sync::Op>> ops;

@@ -1,5 +1,6 @@
 // Commands that shape the organisation: enrol-request, org enrol, join, org members,
 // org revoke, org accept-up-to, backup.
+#include <algorithm>
 #include <cstdio>
 
 #include "commands.h"
@@ -148,11 +149,26 @@ int CutOff(Context& c, bool accept) {
     id = (*node)->Revoke(*device, Context::NowMs());
   }
   if (!id.ok()) return Fail(id.status());
+  // A revoked device keeps the keys it had: the team key moves on at once where this
+  // node can write it; case keys move on lazily, at their next write.
+  bool rotated = false;
+  if (!accept) {
+    auto ownkeys = (*node)->own_keys();
+    bool supervisor = std::any_of(ownkeys.begin(), ownkeys.end(),
+                                  [](auto& k) { return k.first == sync::Role::kSupervisor; });
+    if (supervisor) {
+      auto t = (*node)->RotateTeamKey(Context::NowMs());
+      if (!t.ok()) return Fail(t.status().Prefixed("revoked, but rotating the team key"));
+      rotated = true;
+    }
+  }
   if (c.json()) {
     std::printf("{\"entry\":\"%s\",\"device\":\"%s\"}\n", ToHex(*id).c_str(), ToHex(*device).c_str());
   } else {
     std::printf("%s %s (entry %s)\n", accept ? "Extended the cut-off of" : "Revoked",
                 ShortHex(*device, 16).c_str(), ShortHex(*id, 16).c_str());
+    if (rotated) std::printf("Wrote a new team key generation without that device.\n");
+    else if (!accept) std::printf("A supervisor should run `fieldcase org rotate-team-key`.\n");
   }
   return kExitOk;
 }
@@ -160,6 +176,46 @@ int CutOff(Context& c, bool accept) {
 
 int RunOrgRevoke(Context& c) { return CutOff(c, false); }
 int RunOrgAcceptUpTo(Context& c) { return CutOff(c, true); }
+
+int RunOrgRotateTeamKey(Context& c) {
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  auto id = (*node)->RotateTeamKey(Context::NowMs());
+  if (!id.ok()) return Fail(id.status());
+  if (c.json()) std::printf("{\"key_id\":\"%s\"}\n", ToHex(*id).c_str());
+  else std::printf("New team key generation %s.\n", ShortHex(*id, 16).c_str());
+  return kExitOk;
+}
+
+int RunRecover(Context& c) {
+  auto file = c.args().Get("recovery-file");
+  if (!file || !c.args().Has("to")) {
+    return Fail(Status::InvalidArgument("`recover` needs --recovery-file FILE and --to PERSON"));
+  }
+  PassphraseSource src;
+  src.file = c.args().Get("recovery-passphrase-file");
+  src.env_var = "FIELDCASE_RECOVERY_PASSPHRASE";
+  src.prompt = "Recovery passphrase: ";
+  auto rpass = ReadPassphrase(src);
+  if (!rpass.ok()) return Fail(rpass.status());
+  auto recovery = sync::OpenRecoveryFile(*file, *rpass);
+  if (!recovery.ok()) return Fail(recovery.status().Prefixed("recovery file"));
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  auto id = (*node)->ResolveCase(c.args().positional()[0]);
+  if (!id.ok()) return Fail(id.status());
+  std::vector<Id128> persons;
+  for (const auto& who : c.args().GetAll("to")) {
+    auto p = (*node)->ResolvePerson(who);
+    if (!p.ok()) return Fail(p.status());
+    persons.push_back(*p);
+  }
+  auto grant = (*node)->Recover(*id, persons, std::move(recovery).value(), Context::NowMs());
+  if (!grant.ok()) return Fail(grant.status());
+  if (c.json()) std::printf("{\"entry\":\"%s\"}\n", ToHex(*grant).c_str());
+  else std::printf("Granted the case key (entry %s).\n", ShortHex(*grant, 16).c_str());
+  return kExitOk;
+}
 
 int RunBackup(Context& c) {
   auto to = c.args().Get("to");

@@ -24,8 +24,12 @@ const std::vector<Command>& AllCommands() {
        "Options:\n"
        "  --template NAME        template to use (built in: stalking)\n"
        "  --set FIELD=VALUE      set a field at once (repeatable)\n"
+       "  --restricted           only named persons can read it (and the recovery holder)\n"
+       "  --to PERSON            a person who may read a restricted case: name, badge or\n"
+       "                         key prefix (repeatable; you are always included)\n"
        "  --templates DIR        also look for NAME.json here ($FIELDCASE_TEMPLATES too)",
-       {{"template", true}, {"set", true, true}, {"templates", true}},
+       {{"template", true}, {"set", true, true}, {"restricted"}, {"to", true, true},
+        {"templates", true}},
        0, 0, RunCaseOpen},
       {"case set", "CASE FIELD VALUE",
        "Set a field. The new value supersedes the values you saw; concurrent values from "
@@ -93,6 +97,20 @@ const std::vector<Command>& AllCommands() {
       {"org accept-up-to", "DEVICE --seq N",
        "After review, accept a revoked device's entries up to seq N.",
        "Options:\n  --seq N   the last entry to accept", {{"seq", true}}, 1, 1, RunOrgAcceptUpTo},
+      {"org rotate-team-key", "",
+       "Write a new team key generation for every current officer and supervisor device "
+       "(revoked devices are left out); it carries the previous generations.",
+       "", {}, 0, 0, RunOrgRotateTeamKey},
+      {"recover", "CASE --to PERSON --recovery-file FILE",
+       "With the recovery secret, grant a restricted case's key to a person's devices "
+       "(when its members are gone). Its holder can read every restricted case.",
+       "Options:\n"
+       "  --to PERSON                    name, badge or key prefix (repeatable)\n"
+       "  --recovery-file FILE           the sealed recovery secret from `init --org`\n"
+       "  --recovery-passphrase-file F   its passphrase (else $FIELDCASE_RECOVERY_PASSPHRASE,\n"
+       "                                 else a prompt)",
+       {{"to", true, true}, {"recovery-file", true}, {"recovery-passphrase-file", true}}, 1, 1,
+       RunRecover},
       {"backup", "--to DIR",
        "Copy the log (SQLite backup API) to DIR, leaving the signing keys out. A restored copy "
        "reads, and writes only after a successor enrolment.",

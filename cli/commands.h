@@ -26,5 +26,7 @@ int RunOrgMembers(Context& c);
 int RunOrgRevoke(Context& c);
 int RunOrgAcceptUpTo(Context& c);
 int RunBackup(Context& c);
+int RunOrgRotateTeamKey(Context& c);
+int RunRecover(Context& c);
 
 }  // namespace fieldcase::cli

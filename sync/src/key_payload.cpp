@@ -23,6 +23,7 @@ Bytes EncodeKeyPayload(const KeyPayload& p) {
     w.Fixed(x.recipient);
     w.Blob(x.blob);
   }
+  w.Blob(p.previous_wrap);
   return w.Take();
 }
 
@@ -53,7 +54,11 @@ Result<KeyPayload> DecodeKeyPayload(ByteView bytes) {
       FC_RETURN_IF_ERROR(r.Fixed(x.recipient, "wrap recipient"));
       FC_RETURN_IF_ERROR(r.Blob(x.blob, kMaxWrapBytes, "wrap"));
     }
+    FC_RETURN_IF_ERROR(r.Blob(p.previous_wrap, kMaxWrapBytes, "previous wrap"));
     if (p.generation == 0) return Status::Corruption("key payload: generation 0");
+    if (p.generation == 1 && !p.previous_wrap.empty()) {
+      return Status::Corruption("key payload: generation 1 carries no previous key");
+    }
     return Status::Ok();
   });
   if (unknown_op) return Status::NotPermitted("key payload: unknown op needs upgrade");

@@ -222,43 +222,47 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
   return std::unique_ptr<Node>(new Node(std::move(impl)));
 }
 
-Result<Id128> Node::OpenCase(const sync::OpenCase& op, int64_t now_ms) {
+Result<Id128> Node::OpenCase(const sync::OpenCase& op, int64_t now_ms,
+                             const std::vector<Id128>& restricted_to) {
   Impl& im = *impl_;
   FC_RETURN_IF_ERROR(im.CheckMayWrite(im.writer_role));
-  if (!im.preferred_team_key) {
+  const bool restricted = !restricted_to.empty();
+  if (!restricted && !im.preferred_team_key) {
     return Status::NotPermitted("this node holds no team key yet; sync with a supervisor first");
   }
   FC_RETURN_IF_ERROR(CheckOp(op));
-  const CaseKey team = *im.preferred_team_key;
+  std::set<Id128> persons(restricted_to.begin(), restricted_to.end());
+  if (restricted) {
+    auto me = im.members.find(im.Writer().public_key());
+    if (me != im.members.end()) persons.insert(me->second.person_id);  // the opener is named
+  }
   FC_ASSIGN_OR_RETURN(Id orglog, im.CurrentOrgLogDigest());
   auto case_key = crypto::SecretBytes::Random(kSymmetricKeyBytes);
-  Id128 case_id{};
-  Id128 key_id{};
-  std::vector<Impl::Draft> drafts;
-  store::Header kh;
-  kh.kind = uint8_t(store::Kind::kKey);
-  drafts.push_back({im.writer_role, kh, [&](const store::Header& h) {
-                      KeyPayload p;
-                      p.op = KeyOpCode::kCaseKey;
-                      p.key_id = key_id = store::KeyIdFor(h.author, h.seq);
-                      p.generation = 1;
-                      p.check = KeyCheck(case_key);
-                      p.orglog_digest = orglog;
-                      p.wraps.push_back(WrapUnderTeamKey(case_key, im.keys.at(team.key_id),
-                                                         team.key_id, im.org_id, h.case_id,
-                                                         p.key_id));
-                      return EncodeKeyPayload(p);
-                    }});
   // The case id derives from the key entry's (author, seq), which SignAll assigns; the
   // header's case_id must be set before signing, so compute it from the next seq here.
   FC_ASSIGN_OR_RETURN(auto head, im.log->HeadOf(im.Writer().public_key()));
   uint64_t seq = head ? head->seq + 1 : 1;
-  case_id = store::CaseIdFor(im.Writer().public_key(), seq);
-  drafts[0].header.case_id = case_id;
+  const Id128 case_id = store::CaseIdFor(im.Writer().public_key(), seq);
+  const Id128 key_id = store::KeyIdFor(im.Writer().public_key(), seq);
+  std::vector<Impl::Draft> drafts;
+  store::Header kh;
+  kh.kind = uint8_t(store::Kind::kKey);
+  kh.case_id = case_id;
+  drafts.push_back({im.writer_role, kh, [&](const store::Header&) {
+                      KeyPayload p;
+                      p.op = KeyOpCode::kCaseKey;
+                      p.key_id = key_id;
+                      p.generation = 1;
+                      p.check = KeyCheck(case_key);
+                      p.orglog_digest = orglog;
+                      p.wraps = im.CaseKeyWraps(case_key, case_id, key_id,
+                                                restricted ? &persons : nullptr);
+                      return EncodeKeyPayload(p);
+                    }});
   store::Header dh;
   dh.kind = uint8_t(store::Kind::kData);
   dh.case_id = case_id;
-  dh.key_id = store::KeyIdFor(im.Writer().public_key(), seq);
+  dh.key_id = key_id;
   Bytes op_bytes = EncodeOp(op);
   drafts.push_back({im.writer_role, dh, [&](const store::Header& h) {
                       return SealData(case_key, im.org_id, h, op_bytes);
@@ -274,6 +278,10 @@ Result<std::vector<Id>> Node::WriteBatch(const std::vector<std::pair<Id128, Op>>
   FC_RETURN_IF_ERROR(im.CheckMayWrite(im.writer_role));
   std::vector<Impl::Draft> drafts;
   drafts.reserve(ops.size());
+  // Lazy rotation: never encrypt under a key a revoked device could read.
+  std::set<Id128> cases;
+  for (const auto& [case_id, op] : ops) cases.insert(case_id);
+  for (const Id128& c : cases) FC_RETURN_IF_ERROR(im.RotateCaseKeyIfExposed(c, now_ms));
   for (const auto& [case_id, op] : ops) {
     FC_RETURN_IF_ERROR(CheckOp(op));
     auto ck = im.preferred_case_key.find(case_id);

@@ -37,6 +37,16 @@ struct CaseKey {
   uint32_t generation = 0;
 };
 
+// What the key entries say about one key, whether or not this node can open it.
+struct KeyInfo {
+  Id128 case_id{};                 // zero for team keys
+  uint32_t generation = 0;
+  Id128 previous{};
+  std::set<PublicKey> recipients;  // X25519 keys it was sealed to (entry and grants)
+  std::vector<Id128> wrapped_under;  // team keys it was wrapped under
+  bool restricted = false;         // a case key with no team-key wrap
+};
+
 }  // namespace node_detail
 
 using namespace node_detail;
@@ -56,6 +66,9 @@ class Node::Impl {
   std::map<Id128, crypto::SecretBytes> keys;
   std::optional<CaseKey> preferred_team_key;
   std::map<Id128, CaseKey> preferred_case_key;  // by case_id
+  std::map<Id128, KeyInfo> key_info;            // by key_id
+  std::optional<crypto::BoxKeyPair> recovery;   // only while `recover` runs
+  PublicKey recovery_public{};                  // from the founding entry
   std::vector<Id128> case_order;
   HybridClock clock;
   Role writer_role = Role::kSupervisor;
@@ -169,9 +182,14 @@ class Node::Impl {
       ids.push_back(r.id);
     }
     // Reflect what was just written in the key ring.
+    bool any_key = false;
     for (const auto& e : entries) {
-      if (e.header.kind == uint8_t(store::Kind::kKey)) (void)LearnKeyEntry(e);
+      if (e.header.kind == uint8_t(store::Kind::kKey)) {
+        LearnKeyEntry(e);
+        any_key = true;
+      }
     }
+    if (any_key) ChoosePreferredKeys();
     return ids;
   }
 
@@ -196,6 +214,7 @@ class Node::Impl {
     }
     if (auto* f = std::get_if<Founding>(&*p)) {
       org_name = f->org_name;
+      recovery_public = f->recovery_public_key;
       Member root;
       root.key = e.header.author;
       root.role = Role::kRoot;
@@ -207,6 +226,7 @@ class Node::Impl {
       m.role = en.role;
       m.person_id = en.person_id;
       m.expiry_ms = en.expiry_ms;
+      m.box_key = en.box_key;
       if (directory_key && !en.sealed_personal.empty()) {
         auto personal = OpenPersonal(en.sealed_personal, *directory_key, org_id, en.subject);
         if (personal.ok()) m.personal = *personal;
@@ -216,18 +236,38 @@ class Node::Impl {
     return Status::Ok();
   }
 
-  // Opens whatever wrap of a key entry this node can open and records the key.
-  Status LearnKeyEntry(const store::Entry& e) {
-    if (!e.payload) return Status::Ok();
-    const bool team_scope = IsZero(e.header.case_id);
+  // Records a key entry and opens whatever wrap of it this node can open. Returns true
+  // when it taught this node a key it did not have (callers loop until nothing new).
+  bool LearnKeyEntry(const store::Entry& e) {
+    if (!e.payload) return false;
     auto p = DecodeKeyPayload(*e.payload);
-    if (!p.ok()) return Status::Ok();
+    if (!p.ok()) return false;
     const Id128& case_id = e.header.case_id;
+    KeyInfo& info = key_info[p->key_id];
+    info.case_id = case_id;
+    if (p->op != KeyOpCode::kGrant) {
+      info.generation = p->generation;
+      info.previous = p->previous_key_id;
+      info.restricted = !IsZero(case_id);
+    }
+    for (const Wrap& w : p->wraps) {
+      if (w.type == WrapType::kSealed) {
+        info.recipients.insert(w.recipient);
+      } else {
+        Id128 team_id;
+        std::memcpy(team_id.data(), w.recipient.data(), 16);
+        info.wrapped_under.push_back(team_id);
+        info.restricted = false;
+      }
+    }
+    bool learned = false;
     if (!keys.count(p->key_id)) {
       for (const Wrap& w : p->wraps) {
         Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
         if (w.type == WrapType::kSealed && device && w.recipient == device->public_key()) {
           k = UnwrapSealed(w, *device, org_id, case_id, p->key_id);
+        } else if (w.type == WrapType::kSealed && recovery && w.recipient == recovery->public_key()) {
+          k = UnwrapSealed(w, *recovery, org_id, case_id, p->key_id);
         } else if (w.type == WrapType::kUnderTeamKey) {
           Id128 team_id;
           std::memcpy(team_id.data(), w.recipient.data(), 16);
@@ -236,33 +276,138 @@ class Node::Impl {
         }
         if (k.ok() && crypto::ConstantTimeEqual(KeyCheck(*k), p->check)) {
           keys.emplace(p->key_id, std::move(k).value());
+          learned = true;
           break;
         }
       }
     }
-    CaseKey ck{p->key_id, p->generation};
+    // The previous generation travels wrapped under this key.
+    if (!p->previous_wrap.empty() && keys.count(p->key_id) && !keys.count(p->previous_key_id)) {
+      Wrap prev{WrapType::kUnderTeamKey, TeamRecipient(p->key_id), p->previous_wrap};
+      auto k = UnwrapUnderTeamKey(prev, keys.at(p->key_id), org_id, case_id, p->previous_key_id);
+      if (k.ok()) {
+        keys.emplace(p->previous_key_id, std::move(k).value());
+        learned = true;
+      }
+    }
+    if (!IsZero(case_id) &&
+        std::find(case_order.begin(), case_order.end(), case_id) == case_order.end()) {
+      case_order.push_back(case_id);
+    }
+    return learned;
+  }
+
+  // Preferred keys (DESIGN §5): highest generation, then lowest key_id, among keys held.
+  void ChoosePreferredKeys() {
     auto better = [](const CaseKey& a, const std::optional<CaseKey>& b) {
       return !b || a.generation > b->generation ||
              (a.generation == b->generation && a.key_id < b->key_id);
     };
-    if (team_scope) {
-      if (keys.count(ck.key_id) && better(ck, preferred_team_key)) preferred_team_key = ck;
-    } else {
-      if (std::find(case_order.begin(), case_order.end(), case_id) == case_order.end()) {
-        case_order.push_back(case_id);
+    preferred_team_key.reset();
+    preferred_case_key.clear();
+    for (const auto& [key_id, info] : key_info) {
+      if (!keys.count(key_id) || info.generation == 0) continue;
+      CaseKey ck{key_id, info.generation};
+      if (IsZero(info.case_id)) {
+        if (better(ck, preferred_team_key)) preferred_team_key = ck;
+      } else {
+        auto it = preferred_case_key.find(info.case_id);
+        std::optional<CaseKey> cur;
+        if (it != preferred_case_key.end()) cur = it->second;
+        if (better(ck, cur)) preferred_case_key[info.case_id] = ck;
       }
-      auto it = preferred_case_key.find(case_id);
-      std::optional<CaseKey> cur;
-      if (it != preferred_case_key.end()) cur = it->second;
-      if (keys.count(ck.key_id) && better(ck, cur)) preferred_case_key[case_id] = ck;
     }
-    return Status::Ok();
+  }
+
+  // Current devices that read cases: officer and supervisor keys not revoked, optionally
+  // only those of the given persons. Sorted, so wraps come out in one order.
+  std::vector<PublicKey> ReaderDevices(const std::set<Id128>* persons = nullptr) const {
+    std::set<PublicKey> revoked = RevokedBoxKeys(), out;
+    for (const auto& [key, m] : members) {
+      if (m.role != Role::kOfficer && m.role != Role::kSupervisor) continue;
+      if (revoked.count(m.box_key) || IsZero(m.box_key)) continue;
+      if (persons && !persons->count(m.person_id)) continue;
+      out.insert(m.box_key);
+    }
+    return {out.begin(), out.end()};
+  }
+
+  // Persons named by a restricted key: the persons of the devices it was sealed to.
+  std::set<Id128> PersonsOf(const KeyInfo& info) const {
+    std::set<Id128> persons;
+    for (const auto& [key, m] : members)
+      if (info.recipients.count(m.box_key)) persons.insert(m.person_id);
+    return persons;
+  }
+
+  // The wraps of a new case key: under the preferred team key for an ordinary case (or
+  // sealed to every current reader when a revoked device could read that team key);
+  // for a restricted case, sealed to the named persons' current devices, this device and
+  // the recovery recipient.
+  std::vector<Wrap> CaseKeyWraps(const crypto::SecretBytes& key, const Id128& case_id,
+                                 const Id128& key_id, const std::set<Id128>* persons) const {
+    std::vector<Wrap> wraps;
+    if (persons) {
+      std::set<PublicKey> to;
+      for (const auto& d : ReaderDevices(persons)) to.insert(d);
+      if (device) to.insert(device->public_key());
+      if (!IsZero(recovery_public)) to.insert(recovery_public);
+      for (const auto& r : to) wraps.push_back(WrapSealed(key, r, org_id, case_id, key_id));
+      return wraps;
+    }
+    if (preferred_team_key && !ReadableByRevoked(preferred_team_key->key_id)) {
+      const CaseKey& t = *preferred_team_key;
+      wraps.push_back(WrapUnderTeamKey(key, keys.at(t.key_id), t.key_id, org_id, case_id, key_id));
+      return wraps;
+    }
+    for (const auto& r : ReaderDevices()) wraps.push_back(WrapSealed(key, r, org_id, case_id, key_id));
+    return wraps;
+  }
+
+  // Writes a new generation of a case's key when a revoked device could read the current
+  // one (node_keys.cpp).
+  Status RotateCaseKeyIfExposed(const Id128& case_id, int64_t now_ms);
+
+  // X25519 keys of devices whose key has been revoked.
+  std::set<PublicKey> RevokedBoxKeys() const {
+    std::set<PublicKey> out;
+    for (const auto& c : cut_offs) {
+      if (c.op != ControlOpCode::kRevoke) continue;
+      auto m = members.find(c.device);
+      if (m != members.end()) out.insert(m->second.box_key);
+    }
+    return out;
+  }
+
+  // Could a revoked device read this key? It could if the key, or a team key it was
+  // wrapped under, or any later team generation (which carries the earlier ones), was
+  // sealed to it.
+  bool ReadableByRevoked(const Id128& key_id) const {
+    std::set<PublicKey> revoked = RevokedBoxKeys();
+    if (revoked.empty()) return false;
+    auto sealed_to_revoked = [&](const KeyInfo& i) {
+      for (const auto& r : i.recipients)
+        if (revoked.count(r)) return true;
+      return false;
+    };
+    auto it = key_info.find(key_id);
+    if (it == key_info.end()) return false;
+    if (sealed_to_revoked(it->second)) return true;
+    for (const Id128& team : it->second.wrapped_under) {
+      auto t = key_info.find(team);
+      uint32_t gen = t == key_info.end() ? 0 : t->second.generation;
+      for (const auto& [id, info] : key_info) {
+        if (IsZero(info.case_id) && info.generation >= gen && sealed_to_revoked(info)) return true;
+      }
+    }
+    return false;
   }
 
   Status LoadState() {
     members.clear();
     cut_offs.clear();
     keys.clear();
+    key_info.clear();
     preferred_team_key.reset();
     preferred_case_key.clear();
     case_order.clear();
@@ -278,17 +423,20 @@ class Node::Impl {
       device_key.reset();
     }
     writer_role = signing.count(Role::kOfficer) ? Role::kOfficer : Role::kSupervisor;
-    // Team keys before case keys: a case key opens only under a team key held.
-    store::EntryFilter key_entries;
-    key_entries.kind = uint8_t(store::Kind::kKey);
-    for (int pass = 0; pass < 2; ++pass) {
-      FC_RETURN_IF_ERROR(log->ForEach(key_entries, [&](const store::StoredEntry& se) {
-        bool team = IsZero(se.entry.header.case_id);
-        if (se.status != store::EntryStatus::kAccepted) return Status::Ok();
-        if ((pass == 0) == team) return LearnKeyEntry(se.entry);
-        return Status::Ok();
-      }));
+    // Accepted key entries, opened until nothing new is learned: team generations unlock
+    // their predecessors, team keys unlock case keys, in whatever order they were stored.
+    std::vector<store::Entry> key_entries;
+    store::EntryFilter kf;
+    kf.kind = uint8_t(store::Kind::kKey);
+    FC_RETURN_IF_ERROR(log->ForEach(kf, [&](store::StoredEntry& se) {
+      if (se.status == store::EntryStatus::kAccepted) key_entries.push_back(std::move(se.entry));
+      return Status::Ok();
+    }));
+    for (bool learned = true; learned;) {
+      learned = false;
+      for (const auto& e : key_entries) learned |= LearnKeyEntry(e);
     }
+    ChoosePreferredKeys();
     // The clock never runs behind what this node's keys already wrote.
     for (auto& [role, key] : signing) {
       FC_ASSIGN_OR_RETURN(auto head, log->HeadOf(key.public_key()));

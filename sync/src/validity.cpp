@@ -209,9 +209,47 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     held_keys.insert(store::KeyIdFor(e.header.author, e.header.seq));
   }
 
+  // Restricted cases: the key entries that introduce each key, to find who is named.
+  std::map<Id128, const ValidityInput*> introducer;
+  for (const auto& e : entries) {
+    if (IsKind(e, Kind::kKey) && e.key && e.key->op != KeyOpCode::kGrant) {
+      introducer.emplace(store::KeyIdFor(e.header.author, e.header.seq), &e);
+    }
+  }
+  auto restricted_persons = [&](const ValidityInput& k) -> std::optional<std::set<Id128>> {
+    if (!k.key || IsZero(k.header.case_id)) return std::nullopt;
+    for (const auto& w : k.key->wraps)
+      if (w.type == WrapType::kUnderTeamKey) return std::nullopt;
+    std::set<Id128> persons;
+    for (const auto& w : k.key->wraps) {
+      for (const auto& [key, rec] : out.enrolled)
+        if (rec.enrolment.box_key == w.recipient) persons.insert(rec.enrolment.person_id);
+    }
+    return persons;
+  };
+  // Only a device of a person named in a restricted case's previous key entry may write
+  // its next key entry or a grant; a supervisor may write a grant (recovery, which needs
+  // the key itself: a wrap that does not open is harmless).
+  auto restricted_allows = [&](const ValidityInput& e) {
+    if (!e.key || IsZero(e.header.case_id)) return true;
+    const bool grant = e.key->op == KeyOpCode::kGrant;
+    Id128 ref = grant ? e.key->key_id : e.key->previous_key_id;
+    if (!grant && e.key->generation <= 1) return true;  // the opening entry names the members
+    auto g = introducer.find(ref);
+    if (g == introducer.end()) return true;  // not held: the pending rule below applies
+    auto persons = restricted_persons(*g->second);
+    if (!persons) return true;
+    const Enrolled& author = out.enrolled.at(e.header.author);
+    if (persons->count(author.enrolment.person_id)) return true;
+    return grant && author.role == Role::kSupervisor;
+  };
+
   // Layer 5: everything.
   for (const auto& e : entries) {
     EntryStatus st = judge(e);
+    if (st == EntryStatus::kAccepted && IsKind(e, Kind::kKey) && !restricted_allows(e)) {
+      st = EntryStatus::kQuarantined;
+    }
     if (st == EntryStatus::kAccepted) {
       if (IsKind(e, Kind::kKey) && !IsZero(e.header.case_id) &&
           !opened_cases.count(e.header.case_id)) {

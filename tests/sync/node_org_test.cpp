@@ -2,6 +2,7 @@
 
 #include "fieldcase/store/verify.h"
 #include "fieldcase/sync/node.h"
+#include "org_builder.h"
 #include "test_util.h"
 
 using namespace fieldcase;
@@ -217,4 +218,152 @@ TEST_CASE("sync: enrolment files are checked before anything is written", "[sync
   auto resp = DecodeEnrolResponse(out->response);
   REQUIRE(resp.ok());
   CHECK_FALSE((*other)->Join(*resp, Pass(), kNow).ok());
+}
+
+namespace {
+std::string NoteTexts(Node& n, const Id128& c) {
+  auto v = n.LoadCase(c);
+  REQUIRE(v.ok());
+  std::string all;
+  for (const auto& note : v->notes) all += note.text + "|";
+  return all;
+}
+OpenCase SmallTemplate() {
+  OpenCase op;
+  op.template_name = "stalking";
+  op.note_kinds = {"incident"};
+  return op;
+}
+}  // namespace
+
+TEST_CASE("sync: team key generations reach current devices and carry history", "[sync][keys]") {
+  Org org;
+  auto early = org.Device("early", Role::kOfficer);
+  REQUIRE(org.hq->RotateTeamKey(kNow).ok());
+  // A case under generation 2.
+  auto c2 = org.hq->OpenCase(SmallTemplate(), kNow);
+  REQUIRE(c2.ok());
+  REQUIRE(org.hq->Write(*c2, AddNote{"incident", "under gen 2"}, kNow).ok());
+  Sync(*org.hq, *early);
+  CHECK(NoteTexts(*early, *c2) == "under gen 2|");  // generation 2 was sealed to it
+  // A device enrolled now receives only generation 2, and reads generation 1's case too.
+  auto late = org.Device("late", Role::kOfficer);
+  CHECK(NoteTexts(*late, org.case_id) == "written at HQ|");
+  CHECK(NoteTexts(*late, *c2) == "under gen 2|");
+}
+
+TEST_CASE("sync: after a revocation the next write uses a key the revoked device lacks",
+          "[sync][keys]") {
+  Org org;
+  auto kept = org.Device("kept", Role::kOfficer);
+  auto gone = org.Device("gone", Role::kOfficer);
+  auto who = org.hq->ResolveMember("gone");
+  REQUIRE(who.ok());
+  REQUIRE(org.hq->Revoke(*who, kNow).ok());
+  // HQ writes into the old case: the case key rotates first (lazy rotation), sealed
+  // without the revoked device.
+  REQUIRE(org.hq->Write(org.case_id, AddNote{"incident", "after revocation"}, kNow).ok());
+  Sync(*org.hq, *kept);
+  Sync(*org.hq, *gone);
+  CHECK(NoteTexts(*kept, org.case_id) == "written at HQ|after revocation|");
+  auto gone_view = gone->LoadCase(org.case_id);
+  REQUIRE(gone_view.ok());
+  CHECK(gone_view->notes.size() == 1);        // it kept what it had
+  CHECK(gone_view->undecryptable.size() == 1);  // and cannot read what came after
+  // The team key moved on too: a new case is out of its reach.
+  REQUIRE(org.hq->RotateTeamKey(kNow).ok());
+  auto fresh = org.hq->OpenCase(SmallTemplate(), kNow);
+  REQUIRE(fresh.ok());
+  Sync(*org.hq, *gone);
+  Sync(*org.hq, *kept);
+  auto g = gone->LoadCase(*fresh);
+  REQUIRE(g.ok());
+  CHECK_FALSE(g->opened);
+  auto k = kept->LoadCase(*fresh);
+  REQUIRE(k.ok());
+  CHECK(k->opened);
+}
+
+TEST_CASE("sync: a restricted case is read and keyed only by its named persons", "[sync][keys]") {
+  Org org;
+  auto alice = org.Device("alice", Role::kOfficer);
+  auto bob = org.Device("bob", Role::kOfficer);
+  Sync(*org.hq, *alice);
+  auto bob_person = alice->ResolvePerson("bob");
+  REQUIRE(bob_person.ok());
+  auto rc = alice->OpenCase(SmallTemplate(), kNow, {*bob_person});
+  REQUIRE(rc.ok());
+  CHECK(alice->IsRestricted(*rc));
+  REQUIRE(alice->Write(*rc, AddNote{"incident", "restricted note"}, kNow).ok());
+  Sync(*alice, *org.hq);
+  Sync(*alice, *bob);
+  CHECK(NoteTexts(*bob, *rc) == "restricted note|");
+  // HQ (not named) holds the entries but cannot read them, nor write the next key.
+  auto hq_view = org.hq->LoadCase(*rc);
+  REQUIRE(hq_view.ok());
+  CHECK(hq_view->notes.empty());
+  CHECK(hq_view->undecryptable.size() == 2);
+  CHECK_FALSE(org.hq->Write(*rc, AddNote{"incident", "x"}, kNow).ok());
+
+  // The recovery holder grants the key to a new person when the members are gone.
+  auto carol = org.Device("carol", Role::kOfficer);
+  Sync(*alice, *carol);
+  CHECK(NoteTexts(*carol, *rc).empty());
+  auto recovery = OpenRecoveryFile(org.tmp.path() / "recovery",
+                                   crypto::SecretBytes::CopyFrom(AsBytes("Recovery-Staple-77")));
+  REQUIRE(recovery.ok());
+  auto carol_person = org.hq->ResolvePerson("carol");
+  REQUIRE(carol_person.ok());
+  auto grant = org.hq->Recover(*rc, {*carol_person}, std::move(recovery).value(), kNow);
+  REQUIRE(grant.ok());
+  CHECK((*org.hq->log().Get(*grant))->status == store::EntryStatus::kAccepted);
+  CHECK(org.hq->LoadCase(*rc)->notes.empty());  // HQ itself still reads nothing
+  Sync(*org.hq, *carol);
+  CHECK(NoteTexts(*carol, *rc) == "restricted note|");
+}
+
+TEST_CASE("sync: a non-member's key entry for a restricted case is quarantined everywhere",
+          "[sync][keys]") {
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "admin", Role::kAdmin);
+  // Enrolments with distinct persons and box keys.
+  auto enrol = [&](const std::string& who, uint8_t tag) {
+    Enrolment en;
+    en.subject = o.Pk(who);
+    en.role = Role::kOfficer;
+    en.person_id.fill(tag);
+    en.box_key.fill(tag);
+    return o.Write("admin", 3, EncodeControlPayload(en));
+  };
+  enrol("member", 1);
+  enrol("outsider", 2);
+  // The member opens a restricted case sealed to box key 1 only.
+  const auto& mk = o.Key("member");
+  uint64_t seq = o.heads[mk.public_key()].first + 1;
+  KeyPayload open;
+  open.op = KeyOpCode::kCaseKey;
+  open.key_id = store::KeyIdFor(mk.public_key(), seq);
+  Wrap sealed;
+  sealed.type = WrapType::kSealed;
+  sealed.recipient.fill(1);
+  sealed.blob = Bytes(80, 0);
+  open.wraps = {sealed};
+  auto opening = o.Write("member", 2, EncodeKeyPayload(open), store::CaseIdFor(mk.public_key(), seq));
+  // The outsider writes a grant of that key to itself.
+  KeyPayload grant = open;
+  grant.op = KeyOpCode::kGrant;
+  grant.wraps[0].recipient.fill(2);
+  auto g = o.Write("outsider", 2, EncodeKeyPayload(grant), opening.header.case_id);
+  // The member writes the next generation.
+  KeyPayload next = open;
+  const auto& mk2 = o.Key("member");
+  next.key_id = store::KeyIdFor(mk2.public_key(), o.heads[mk2.public_key()].first + 1);
+  next.generation = 2;
+  next.previous_key_id = open.key_id;
+  auto n = o.Write("member", 2, EncodeKeyPayload(next), opening.header.case_id);
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(opening.id) == store::EntryStatus::kAccepted);
+  CHECK(st.at(g.id) == store::EntryStatus::kQuarantined);
+  CHECK(st.at(n.id) == store::EntryStatus::kAccepted);
 }

@@ -18,6 +18,12 @@
 //                    type 1: nonce(24) ‖ XChaCha20-Poly1305(key = BLAKE2b-256(key = team
 //                            key, "fc-wrap") of nonce, ad = context) of the 32-byte key
 //                    type 2: crypto_box_seal(context ‖ 32-byte key)
+//   ..     8+n   previous wrap (u64 len ‖ blob, at most kMaxWrapBytes; empty for
+//                generation 1): the previous generation's key, wrapped under this entry's
+//                key exactly as a type-1 wrap (nonce ‖ AEAD under BLAKE2b-256(key = this
+//                key, "fc-wrap") of nonce), bound to the context with key_id = the previous
+//                key_id and recipient = this key_id ‖ 16 zero bytes. One grant of the
+//                newest key thus gives the whole history.
 //   context = "fieldcase/v1/key-wrap\0" ‖ org_id ‖ case_id ‖ key_id ‖ recipient
 #pragma once
 
@@ -53,6 +59,7 @@ struct KeyPayload {
   Id orglog_digest{};
   Id check{};
   std::vector<Wrap> wraps;
+  Bytes previous_wrap;  // empty, or the previous generation under this key
 };
 
 Bytes EncodeKeyPayload(const KeyPayload& p);

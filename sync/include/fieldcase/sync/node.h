@@ -37,6 +37,7 @@ struct Member {
   Id128 person_id{};
   std::optional<Personal> personal;  // when the directory key opens it
   uint64_t expiry_ms = 0;
+  PublicKey box_key{};               // the device's X25519 key, for sealed wraps
 };
 
 // One entry of a case as `case history` shows it.
@@ -134,7 +135,21 @@ class Node {
   Status Backup(const std::filesystem::path& dir);
 
   // Case key entry + open-case data entry, one transaction. Returns the new case id.
-  Result<Id128> OpenCase(const OpenCase& op, int64_t now_ms);
+  // With `restricted_to` (person ids), the case key is sealed only to those persons'
+  // devices, this device and the recovery recipient; otherwise wrapped under the team key.
+  Result<Id128> OpenCase(const OpenCase& op, int64_t now_ms,
+                         const std::vector<Id128>& restricted_to = {});
+  // A person's id from a name or badge number (directory key needed) or a key prefix.
+  Result<Id128> ResolvePerson(std::string_view text) const;
+  // A new team key generation, sealed to every current officer and supervisor device and
+  // carrying the previous generation. Needs a supervisor key.
+  Result<Id128> RotateTeamKey(int64_t now_ms);
+  // With the recovery secret: grants the current key of a case to the given persons'
+  // devices (for a restricted case whose members are gone).
+  Result<Id> Recover(const Id128& case_id, const std::vector<Id128>& persons,
+                     crypto::BoxKeyPair recovery, int64_t now_ms);
+  // Whether a case's key is sealed to named persons rather than wrapped under the team key.
+  bool IsRestricted(const Id128& case_id) const;
   // One data entry, committed and synced before it returns.
   Result<Id> Write(const Id128& case_id, const Op& op, int64_t now_ms);
   // Many data entries in one transaction (bulk capture, benchmarks).
