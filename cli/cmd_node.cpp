@@ -95,6 +95,8 @@ int RunStatus(Context& c) {
   if (!heads.ok()) return Fail(heads.status());
   auto count = (*log)->CountEntries();
   if (!count.ok()) return Fail(count.status());
+  auto forks = (*log)->Forks();
+  if (!forks.ok()) return Fail(forks.status());
   auto cost = store::KeystoreCost(d.keystore());
   std::string kdf = !cost.ok() ? "keystore missing or damaged"
                     : *cost == crypto::KdfCost::kModerate
@@ -114,6 +116,11 @@ int RunStatus(Context& c) {
       j.Field("seq", int64_t(h.seq)).Field("id", ToHex(h.id)).Field("time", FormatHlc(h.hlc));
       j.EndObject();
     }
+    j.EndArray().Key("forks").BeginArray();
+    for (const auto& f : *forks) {
+      j.BeginObject().Field("author", ToHex(f.author)).Field("seq", int64_t(f.seq));
+      j.Field("branches", f.branches).EndObject();
+    }
     j.EndArray().EndObject();
     std::puts(j.str().c_str());
     return kExitOk;
@@ -124,6 +131,12 @@ int RunStatus(Context& c) {
   std::printf("Entries:      %lld\n", static_cast<long long>(*count));
   if (auto halted = (*log)->GetMeta("halted"); halted.ok() && *halted) {
     std::printf("Writing:      STOPPED — %s\n", std::string(AsChars(**halted)).c_str());
+  }
+  for (const auto& f : *forks) {
+    std::printf("FORK:         key %s (%s) signed %lld entries at seq %llu; its entries from there "
+                "on are quarantined. `fieldcase verify` prints the proof.\n",
+                ShortHex(f.author, 16).c_str(), role_of(f.author), static_cast<long long>(f.branches),
+                static_cast<unsigned long long>(f.seq));
   }
   std::printf("Chains (newest entry per key):\n");
   for (const auto& h : *heads) {

@@ -66,13 +66,15 @@ CREATE TRIGGER entries_signed_columns_immutable
 BEFORE UPDATE OF id, author, seq, prev, kind, case_id, hlc, key_id, header, signature ON entries
 BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
 
-CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries
+-- Only rows that do not count (pending, needs upgrade) may go, for the pending bound.
+CREATE TRIGGER entries_no_delete BEFORE DELETE ON entries WHEN OLD.status NOT IN (2, 3)
 BEGIN SELECT RAISE(ABORT, 'entries are append-only'); END;
 
 CREATE TRIGGER payloads_immutable BEFORE UPDATE ON payloads
 BEGIN SELECT RAISE(ABORT, 'payloads are immutable'); END;
 
 CREATE TRIGGER payloads_no_delete BEFORE DELETE ON payloads
+WHEN EXISTS (SELECT 1 FROM entries e WHERE e.rowid = OLD.rowid)
 BEGIN SELECT RAISE(ABORT, 'payloads are removed only by an erasure entry'); END;
 )sql";
 

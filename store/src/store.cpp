@@ -18,7 +18,7 @@ const char* ToString(EntryStatus s) {
 class Store::Impl {
  public:
   std::unique_ptr<Db> db;
-  Stmt find_id, find_author_seq, find_prev, insert_entry, insert_payload, drop_head, add_head, head_of;
+  Stmt find_id, find_author_seq, find_prev, fork_point, insert_entry, insert_payload, drop_head, add_head, head_of;
 
   Status Prepare() {
     FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT 1 FROM entries WHERE id = ?1"));
@@ -30,6 +30,8 @@ class Store::Impl {
         db->Prepare("INSERT INTO entries(id, author, seq, prev, kind, case_id, hlc, key_id, "
                     "header, signature, status, received_ms, evidence) "
                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+    FC_ASSIGN_OR_RETURN(fork_point, db->Prepare("SELECT min(seq) FROM entries WHERE "
+                                                "author = ?1 AND evidence = 1"));
     FC_ASSIGN_OR_RETURN(find_prev,
                         db->Prepare("SELECT author, seq, hlc FROM entries WHERE id = ?1"));
     FC_ASSIGN_OR_RETURN(insert_payload,
@@ -180,6 +182,21 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
   }
   const bool evidence = *same_seq;
   r.fork = evidence;
+  {
+    // Format constant: at most kMaxEvidencePerBranch entries per branch from a fork point
+    // on. Seqs at or past fork point + bound are not stored, so every node drops the same
+    // highest seqs whatever the arrival order within the fork.
+    im.fork_point.Reset().Bind(1, h.author);
+    auto fp = im.fork_point.Step("finding fork point");
+    std::optional<uint64_t> fork_seq;
+    if (fp.ok() && *fp && !im.fork_point.IsNull(0)) fork_seq = uint64_t(im.fork_point.Int(0));
+    im.fork_point.Reset();
+    if (evidence && (!fork_seq || h.seq < *fork_seq)) fork_seq = h.seq;
+    if (fork_seq && h.seq >= *fork_seq + kMaxEvidencePerBranch) {
+      r.dropped = true;
+      return r;
+    }
+  }
 
   EntryStatus status = EntryStatus::kAccepted;
   if (!IsKnownKind(h.kind)) {
@@ -422,6 +439,46 @@ Status Store::SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuse
     FC_RETURN_IF_ERROR(q.Run("updating statuses"));
   }
   return tx.Commit();
+}
+
+Result<int64_t> Store::DropOldestPending(int64_t keep) {
+  FC_ASSIGN_OR_RETURN(Stmt count, impl_->db->Prepare(
+                                      "SELECT count(*) FROM entries WHERE status IN (2, 3)"));
+  FC_ASSIGN_OR_RETURN(bool row, count.Step("counting pending entries"));
+  int64_t pending = row ? count.Int(0) : 0;
+  if (pending <= keep) return int64_t(0);
+  Transaction tx(*impl_->db);
+  FC_RETURN_IF_ERROR(tx.Begin());
+  FC_ASSIGN_OR_RETURN(Stmt del, impl_->db->Prepare(
+      "DELETE FROM entries WHERE rowid IN (SELECT rowid FROM entries WHERE status IN (2, 3) "
+      "ORDER BY received_ms, rowid LIMIT ?1)"));
+  del.Bind(1, pending - keep);
+  FC_RETURN_IF_ERROR(del.Run("dropping the oldest pending entries"));
+  FC_ASSIGN_OR_RETURN(Stmt orphans, impl_->db->Prepare(
+      "DELETE FROM payloads WHERE rowid NOT IN (SELECT rowid FROM entries)"));
+  FC_RETURN_IF_ERROR(orphans.Run("dropping their payloads"));
+  FC_ASSIGN_OR_RETURN(Stmt heads, impl_->db->Prepare(
+      "DELETE FROM heads WHERE id NOT IN (SELECT id FROM entries)"));
+  FC_RETURN_IF_ERROR(heads.Run("updating heads"));
+  FC_RETURN_IF_ERROR(tx.Commit());
+  return pending - keep;
+}
+
+Result<std::vector<ForkSeq>> Store::Forks() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
+      "SELECT author, seq, count(*) FROM entries GROUP BY author, seq HAVING count(*) > 1 "
+      "ORDER BY author, seq"));
+  std::vector<ForkSeq> out;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("finding forks"));
+    if (!row) break;
+    ForkSeq f;
+    q.BlobInto(0, f.author);
+    f.seq = uint64_t(q.Int(1));
+    f.branches = q.Int(2);
+    out.push_back(f);
+  }
+  return out;
 }
 
 Status Store::IntegrityCheck() {

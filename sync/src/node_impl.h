@@ -108,6 +108,8 @@ class Node::Impl {
       if (before[id] != st) changed.emplace_back(id, st);
     }
     FC_RETURN_IF_ERROR(log->SetStatuses(changed));
+    FC_ASSIGN_OR_RETURN(int64_t dropped, log->DropOldestPending());
+    (void)dropped;
     return LoadState();
   }
 

@@ -278,3 +278,45 @@ TEST_CASE("store: a fork keeps both branches, each chaining on", "[store]") {
   REQUIRE(f.log->SetStatuses({{b3.id, store::EntryStatus::kQuarantined}}).ok());
   CHECK((*f.log->Get(b3.id))->status == store::EntryStatus::kQuarantined);
 }
+
+TEST_CASE("store: fork evidence is bounded per author, dropping the highest seqs", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr);
+  auto a2 = f.Next(f.root, &e1, {0xA});
+  REQUIRE(f.log->Append(e1, false, 1).status.ok());
+  REQUIRE(f.log->Append(a2, false, 1).status.ok());
+  // A second branch longer than the bound.
+  std::vector<store::Entry> branch{f.Next(f.root, &e1, {0xB})};
+  while (branch.size() < store::kMaxEvidencePerBranch + 5) branch.push_back(f.Next(f.root, &branch.back()));
+  auto r = f.log->AppendBatch(branch, false, 1);
+  REQUIRE(r.ok());
+  size_t stored = 0, not_stored = 0;
+  for (const auto& x : *r) {
+    // Past the bound: the first is dropped, the rest are gaps behind it.
+    (x.status.ok() && !x.dropped) ? ++stored : ++not_stored;
+  }
+  CHECK(stored == store::kMaxEvidencePerBranch);
+  CHECK(not_stored == 5);
+  CHECK((*r)[store::kMaxEvidencePerBranch].dropped);  // the highest seqs go
+}
+
+TEST_CASE("store: pending rows beyond the bound are dropped oldest first", "[store]") {
+  test::StoreFixture f;
+  std::vector<store::Entry> chain{f.Next(f.root, nullptr)};
+  for (int i = 0; i < 9; ++i) chain.push_back(f.Next(f.root, &chain.back()));
+  for (size_t i = 0; i < chain.size(); ++i) {
+    REQUIRE(f.log->Append(chain[i], false, int64_t(i)).status.ok());
+  }
+  std::vector<std::pair<Id, store::EntryStatus>> pending;
+  for (size_t i = 5; i < chain.size(); ++i) pending.emplace_back(chain[i].id, store::EntryStatus::kPending);
+  REQUIRE(f.log->SetStatuses(pending).ok());
+  auto dropped = f.log->DropOldestPending(3);
+  REQUIRE(dropped.ok());
+  CHECK(*dropped == 2);
+  CHECK_FALSE(f.log->Get(chain[5].id)->has_value());  // oldest pending gone
+  CHECK_FALSE(f.log->Get(chain[6].id)->has_value());
+  CHECK(f.log->Get(chain[7].id)->has_value());
+  CHECK(f.log->Get(chain[0].id)->has_value());       // accepted rows never go
+  CHECK(*f.log->DropOldestPending(3) == 0);
+  CHECK(f.log->IntegrityCheck().ok());
+}

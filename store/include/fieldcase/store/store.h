@@ -57,6 +57,13 @@ struct AppendResult {
   Status status;          // ok, Rejected (not stored) or Gap (not stored, re-offer later)
   bool duplicate = false; // already held; nothing written
   bool fork = false;      // stored as fork evidence: another entry holds its (author, seq)
+  bool dropped = false;   // not stored: beyond the fork-evidence bound (format constant)
+};
+
+struct ForkSeq {
+  PublicKey author{};
+  uint64_t seq = 0;
+  int64_t branches = 0;
 };
 
 struct EntryFilter {
@@ -107,6 +114,12 @@ class Store {
   // Writes recomputed statuses (the only column of an entry that may change), one
   // transaction.
   Status SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuses);
+  // Format constant kMaxPendingRows: drops the oldest pending and needs-upgrade rows
+  // beyond `keep` (they are re-offered by peers later). The only deletion of entries
+  // the schema allows. Returns how many were dropped.
+  Result<int64_t> DropOldestPending(int64_t keep = int64_t(kMaxPendingRows));
+  // Every (author, seq) held more than once.
+  Result<std::vector<ForkSeq>> Forks();
 
   // Key-value facts about this node (not signed, not secret).
   Status PutMeta(std::string_view key, ByteView value);
