@@ -82,3 +82,44 @@ TEST_CASE("e2e: enrolment mistakes get one clear line", "[e2e]") {
   CHECK(write.exit_code != 0);
   CHECK_THAT(write.err, Contains("not enrolled yet"));
 }
+
+namespace {
+// Makes a device in its own folder and enrols it at `hq` with `role`.
+test::Cli Enrolled(const test::Cli& hq, const std::string& name, const std::string& role) {
+  test::Cli dev;
+  dev.env = hq.env;
+  REQUIRE(dev({"init", "--insecure-fast-kdf"}).exit_code == 0);
+  std::string req = (dev.tmp / "req").string(), resp = (dev.tmp / "resp").string();
+  REQUIRE(dev({"enrol-request", "--name", name, "--badge", name + "-1", "--out", req}).exit_code == 0);
+  REQUIRE(hq({"org", "enrol", req, "--role", role, "--out", resp, "--yes"}).exit_code == 0);
+  REQUIRE(dev({"join", resp, "--yes"}).exit_code == 0);
+  return dev;
+}
+}  // namespace
+
+TEST_CASE("e2e: a restricted case, team key rotation and recovery", "[e2e]") {
+  test::Cli hq;
+  hq.Init();
+  auto ann = Enrolled(hq, "Ann", "officer");
+  auto ben = Enrolled(hq, "Ben", "officer");
+  // HQ opens a case restricted to Ann (and itself).
+  auto open = hq({"case", "open", "--template", "stalking", "--restricted", "--to", "Ann",
+                  "--set", "victim=Restricted Person", "--json"});
+  REQUIRE(open.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(open.out, m, std::regex("\"id\":\"([0-9a-f]{32})\"")));
+  std::string id = m[1];
+  CHECK_THAT(hq({"case", "show", id}).out, Contains("Restricted Person"));
+  CHECK_THAT(hq({"case", "open", "--template", "stalking", "--to", "Ann"}).err,
+             Contains("--restricted"));
+  CHECK(hq({"org", "rotate-team-key"}).exit_code == 0);
+  // Recovery: grant the case to Ben with the recovery secret.
+  std::string rec = hq.data + "/recovery.fcrecovery";
+  auto r = hq({"recover", id, "--to", "Ben", "--recovery-file", rec});
+  CHECK(r.exit_code == 0);
+  hq.env["FIELDCASE_RECOVERY_PASSPHRASE"] = "Wrong-Passphrase-9";
+  auto bad = hq({"recover", id, "--to", "Ben", "--recovery-file", rec});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Contains("wrong passphrase"));
+  CHECK(hq({"verify"}).exit_code == 0);
+}
