@@ -369,6 +369,9 @@ class Node::Impl {
   // Writes a new generation of a case's key when a revoked device could read the current
   // one (node_keys.cpp).
   Status RotateCaseKeyIfExposed(const Id128& case_id, int64_t now_ms);
+  // A supervisor node grants the preferred team key to every current officer or
+  // supervisor device that lacks it (DESIGN §5), in one entry.
+  Status GrantMissingTeamKeys(int64_t now_ms);
 
   // X25519 keys of devices whose key has been revoked.
   std::set<PublicKey> RevokedBoxKeys() const {

@@ -44,6 +44,35 @@ Status Node::Impl::RotateCaseKeyIfExposed(const Id128& case_id, int64_t now_ms) 
   return Status::Ok();
 }
 
+Status Node::Impl::GrantMissingTeamKeys(int64_t now_ms) {
+  if (!signing.count(Role::kSupervisor) || !preferred_team_key) return Status::Ok();
+  if (!CheckMayWrite(Role::kSupervisor).ok()) return Status::Ok();  // revoked or stopped
+  const CaseKey team = *preferred_team_key;
+  const KeyInfo& info = key_info.at(team.key_id);
+  std::vector<PublicKey> missing;
+  for (const auto& d : ReaderDevices()) {
+    if (!info.recipients.count(d)) missing.push_back(d);
+  }
+  if (missing.empty()) return Status::Ok();
+  std::vector<Draft> drafts;
+  store::Header kh;
+  kh.kind = uint8_t(store::Kind::kKey);
+  drafts.push_back({Role::kSupervisor, kh, [&](const store::Header& h) {
+                      KeyPayload p;
+                      p.op = KeyOpCode::kGrant;
+                      p.key_id = team.key_id;
+                      p.generation = team.generation;
+                      p.check = KeyCheck(keys.at(team.key_id));
+                      for (const auto& d : missing) {
+                        p.wraps.push_back(WrapSealed(keys.at(team.key_id), d, org_id, h.case_id,
+                                                     team.key_id));
+                      }
+                      return EncodeKeyPayload(p);
+                    }});
+  FC_ASSIGN_OR_RETURN(auto ids, Commit(drafts, now_ms));
+  return Status::Ok();
+}
+
 Result<Id128> Node::RotateTeamKey(int64_t now_ms) {
   Impl& im = *impl_;
   FC_RETURN_IF_ERROR(im.CheckMayWrite(Role::kSupervisor));

@@ -174,6 +174,7 @@ Result<ImportReport> Node::Import(const std::vector<RawEntry>& entries, int64_t 
     todo = std::move(again);
   }
   FC_RETURN_IF_ERROR(im.RecomputeStatuses());
+  if (rep.added > 0) FC_RETURN_IF_ERROR(im.GrantMissingTeamKeys(now_ms));
   return rep;
 }
 

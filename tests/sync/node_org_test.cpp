@@ -367,3 +367,25 @@ TEST_CASE("sync: a non-member's key entry for a restricted case is quarantined e
   CHECK(st.at(g.id) == store::EntryStatus::kQuarantined);
   CHECK(st.at(n.id) == store::EntryStatus::kAccepted);
 }
+
+TEST_CASE("sync: a supervisor grants the team key to a device enrolled without it",
+          "[sync][keys]") {
+  Org org;
+  // A second admin, on a node with no supervisor key, enrols an officer.
+  auto admin2 = org.Device("admin2", Role::kAdmin);
+  auto d = Node::InitDevice({org.tmp.path() / "dana"}, Pass(), crypto::KdfCost::kInteractive);
+  REQUIRE(d.ok());
+  auto req = DecodeEnrolRequest(*(*d)->MakeEnrolRequest("dana", "D-1"));
+  REQUIRE(req.ok());
+  auto out = admin2->Enrol(*req, Role::kOfficer, kNow);
+  REQUIRE(out.ok());
+  CHECK_FALSE(out->team_key_granted);
+  auto resp = DecodeEnrolResponse(out->response);
+  REQUIRE(resp.ok());
+  REQUIRE((*d)->Join(*resp, Pass(), kNow).ok());
+  CHECK(NoteTexts(**d, org.case_id).empty());  // no team key yet
+  // HQ (a supervisor) hears of the enrolment and grants the team key at that sync.
+  Sync(*admin2, *org.hq);
+  Sync(*org.hq, **d);
+  CHECK(NoteTexts(**d, org.case_id) == "written at HQ|");
+}
