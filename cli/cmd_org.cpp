@@ -26,9 +26,15 @@ Status WriteOut(const std::string& path, ByteView bytes) {
 int RunEnrolRequest(Context& c) {
   auto out = c.args().Get("out");
   if (!out) return Fail(Status::InvalidArgument("`enrol-request` needs --out FILE"));
-  auto node = c.Unlock();
+  PassphraseSource src;
+  src.file = c.args().Get("passphrase-file");
+  auto pass = ReadPassphrase(src);
+  if (!pass.ok()) return Fail(pass.status());
+  auto node = sync::Node::Unlock(c.dir(), *pass);
   if (!node.ok()) return Fail(node.status());
-  auto req = (*node)->MakeEnrolRequest(c.args().Get("name").value_or(""), c.args().Get("badge").value_or(""));
+  std::string name = c.args().Get("name").value_or(""), badge = c.args().Get("badge").value_or("");
+  auto req = c.args().Has("successor") ? (*node)->MakeSuccessorRequest(name, badge, *pass)
+                                       : (*node)->MakeEnrolRequest(name, badge);
   if (!req.ok()) return Fail(req.status());
   if (Status s = WriteOut(*out, *req); !s.ok()) return Fail(s);
   std::printf("Enrolment request written to %s (device key %s).\n"
@@ -90,7 +96,11 @@ int RunJoin(Context& c) {
   auto node = sync::Node::Unlock(c.dir(), *pass);
   if (!node.ok()) return Fail(node.status());
   auto key = (*node)->device_key();
-  if (!key) return Fail(Status::NotPermitted("this device already belongs to an organisation"));
+  if (!key) {
+    return Fail(Status::NotPermitted(
+        "this device already belongs to an organisation (a restored device first asks for a "
+        "new key: `fieldcase enrol-request --successor`)"));
+  }
   std::fprintf(stderr, "Fingerprint: %s\n", sync::Fingerprint(resp->org_id, *key).c_str());
   if (!c.args().Has("yes")) {
     if (Status s = Confirm("Does the administrator's screen show the same fingerprint?"); !s.ok()) return Fail(s);

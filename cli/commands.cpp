@@ -76,8 +76,10 @@ const std::vector<Command>& AllCommands() {
        "Write this device's signed enrolment request, for an administrator.",
        "Options:\n"
        "  --out FILE                 where to write the request\n"
-       "  --name NAME, --badge B     who will use the device (sealed once enrolled)",
-       {{"out", true}, {"name", true}, {"badge", true}}, 0, 0, RunEnrolRequest},
+       "  --name NAME, --badge B     who will use the device (sealed once enrolled)\n"
+       "  --successor                on an enrolled device restored from a backup (or to\n"
+       "                             re-key): make a new key that succeeds the current one",
+       {{"out", true}, {"name", true}, {"badge", true}, {"successor"}}, 0, 0, RunEnrolRequest},
       {"org enrol", "REQUEST --role ROLE --out RESPONSE",
        "Enrol a device from its request. Shows a fingerprint to compare with the device's.",
        "Options:\n"
@@ -113,7 +115,7 @@ const std::vector<Command>& AllCommands() {
        RunRecover},
       {"backup", "--to DIR",
        "Copy the log (SQLite backup API) to DIR, leaving the signing keys out. A restored copy "
-       "reads, and writes only after a successor enrolment.",
+       "reads, and writes only after a successor enrolment (`enrol-request --successor`).",
        "Options:\n  --to DIR   an empty folder", {{"to", true}}, 0, 0, RunBackup},
   };
   return commands;

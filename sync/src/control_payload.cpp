@@ -44,6 +44,12 @@ Bytes EncodeControlPayload(const ControlPayload& p) {
     w.Fixed(e.person_id);
     w.U64(e.expiry_ms);
     w.Blob(e.sealed_personal);
+    w.U8(e.predecessor ? 1 : 0);
+    if (e.predecessor) {
+      w.Fixed(*e.predecessor);
+      w.U64(e.predecessor_last_seq);
+      w.Fixed(e.predecessor_last_id);
+    }
   }
   return w.Take();
 }
@@ -70,6 +76,19 @@ Result<ControlPayload> DecodeControlPayload(ByteView bytes) {
       FC_RETURN_IF_ERROR(r.Fixed(e.person_id, "person id"));
       FC_RETURN_IF_ERROR(r.U64(e.expiry_ms, "expiry"));
       FC_RETURN_IF_ERROR(r.Blob(e.sealed_personal, kMaxPersonalBytes, "personal data"));
+      uint8_t successor = 0;
+      FC_RETURN_IF_ERROR(r.U8(successor, "successor flag"));
+      if (successor > 1) return Status::Corruption("control payload: bad successor flag");
+      if (successor == 1) {
+        PublicKey old{};
+        FC_RETURN_IF_ERROR(r.Fixed(old, "predecessor key"));
+        FC_RETURN_IF_ERROR(r.U64(e.predecessor_last_seq, "predecessor last seq"));
+        FC_RETURN_IF_ERROR(r.Fixed(e.predecessor_last_id, "predecessor last id"));
+        if ((e.predecessor_last_seq == 0) != IsZero(e.predecessor_last_id)) {
+          return Status::Corruption("control payload: last_id must be zero exactly when last_seq is 0");
+        }
+        e.predecessor = old;
+      }
       out = std::move(e);
     } else if (op == uint8_t(ControlOpCode::kRevoke) || op == uint8_t(ControlOpCode::kAcceptUpTo)) {
       CutOff c;

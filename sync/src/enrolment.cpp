@@ -66,6 +66,8 @@ Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device
   Append(out, r.box_key);
   PutStr16(out, r.name.substr(0, kMaxNameBytes));
   PutStr16(out, r.badge.substr(0, kMaxNameBytes));
+  out.push_back(r.successor_of ? 1 : 0);
+  if (r.successor_of) Append(out, *r.successor_of);
   Signature sig = device.Sign(crypto::SignTag::kEnrolRequest, {out});
   Append(out, sig);
   return out;
@@ -84,10 +86,17 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
   Cursor c(bytes.first(bytes.size() - 64));
   ByteView skip;
   (void)c.Take(5, skip);
+  uint64_t successor = 0;
   if (!c.Fixed(r.signing_key) || !c.Fixed(r.box_key) || !GetStr16(c, r.name) ||
-      !GetStr16(c, r.badge) || c.left() != 0) {
+      !GetStr16(c, r.badge) || !c.Int(1, successor) || successor > 1) {
     return bad();
   }
+  if (successor == 1) {
+    PublicKey old{};
+    if (!c.Fixed(old)) return bad();
+    r.successor_of = old;
+  }
+  if (c.left() != 0) return bad();
   Signature sig;
   std::memcpy(sig.data(), bytes.data() + bytes.size() - 64, 64);
   if (!crypto::Verify(r.signing_key, crypto::SignTag::kEnrolRequest,

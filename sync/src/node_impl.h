@@ -423,8 +423,9 @@ class Node::Impl {
     }));
     // A joined device learns the role of its key from its certificate.
     if (device_key && members.count(device_key->public_key())) {
+      // A successor key takes over its role from the key it replaces.
       Role r = members.at(device_key->public_key()).role;
-      signing.emplace(r, std::move(*device_key));
+      signing.insert_or_assign(r, std::move(*device_key));
       device_key.reset();
     }
     writer_role = signing.count(Role::kOfficer) ? Role::kOfficer : Role::kSupervisor;

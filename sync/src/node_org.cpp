@@ -56,6 +56,22 @@ Result<Bytes> Node::MakeEnrolRequest(const std::string& name, const std::string&
   return EncodeEnrolRequest(r, *im.device_key);
 }
 
+Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::string& badge,
+                                         const crypto::SecretBytes& passphrase) {
+  Impl& im = *impl_;
+  if (!is_member() || !im.signing.count(im.writer_role) || !im.device) {
+    return Status::NotPermitted("only an enrolled officer or supervisor device can ask for a successor key");
+  }
+  const PublicKey old = im.Writer().public_key();
+  auto fresh = crypto::SigningKey::Generate();
+  im.keystore->Put(kDeviceSignLabel, crypto::SecretBytes::CopyFrom(fresh.seed()));
+  FC_RETURN_IF_ERROR(store::WriteKeystore(im.dir.keystore(), *im.keystore, passphrase, im.keystore_cost));
+  EnrolRequest r{fresh.public_key(), im.device->public_key(), name, badge, old};
+  Bytes out = EncodeEnrolRequest(r, fresh);
+  im.device_key = std::move(fresh);
+  return out;
+}
+
 Result<std::vector<RawEntry>> Node::ExportAll() {
   std::vector<RawEntry> out;
   FC_RETURN_IF_ERROR(impl_->log->ForEach({}, [&](const store::StoredEntry& se) {
@@ -75,6 +91,18 @@ Result<EnrolOutcome> Node::Enrol(const EnrolRequest& request, Role role, int64_t
   if (im.members.count(request.signing_key)) {
     return Status::InvalidArgument("this device is already enrolled");
   }
+  std::optional<store::Head> old_head;
+  if (request.successor_of) {
+    auto old = im.members.find(*request.successor_of);
+    if (old == im.members.end()) {
+      return Status::NotFound("the key this request succeeds is not an enrolled member");
+    }
+    if (old->second.role != role) {
+      return Status::InvalidArgument(std::string("a successor keeps the role of the key it replaces (") +
+                                     ToString(old->second.role) + ")");
+    }
+    FC_ASSIGN_OR_RETURN(old_head, im.log->HeadOf(*request.successor_of));
+  }
   Role signer = role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
   if (!im.signing.count(signer)) {
     return Status::NotPermitted(std::string("enrolling a") + (role == Role::kAdmin ? "n admin" : " device") +
@@ -91,6 +119,12 @@ Result<EnrolOutcome> Node::Enrol(const EnrolRequest& request, Role role, int64_t
                       e.role = role;
                       e.person_id = crypto::RandomArray<16>();
                       e.expiry_ms = uint64_t(now_ms) + kCertificateLifeMs;
+                      if (request.successor_of) {
+                        e.predecessor = *request.successor_of;
+                        e.predecessor_last_seq = old_head ? old_head->seq : 0;
+                        e.predecessor_last_id = old_head ? old_head->id : Id{};
+                        e.person_id = im.members.at(*request.successor_of).person_id;
+                      }
                       if (im.directory_key && (!request.name.empty() || !request.badge.empty())) {
                         e.sealed_personal = SealPersonal({request.name, request.badge},
                                                          *im.directory_key, im.org_id, e.subject);
@@ -156,6 +190,8 @@ Result<ImportReport> Node::Import(const std::vector<RawEntry>& entries, int64_t 
       } else {
         ++rep.added;
         auto h = store::DecodeHeader(e->header);
+        // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
+        if (h.ok()) im.clock.Observe(h->hlc, uint64_t(now_ms));
         if (h.ok() && own.count(h->author)) {
           // Someone else holds entries of this device's key that it did not know: a
           // restored backup or a clone. Writing on would fork the chain.
@@ -181,8 +217,12 @@ Result<ImportReport> Node::Import(const std::vector<RawEntry>& entries, int64_t 
 Status Node::Join(const EnrolResponse& response, const crypto::SecretBytes& passphrase,
                   int64_t now_ms) {
   Impl& im = *impl_;
-  if (!im.device_key || im.log->org_id()) {
+  if (!im.device_key) {
     return Status::NotPermitted("this device already belongs to an organisation");
+  }
+  const bool successor = im.log->org_id().has_value();
+  if (successor && *im.log->org_id() != response.org_id) {
+    return Status::InvalidArgument("this response is for another organisation");
   }
   if (response.device != im.device_key->public_key()) {
     return Status::InvalidArgument(
@@ -191,7 +231,16 @@ Status Node::Join(const EnrolResponse& response, const crypto::SecretBytes& pass
   // The org id must be that of a founding entry in the response, or every signature fails.
   FC_RETURN_IF_ERROR(im.log->SetOrgId(response.org_id));
   im.org_id = response.org_id;
+  const PublicKey new_key = im.device_key->public_key();
   FC_ASSIGN_OR_RETURN(ImportReport rep, Import(response.entries, now_ms));
+  if (successor) {
+    if (!im.members.count(new_key)) {
+      return Status::Corruption("the response holds no valid certificate for this device's new key");
+    }
+    // The successor certificate names where the old key stops: writing may resume.
+    FC_RETURN_IF_ERROR(im.log->DeleteMeta("halted"));
+    return Status::Ok();
+  }
   if (!is_member()) {
     return Status::Corruption("the response holds no valid certificate for this device (" +
                               std::to_string(rep.rejected) + " entries rejected); nothing to join");

@@ -158,6 +158,26 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
         }
       }
     }
+    // Successor certificates retire the key they name, like a revocation at its last seq;
+    // only for a key of the same role that this writer governs.
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* en = AsEnrolment(*e); en && en->predecessor) {
+        auto old = out.enrolled.find(*en->predecessor);
+        auto fresh = out.enrolled.find(en->subject);
+        if (old == out.enrolled.end() || fresh == out.enrolled.end() ||
+            fresh->second.certificate != e->id || old->second.role != en->role ||
+            !Governs(writer_role, en->role)) {
+          continue;
+        }
+        Enrolled& rec = old->second;
+        if (!rec.cut_off || en->predecessor_last_seq < *rec.cut_off) {
+          rec.cut_off = en->predecessor_last_seq;
+          rec.cut_off_id = en->predecessor_last_id;
+        }
+      }
+    }
     for (const auto* e : ordered) {
       auto w = out.enrolled.find(e->header.author);
       if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;

@@ -389,3 +389,42 @@ TEST_CASE("sync: a supervisor grants the team key to a device enrolled without i
   Sync(*org.hq, **d);
   CHECK(NoteTexts(**d, org.case_id) == "written at HQ|");
 }
+
+TEST_CASE("sync: a restored device writes again only after a successor enrolment",
+          "[sync][org]") {
+  Org org;
+  auto eve = org.Device("eve", Role::kOfficer);
+  REQUIRE(eve->Write(org.case_id, AddNote{"incident", "before backup"}, kNow).ok());
+  REQUIRE(eve->Backup(org.tmp.path() / "eve-backup").ok());
+  auto after = eve->Write(org.case_id, AddNote{"incident", "after backup"}, kNow);
+  REQUIRE(after.ok());
+  Sync(*eve, *org.hq);
+  eve.reset();
+  // The disk fails; the log comes back from the backup, the keystore from the device.
+  auto dir = org.tmp.path() / "eve";
+  for (const char* f : {"fieldcase.db", "fieldcase.db-wal", "fieldcase.db-shm"}) {
+    std::filesystem::remove(dir / f);
+  }
+  std::filesystem::copy(org.tmp.path() / "eve-backup" / "fieldcase.db", dir / "fieldcase.db");
+  auto restored = Node::Unlock({dir}, Pass());
+  REQUIRE(restored.ok());
+  CHECK_FALSE((*restored)->Write(org.case_id, AddNote{"incident", "x"}, kNow).ok());
+  auto req = (*restored)->MakeSuccessorRequest("eve", "B-eve", Pass());
+  REQUIRE(req.ok());
+  auto decoded = DecodeEnrolRequest(*req);
+  REQUIRE(decoded.ok());
+  REQUIRE(decoded->successor_of);
+  CHECK_FALSE(org.hq->Enrol(*decoded, Role::kSupervisor, kNow).ok());  // the role stays
+  auto out = org.hq->Enrol(*decoded, Role::kOfficer, kNow);
+  REQUIRE(out.ok());
+  auto resp = DecodeEnrolResponse(out->response);
+  REQUIRE(resp.ok());
+  REQUIRE((*restored)->Join(*resp, Pass(), kNow).ok());
+  auto again = (*restored)->Write(org.case_id, AddNote{"incident", "with the new key"}, kNow);
+  REQUIRE(again.ok());
+  Sync(**restored, *org.hq);
+  CHECK(NoteTexts(*org.hq, org.case_id) ==
+        "written at HQ|before backup|after backup|with the new key|");
+  // The old key is retired where HQ last saw it: anything it signs later is quarantined.
+  CHECK((*org.hq->log().Get(*after))->status == store::EntryStatus::kAccepted);
+}

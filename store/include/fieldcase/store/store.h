@@ -124,6 +124,7 @@ class Store {
   // Key-value facts about this node (not signed, not secret).
   Status PutMeta(std::string_view key, ByteView value);
   Result<std::optional<Bytes>> GetMeta(std::string_view key);
+  Status DeleteMeta(std::string_view key);
 
   // Runs PRAGMA integrity_check; ok or Corruption with SQLite's words.
   Status IntegrityCheck();

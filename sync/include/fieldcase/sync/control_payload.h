@@ -17,6 +17,11 @@
 //          blob  personal data: u64 len ‖ nonce(24) ‖ XChaCha20-Poly1305(key = directory
 //                key, ad = org_id ‖ subject key) of Cereal(str name ‖ str badge); at most
 //                4096 bytes; empty when no personal data was given
+//          1     successor flag: 0, or 1 followed by
+//          32      the key this one succeeds (same role; e.g. a device restored from a
+//                  backup gets a new key)
+//          8       last_seq of the old key: its entries after it are quarantined
+//          32      last_id (zero when last_seq is 0)
 //   revocation / accept-up-to (same layout):
 //          32    the device's signing key
 //          8     last_seq: entries up to it (ending in last_id) stay accepted
@@ -63,6 +68,11 @@ struct Enrolment {
   Id128 person_id{};
   uint64_t expiry_ms = 0;
   Bytes sealed_personal;
+  // A successor enrolment: this key replaces `predecessor`, whose entries after
+  // predecessor_last_seq are quarantined (as by a revocation).
+  std::optional<PublicKey> predecessor;
+  uint64_t predecessor_last_seq = 0;
+  Id predecessor_last_id{};
 };
 
 // A cut-off on a device's chain: a revocation sets it, accept-up-to extends it after review.

@@ -10,6 +10,8 @@
 //   37     32    device X25519 key (wraps are sealed to it)
 //   69     2+n   name (u16 length, at most 256 bytes)
 //   ..     2+n   badge (u16 length, at most 256 bytes)
+//   ..     1     successor flag: 0, or 1 followed by the 32-byte key this device's new
+//                key succeeds (a restored or re-keyed device)
 //   ..     64    ed25519 by the device key over "fieldcase/v1/enrol-request\0" ‖ all bytes above
 //
 // Response, version 1:
@@ -24,6 +26,7 @@
 // Nothing in the response is trusted for being in it: every entry is verified on import.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,7 @@ struct EnrolRequest {
   PublicKey box_key{};
   std::string name;
   std::string badge;
+  std::optional<PublicKey> successor_of;
 };
 
 Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device);

@@ -111,6 +111,11 @@ class Node {
   bool is_member() const;
   // This device's enrolment request (device side).
   Result<Bytes> MakeEnrolRequest(const std::string& name, const std::string& badge) const;
+  // A request for a successor key (a device restored from a backup, or re-keyed): makes
+  // a new signing key, keeps it in the keystore, and names the current writing key as
+  // the one it replaces. The device writes again once it joins the response.
+  Result<Bytes> MakeSuccessorRequest(const std::string& name, const std::string& badge,
+                                     const crypto::SecretBytes& passphrase);
   // The signing key a joined device enrols with.
   std::optional<PublicKey> device_key() const;
   // Administrator side: certificate (signed by admin, or root for an admin), team-key
