@@ -92,6 +92,12 @@ Status Store::PutMeta(std::string_view key, ByteView value) {
   return s.Run("writing node facts");
 }
 
+Status Store::DeleteMeta(std::string_view key) {
+  FC_ASSIGN_OR_RETURN(Stmt s, impl_->db->Prepare("DELETE FROM meta WHERE key = ?1"));
+  s.BindText(1, key);
+  return s.Run("writing node facts");
+}
+
 Result<std::optional<Bytes>> Store::GetMeta(std::string_view key) {
   FC_ASSIGN_OR_RETURN(Stmt s, impl_->db->Prepare("SELECT value FROM meta WHERE key = ?1"));
   s.BindText(1, key);
@@ -401,10 +407,12 @@ Status Store::ForEach(const EntryFilter& filter,
   if (filter.case_id) q.Bind(1, *filter.case_id);
   if (filter.kind) q.Bind(2, int64_t(*filter.kind));
   if (filter.author) q.Bind(3, *filter.author);
+  // One StoredEntry for every row, each field set again per row: a callback that copies
+  // what it keeps lets the payload's buffer be reused; one that moves it out loses nothing.
+  StoredEntry se;
   while (true) {
     FC_ASSIGN_OR_RETURN(bool row, q.Step("reading entries"));
     if (!row) break;
-    StoredEntry se;
     if (!q.BlobInto(0, se.entry.id) || !q.BlobInto(1, se.entry.header_bytes) ||
         !q.BlobInto(2, se.entry.signature)) {
       return Status::Corruption("an entry row is damaged; run `fieldcase verify`");
@@ -414,9 +422,15 @@ Status Store::ForEach(const EntryFilter& filter,
     se.entry.header = *h;
     se.status = EntryStatus(q.Int(3));
     se.received_ms = q.Int(4);
-    if (!q.IsNull(5)) {
+    if (q.IsNull(5)) {
+      se.entry.payload.reset();
+    } else {
       ByteView p = q.Blob(5);
-      se.entry.payload = Bytes(p.begin(), p.end());
+      if (se.entry.payload) {
+        se.entry.payload->assign(p.begin(), p.end());
+      } else {
+        se.entry.payload.emplace(p.begin(), p.end());
+      }
     }
     FC_RETURN_IF_ERROR(fn(se));
   }
