@@ -250,7 +250,7 @@ class Node::Impl {
     if (p->op != KeyOpCode::kGrant) {
       info.generation = p->generation;
       info.previous = p->previous_key_id;
-      info.restricted = !IsZero(case_id);
+      info.restricted = !IsZero(case_id) && !p->wraps.empty();
     }
     for (const Wrap& w : p->wraps) {
       if (w.type == WrapType::kSealed) {

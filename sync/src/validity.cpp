@@ -237,7 +237,8 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     }
   }
   auto restricted_persons = [&](const ValidityInput& k) -> std::optional<std::set<Id128>> {
-    if (!k.key || IsZero(k.header.case_id)) return std::nullopt;
+    // Restricted: sealed to named devices, and under no team key.
+    if (!k.key || IsZero(k.header.case_id) || k.key->wraps.empty()) return std::nullopt;
     for (const auto& w : k.key->wraps)
       if (w.type == WrapType::kUnderTeamKey) return std::nullopt;
     std::set<Id128> persons;

@@ -40,16 +40,17 @@ TEST_CASE("sync: a well-formed org's entries are all accepted", "[sync][validity
 TEST_CASE("sync: authority follows DESIGN §5 for every role, kind and op", "[sync][validity]") {
   struct Row {
     Role role;
-    bool data, case_key, team_key, enrol_officer, enrol_admin, revoke;
+    bool data, case_key, case_grant, team_key, team_grant, enrol_officer, enrol_admin, revoke,
+        accept, founding;
   };
-  // role           data  case  team  enrol-off enrol-adm revoke
+  // role          data  case  cgrant team  tgrant enr-off enr-adm revoke accept found
   std::vector<Row> table = {
-      {Role::kRoot, false, false, false, false, true, true},
-      {Role::kAdmin, false, false, false, true, false, true},
-      {Role::kSupervisor, true, true, true, false, false, false},
-      {Role::kOfficer, true, true, false, false, false, false},
-      {Role::kHub, false, false, false, false, false, false},
-      {Role::kAuditor, false, false, false, false, false, false},
+      {Role::kRoot, false, false, false, false, false, false, true, true, true, false},
+      {Role::kAdmin, false, false, false, false, false, true, false, true, true, false},
+      {Role::kSupervisor, true, true, true, true, true, false, false, false, false, false},
+      {Role::kOfficer, true, true, true, false, false, false, false, false, false, false},
+      {Role::kHub, false, false, false, false, false, false, false, false, false, false},
+      {Role::kAuditor, false, false, false, false, false, false, false, false, false, false},
   };
   for (const auto& row : table) {
     INFO(sync::ToString(row.role));
@@ -58,19 +59,34 @@ TEST_CASE("sync: authority follows DESIGN §5 for every role, kind and op", "[sy
     auto ck = o.OpenCaseKey("officer");  // a case anyone may write into
     auto data = o.Data(who, ck);
     auto case_key = o.OpenCaseKey(who);
+    auto grant = [&](const store::Entry& introducing, Id128 case_id) {
+      sync::KeyPayload p;
+      p.op = sync::KeyOpCode::kGrant;
+      p.key_id = store::KeyIdFor(introducing.header.author, introducing.header.seq);
+      return o.Write(who, 2, sync::EncodeKeyPayload(p), case_id);
+    };
+    auto case_grant = grant(ck, ck.header.case_id);
     auto team_key = o.TeamKey(who);
+    auto team_grant = grant(team_key, Id128{});
     auto enrol_officer = o.Enrol(who, "new-officer-" + who, Role::kOfficer);
     auto enrol_admin = o.Enrol(who, "new-admin-" + who, Role::kAdmin);
-    auto revoke = o.Revoke(who, row.role == Role::kRoot ? "admin" : "officer", 1,
-                           o.log[row.role == Role::kRoot ? 1 : 3].id);
+    // Cut-offs of a key this role governs, far beyond its entries so nothing else moves.
+    std::string target = row.role == Role::kRoot ? "admin" : "auditor";
+    auto revoke = o.Revoke(who, target, 1000, o.log[0].id);
+    auto accept = o.Revoke(who, target, 1001, o.log[1].id, sync::ControlOpCode::kAcceptUpTo);
+    auto founding = o.Write(who, 3, sync::EncodeControlPayload(sync::Founding{"Other", {}}));
     auto st = o.Statuses(o.log);
     auto ok = [&](const store::Entry& e) { return st.at(e.id) == EntryStatus::kAccepted; };
     CHECK(ok(data) == row.data);
     CHECK(ok(case_key) == row.case_key);
+    CHECK(ok(case_grant) == row.case_grant);
     CHECK(ok(team_key) == row.team_key);
+    CHECK(ok(team_grant) == row.team_grant);
     CHECK(ok(enrol_officer) == row.enrol_officer);
     CHECK(ok(enrol_admin) == row.enrol_admin);
     CHECK(ok(revoke) == row.revoke);
+    CHECK(ok(accept) == row.accept);
+    CHECK(ok(founding) == row.founding);
     // Same table, asked directly.
     CHECK(sync::RoleMayWrite(row.role, o.Inputs({data})[0]) == row.data);
     CHECK(sync::RoleMayWrite(row.role, o.Inputs({team_key})[0]) == row.team_key);
