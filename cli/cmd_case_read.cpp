@@ -11,6 +11,7 @@ namespace fieldcase::cli {
 namespace {
 
 std::string StatusText(const sync::CaseView& v) {
+  if (!v.opened && !v.undecryptable.empty()) return "unknown (not readable here)";
   auto s = v.EffectiveStatus();
   if (!s) return "conflict (open and closed)";
   return *s == sync::CaseStatus::kClosed ? "closed" : "open";

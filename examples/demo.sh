@@ -34,6 +34,24 @@ step "$FIELDCASE" case history "$case_id"
 step "$FIELDCASE" case list --field risk_level=high
 step "$FIELDCASE" verify
 step "$FIELDCASE" status
+
+echo
+echo "A colleague's device joins the team, and the station hub (which must never read"
+echo "case content) is enrolled too:"
+colleague=$(mktemp -d /tmp/fieldcase-demo-colleague.XXXXXX)
+hub=$(mktemp -d /tmp/fieldcase-demo-hub.XXXXXX)
+trap 'rm -rf "$data" "$colleague" "$hub"' EXIT
+step "$FIELDCASE" --data "$colleague" init
+step "$FIELDCASE" --data "$colleague" enrol-request --name "PC Bob Reyes" --badge 5120 --out "$colleague/bob.fcreq"
+step "$FIELDCASE" org enrol "$colleague/bob.fcreq" --role officer --out "$colleague/bob.fcenr" --yes
+step "$FIELDCASE" --data "$colleague" join "$colleague/bob.fcenr" --yes
+step "$FIELDCASE" --data "$colleague" case show "$case_id"
+"$FIELDCASE" --data "$hub" init >/dev/null
+"$FIELDCASE" --data "$hub" enrol-request --out "$hub/hub.fcreq" >/dev/null
+"$FIELDCASE" org enrol "$hub/hub.fcreq" --role hub --out "$hub/hub.fcenr" --yes 2>/dev/null >/dev/null
+"$FIELDCASE" --data "$hub" join "$hub/hub.fcenr" --yes 2>/dev/null
+step "$FIELDCASE" --data "$hub" case show "$case_id"
+step "$FIELDCASE" org members
 echo
 echo "Nothing above is readable on disk without the passphrase:"
 if grep -rqa "J. Doe" "$data"; then echo "FOUND PLAINTEXT (bug)"; exit 1; else echo "  grep for the victim's name in $data: no match"; fi
