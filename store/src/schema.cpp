@@ -35,6 +35,7 @@ CREATE TABLE entries(
 CREATE UNIQUE INDEX entries_author_seq ON entries(author, seq) WHERE evidence = 0;
 CREATE INDEX entries_case ON entries(case_id);
 CREATE INDEX entries_kind ON entries(kind);
+CREATE INDEX entries_evidence ON entries(author) WHERE evidence = 1;
 
 -- A rowid table whose rowid is its entry's rowid: a batch writes adjacent pages and scans
 -- join in order; keyed by the (random) id alone, every row would land on another page.

@@ -478,6 +478,13 @@ Result<int64_t> Store::DropOldestPending(int64_t keep) {
   return pending - keep;
 }
 
+Result<bool> Store::HasForkEvidence(const PublicKey& author) {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
+      "SELECT 1 FROM entries WHERE author = ?1 AND evidence = 1 LIMIT 1"));
+  q.Bind(1, author);
+  return q.Step("looking for forks");
+}
+
 Result<std::vector<ForkSeq>> Store::Forks() {
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
       "SELECT author, seq, count(*) FROM entries GROUP BY author, seq HAVING count(*) > 1 "

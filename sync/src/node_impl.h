@@ -40,6 +40,7 @@ struct CaseKey {
 // What the key entries say about one key, whether or not this node can open it.
 struct KeyInfo {
   Id128 case_id{};                 // zero for team keys
+  Id check{};                      // the introducer's key-check value
   uint32_t generation = 0;
   Id128 previous{};
   std::set<PublicKey> recipients;  // X25519 keys it was sealed to (entry and grants)
@@ -73,6 +74,7 @@ class Node::Impl {
   HybridClock clock;
   Role writer_role = Role::kSupervisor;
   std::vector<CutOff> cut_offs;               // accepted revocations and accept-up-tos
+  std::set<PublicKey> retired;                // keys replaced by a successor enrolment
   std::optional<crypto::SigningKey> device_key;  // a joined device's key before its role is known
   std::optional<store::Keystore> keystore;    // kept to add secrets (join)
   crypto::KdfCost keystore_cost = crypto::KdfCost::kModerate;
@@ -125,6 +127,16 @@ class Node::Impl {
                                   " key, so it cannot write this");
     }
     const PublicKey& pk = signing.at(role).public_key();
+    if (retired.count(pk)) {
+      return Status::NotPermitted("this key was replaced by a successor enrolment; it writes no more");
+    }
+    FC_ASSIGN_OR_RETURN(bool forked, log->HasForkEvidence(pk));
+    if (forked) {
+      return Status::NotPermitted(
+          "this device's key has two different entries at one place in its chain (a clone or "
+          "a restore): its entries from there on are quarantined. Ask an administrator to "
+          "revoke it and enrol a successor");
+    }
     for (const auto& c : cut_offs) {
       if (c.device == pk) {
         return Status::NotPermitted(
@@ -185,13 +197,8 @@ class Node::Impl {
     }
     // Reflect what was just written in the key ring.
     bool any_key = false;
-    for (const auto& e : entries) {
-      if (e.header.kind == uint8_t(store::Kind::kKey)) {
-        LearnKeyEntry(e);
-        any_key = true;
-      }
-    }
-    if (any_key) ChoosePreferredKeys();
+    for (const auto& e : entries) any_key |= e.header.kind == uint8_t(store::Kind::kKey);
+    if (any_key) FC_RETURN_IF_ERROR(LoadKeyRing());
     return ids;
   }
 
@@ -233,70 +240,107 @@ class Node::Impl {
         auto personal = OpenPersonal(en.sealed_personal, *directory_key, org_id, en.subject);
         if (personal.ok()) m.personal = *personal;
       }
+      if (en.predecessor) retired.insert(*en.predecessor);
       members.emplace(m.key, std::move(m));  // the first certificate of a key counts
     }
     return Status::Ok();
   }
 
-  // Records a key entry and opens whatever wrap of it this node can open. Returns true
-  // when it taught this node a key it did not have (callers loop until nothing new).
-  bool LearnKeyEntry(const store::Entry& e) {
-    if (!e.payload) return false;
-    auto p = DecodeKeyPayload(*e.payload);
-    if (!p.ok()) return false;
-    const Id128& case_id = e.header.case_id;
-    KeyInfo& info = key_info[p->key_id];
-    info.case_id = case_id;
-    if (p->op != KeyOpCode::kGrant) {
-      info.generation = p->generation;
-      info.previous = p->previous_key_id;
-      info.restricted = !IsZero(case_id) && !p->wraps.empty();
-    }
-    for (const Wrap& w : p->wraps) {
-      if (w.type == WrapType::kSealed) {
-        info.recipients.insert(w.recipient);
-      } else {
-        Id128 team_id;
-        std::memcpy(team_id.data(), w.recipient.data(), 16);
-        info.wrapped_under.push_back(team_id);
-        info.restricted = false;
-      }
-    }
-    bool learned = false;
-    if (!keys.count(p->key_id)) {
-      for (const Wrap& w : p->wraps) {
-        Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
-        if (w.type == WrapType::kSealed && device && w.recipient == device->public_key()) {
-          k = UnwrapSealed(w, *device, org_id, case_id, p->key_id);
-        } else if (w.type == WrapType::kSealed && recovery && w.recipient == recovery->public_key()) {
-          k = UnwrapSealed(w, *recovery, org_id, case_id, p->key_id);
-        } else if (w.type == WrapType::kUnderTeamKey) {
+  // The key ring, rebuilt from the accepted key entries (statuses already tie grants and
+  // generations to the entries that introduce their keys, sync/validity.cpp):
+  //   1. every introducing entry (not a grant) describes its key: scope, generation,
+  //      previous, check value, restricted or not;
+  //   2. grants add recipients to a key whose introducer is known and whose check agrees;
+  //   3. wraps are opened until nothing new is learned, and a key is kept only when its
+  //      check value matches its introducer's — so a wrap cannot plant a key.
+  Status LoadKeyRing() {
+    keys.clear();
+    key_info.clear();
+    std::vector<std::pair<store::Entry, KeyPayload>> entries;
+    store::EntryFilter kf;
+    kf.kind = uint8_t(store::Kind::kKey);
+    FC_RETURN_IF_ERROR(log->ForEach(kf, [&](store::StoredEntry& se) {
+      if (se.status != store::EntryStatus::kAccepted || !se.entry.payload) return Status::Ok();
+      auto p = DecodeKeyPayload(*se.entry.payload);
+      if (p.ok()) entries.emplace_back(std::move(se.entry), std::move(p).value());
+      return Status::Ok();
+    }));
+    auto note_wraps = [](KeyInfo& info, const KeyPayload& p) {
+      for (const Wrap& w : p.wraps) {
+        if (w.type == WrapType::kSealed) {
+          info.recipients.insert(w.recipient);
+        } else {
           Id128 team_id;
           std::memcpy(team_id.data(), w.recipient.data(), 16);
-          auto tk = keys.find(team_id);
-          if (tk != keys.end()) k = UnwrapUnderTeamKey(w, tk->second, org_id, case_id, p->key_id);
+          info.wrapped_under.push_back(team_id);
         }
-        if (k.ok() && crypto::ConstantTimeEqual(KeyCheck(*k), p->check)) {
-          keys.emplace(p->key_id, std::move(k).value());
-          learned = true;
-          break;
+      }
+    };
+    for (const auto& [e, p] : entries) {
+      if (p.op == KeyOpCode::kGrant) continue;
+      KeyInfo& info = key_info[p.key_id];
+      info.case_id = e.header.case_id;
+      info.generation = p.generation;
+      info.previous = p.previous_key_id;
+      info.check = p.check;
+      bool team_wrap = false;
+      for (const Wrap& w : p.wraps) team_wrap |= w.type == WrapType::kUnderTeamKey;
+      info.restricted = !IsZero(e.header.case_id) && !p.wraps.empty() && !team_wrap;
+      note_wraps(info, p);
+      if (!IsZero(e.header.case_id) &&
+          std::find(case_order.begin(), case_order.end(), e.header.case_id) == case_order.end()) {
+        case_order.push_back(e.header.case_id);
+      }
+    }
+    for (const auto& [e, p] : entries) {
+      if (p.op != KeyOpCode::kGrant) continue;
+      auto it = key_info.find(p.key_id);
+      if (it != key_info.end() && it->second.check == p.check) note_wraps(it->second, p);
+    }
+    auto keep = [&](const Id128& key_id, Result<crypto::SecretBytes> k) {
+      auto info = key_info.find(key_id);
+      if (!k.ok() || info == key_info.end() || keys.count(key_id)) return false;
+      if (!crypto::ConstantTimeEqual(KeyCheck(*k), info->second.check)) return false;
+      keys.emplace(key_id, std::move(k).value());
+      return true;
+    };
+    for (bool learned = true; learned;) {
+      learned = false;
+      for (const auto& [e, p] : entries) {
+        auto info = key_info.find(p.key_id);
+        if (info == key_info.end()) continue;
+        const Id128& case_id = info->second.case_id;
+        if (!keys.count(p.key_id)) {
+          for (const Wrap& w : p.wraps) {
+            Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
+            if (w.type == WrapType::kSealed && device && w.recipient == device->public_key()) {
+              k = UnwrapSealed(w, *device, org_id, case_id, p.key_id);
+            } else if (w.type == WrapType::kSealed && recovery &&
+                       w.recipient == recovery->public_key()) {
+              k = UnwrapSealed(w, *recovery, org_id, case_id, p.key_id);
+            } else if (w.type == WrapType::kUnderTeamKey) {
+              Id128 team_id;
+              std::memcpy(team_id.data(), w.recipient.data(), 16);
+              auto tk = keys.find(team_id);
+              if (tk != keys.end()) k = UnwrapUnderTeamKey(w, tk->second, org_id, case_id, p.key_id);
+            }
+            if (keep(p.key_id, std::move(k))) {
+              learned = true;
+              break;
+            }
+          }
+        }
+        // The previous generation travels wrapped under this key.
+        if (p.op != KeyOpCode::kGrant && !p.previous_wrap.empty() && keys.count(p.key_id) &&
+            !keys.count(p.previous_key_id)) {
+          Wrap prev{WrapType::kUnderTeamKey, TeamRecipient(p.key_id), p.previous_wrap};
+          learned |= keep(p.previous_key_id, UnwrapUnderTeamKey(prev, keys.at(p.key_id), org_id,
+                                                                case_id, p.previous_key_id));
         }
       }
     }
-    // The previous generation travels wrapped under this key.
-    if (!p->previous_wrap.empty() && keys.count(p->key_id) && !keys.count(p->previous_key_id)) {
-      Wrap prev{WrapType::kUnderTeamKey, TeamRecipient(p->key_id), p->previous_wrap};
-      auto k = UnwrapUnderTeamKey(prev, keys.at(p->key_id), org_id, case_id, p->previous_key_id);
-      if (k.ok()) {
-        keys.emplace(p->previous_key_id, std::move(k).value());
-        learned = true;
-      }
-    }
-    if (!IsZero(case_id) &&
-        std::find(case_order.begin(), case_order.end(), case_id) == case_order.end()) {
-      case_order.push_back(case_id);
-    }
-    return learned;
+    ChoosePreferredKeys();
+    return Status::Ok();
   }
 
   // Preferred keys (DESIGN §5): highest generation, then lowest key_id, among keys held.
@@ -411,16 +455,27 @@ class Node::Impl {
   Status LoadState() {
     members.clear();
     cut_offs.clear();
-    keys.clear();
-    key_info.clear();
     preferred_team_key.reset();
     preferred_case_key.clear();
     case_order.clear();
     store::EntryFilter control;
     control.kind = uint8_t(store::Kind::kControl);
-    FC_RETURN_IF_ERROR(log->ForEach(control, [&](const store::StoredEntry& se) {
-      return LearnControl(se);
+    // In the canonical order of sync/validity.cpp, so "the first certificate of a key
+    // counts" picks the same one on every node.
+    std::vector<store::StoredEntry> control_entries;
+    FC_RETURN_IF_ERROR(log->ForEach(control, [&](store::StoredEntry& se) {
+      if (se.status == store::EntryStatus::kAccepted) control_entries.push_back(std::move(se));
+      return Status::Ok();
     }));
+    std::sort(control_entries.begin(), control_entries.end(),
+              [](const store::StoredEntry& x, const store::StoredEntry& y) {
+                const auto& a = x.entry.header;
+                const auto& b = y.entry.header;
+                return std::tie(a.hlc, a.author, a.seq, x.entry.id) <
+                       std::tie(b.hlc, b.author, b.seq, y.entry.id);
+              });
+    retired.clear();
+    for (const auto& se : control_entries) FC_RETURN_IF_ERROR(LearnControl(se));
     // A joined device learns the role of its key from its certificate.
     if (device_key && members.count(device_key->public_key())) {
       // A successor key takes over its role from the key it replaces.
@@ -429,20 +484,7 @@ class Node::Impl {
       device_key.reset();
     }
     writer_role = signing.count(Role::kOfficer) ? Role::kOfficer : Role::kSupervisor;
-    // Accepted key entries, opened until nothing new is learned: team generations unlock
-    // their predecessors, team keys unlock case keys, in whatever order they were stored.
-    std::vector<store::Entry> key_entries;
-    store::EntryFilter kf;
-    kf.kind = uint8_t(store::Kind::kKey);
-    FC_RETURN_IF_ERROR(log->ForEach(kf, [&](store::StoredEntry& se) {
-      if (se.status == store::EntryStatus::kAccepted) key_entries.push_back(std::move(se.entry));
-      return Status::Ok();
-    }));
-    for (bool learned = true; learned;) {
-      learned = false;
-      for (const auto& e : key_entries) learned |= LearnKeyEntry(e);
-    }
-    ChoosePreferredKeys();
+    FC_RETURN_IF_ERROR(LoadKeyRing());
     // The clock never runs behind what this node's keys already wrote.
     for (auto& [role, key] : signing) {
       FC_ASSIGN_OR_RETURN(auto head, log->HeadOf(key.public_key()));
@@ -455,6 +497,10 @@ class Node::Impl {
     const store::Header& h = se.entry.header;
     auto k = keys.find(h.key_id);
     if (k == keys.end() || !se.entry.payload) return Status::NotFound("no key");
+    auto info = key_info.find(h.key_id);
+    if (info == key_info.end() || info->second.case_id != h.case_id) {
+      return Status::Corruption("encrypted under a key of another case");
+    }
     FC_ASSIGN_OR_RETURN(Op op, OpenDataOp(k->second, org_id, h, *se.entry.payload));
     return RecordEntry{se.entry.id, h.author, h.seq, h.hlc, std::move(op)};
   }

@@ -87,7 +87,7 @@ bool RoleMayWrite(Role role, const ValidityInput& e) {
     case Kind::kControl: {
       if (AsFounding(e)) return role == Role::kRoot && e.header.seq == 1;
       if (const auto* en = AsEnrolment(e)) return Governs(role, en->role);
-      if (AsCutOff(e)) return role == Role::kRoot || role == Role::kAdmin;  // subject checked later
+      if (AsCutOff(e)) return role == Role::kRoot || role == Role::kAdmin;  // subject: below
       return false;
     }
     default:
@@ -219,25 +219,17 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     apply_org_entries(Role::kAdmin);  // layers 3 and 4
   }
 
-  // Which keys and cases are held, for the pending rules of key and data entries.
-  std::set<Id128> opened_cases, held_keys;
-  for (const auto& e : entries) {
-    if (!IsKind(e, Kind::kKey)) continue;
-    if (store::CaseIdFor(e.header.author, e.header.seq) == e.header.case_id) {
-      opened_cases.insert(e.header.case_id);
-    }
-    held_keys.insert(store::KeyIdFor(e.header.author, e.header.seq));
-  }
-
-  // Restricted cases: the key entries that introduce each key, to find who is named.
+  // Key entries that introduce a key (not grants), by key_id. Two introducers for one
+  // key_id can only come from a fork of their author; the lowest id is taken on every node.
   std::map<Id128, const ValidityInput*> introducer;
   for (const auto& e : entries) {
-    if (IsKind(e, Kind::kKey) && e.key && e.key->op != KeyOpCode::kGrant) {
-      introducer.emplace(store::KeyIdFor(e.header.author, e.header.seq), &e);
-    }
+    if (!IsKind(e, Kind::kKey) || !e.key || e.key->op == KeyOpCode::kGrant) continue;
+    Id128 kid = store::KeyIdFor(e.header.author, e.header.seq);
+    auto [it, fresh] = introducer.emplace(kid, &e);
+    if (!fresh && e.id < it->second->id) it->second = &e;
   }
+  // Persons named by a restricted case key: sealed to named devices, under no team key.
   auto restricted_persons = [&](const ValidityInput& k) -> std::optional<std::set<Id128>> {
-    // Restricted: sealed to named devices, and under no team key.
     if (!k.key || IsZero(k.header.case_id) || k.key->wraps.empty()) return std::nullopt;
     for (const auto& w : k.key->wraps)
       if (w.type == WrapType::kUnderTeamKey) return std::nullopt;
@@ -248,37 +240,103 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     }
     return persons;
   };
-  // Only a device of a person named in a restricted case's previous key entry may write
-  // its next key entry or a grant; a supervisor may write a grant (recovery, which needs
-  // the key itself: a wrap that does not open is harmless).
-  auto restricted_allows = [&](const ValidityInput& e) {
-    if (!e.key || IsZero(e.header.case_id)) return true;
-    const bool grant = e.key->op == KeyOpCode::kGrant;
-    Id128 ref = grant ? e.key->key_id : e.key->previous_key_id;
-    if (!grant && e.key->generation <= 1) return true;  // the opening entry names the members
-    auto g = introducer.find(ref);
-    if (g == introducer.end()) return true;  // not held: the pending rule below applies
-    auto persons = restricted_persons(*g->second);
+  auto named = [&](const ValidityInput& intro, const ValidityInput& e, bool supervisor_may) {
+    auto persons = restricted_persons(intro);
     if (!persons) return true;
     const Enrolled& author = out.enrolled.at(e.header.author);
     if (persons->count(author.enrolment.person_id)) return true;
-    return grant && author.role == Role::kSupervisor;
+    return supervisor_may && author.role == Role::kSupervisor;
+  };
+
+  // The rules that tie key and data entries to the key entries they depend on (DESIGN §4,
+  // §5): a missing dependency is pending; a wrong one is quarantined.
+  auto key_rules = [&](const ValidityInput& e) -> EntryStatus {
+    const KeyPayload& p = *e.key;
+    const Id128& case_id = e.header.case_id;
+    if (p.op == KeyOpCode::kGrant) {
+      // A grant hands on an existing key: same scope, same check value. Only the named
+      // persons of a restricted case may grant it; a supervisor may too (recovery).
+      auto intro = introducer.find(p.key_id);
+      if (intro == introducer.end()) return EntryStatus::kPending;
+      const ValidityInput& in = *intro->second;
+      if (in.header.case_id != case_id || in.key->check != p.check ||
+          in.key->generation != p.generation) {
+        return EntryStatus::kQuarantined;
+      }
+      return named(in, e, /*supervisor_may=*/true) ? EntryStatus::kAccepted
+                                                   : EntryStatus::kQuarantined;
+    }
+    const bool opening = !IsZero(case_id) && store::CaseIdFor(e.header.author, e.header.seq) == case_id;
+    if (p.op == KeyOpCode::kCaseKey && IsZero(case_id)) return EntryStatus::kQuarantined;
+    if (p.op == KeyOpCode::kTeamKey && !IsZero(case_id)) return EntryStatus::kQuarantined;
+    if (p.generation == 1) {
+      // A first generation opens a case (or starts the team key); it names no previous.
+      if (!IsZero(p.previous_key_id)) return EntryStatus::kQuarantined;
+      return (p.op == KeyOpCode::kTeamKey || opening) ? EntryStatus::kAccepted
+                                                      : EntryStatus::kQuarantined;
+    }
+    if (opening) return EntryStatus::kQuarantined;
+    auto prev = introducer.find(p.previous_key_id);
+    if (prev == introducer.end()) return EntryStatus::kPending;
+    const ValidityInput& pv = *prev->second;
+    if (pv.header.case_id != case_id || pv.key->generation == UINT32_MAX ||
+        p.generation != pv.key->generation + 1) {
+      return EntryStatus::kQuarantined;
+    }
+    return named(pv, e, /*supervisor_may=*/false) ? EntryStatus::kAccepted
+                                                  : EntryStatus::kQuarantined;
+  };
+  auto data_rules = [&](const ValidityInput& e) -> EntryStatus {
+    auto intro = introducer.find(e.header.key_id);
+    if (intro == introducer.end()) return EntryStatus::kPending;
+    const ValidityInput& in = *intro->second;
+    if (IsZero(in.header.case_id) || in.header.case_id != e.header.case_id) {
+      return EntryStatus::kQuarantined;  // encrypted under a key of another case or the team
+    }
+    return EntryStatus::kAccepted;
+  };
+
+  // Entries at or below a cut-off that are not on the chain ending at its last_id are a
+  // fork of the revoked key (DESIGN §5).
+  std::set<Id> on_cut_chain;
+  for (const auto& [key, rec] : out.enrolled) {
+    if (!rec.cut_off || !rec.cut_off_id) continue;
+    auto chain = chains.by_author.find(key);
+    if (chain == chains.by_author.end()) continue;
+    Id want = *rec.cut_off_id;
+    for (uint64_t seq = *rec.cut_off; seq >= 1; --seq) {
+      auto at = chain->second.find(seq);
+      if (at == chain->second.end()) break;
+      const ValidityInput* hit = nullptr;
+      for (const auto* c : at->second)
+        if (c->id == want) hit = c;
+      if (!hit) break;
+      on_cut_chain.insert(hit->id);
+      want = hit->header.prev;
+    }
+  }
+
+  // A cut-off counts only for a key its writer governs (root: admins; admin: the rest).
+  auto cut_off_governed = [&](const ValidityInput& e) {
+    const auto* c = AsCutOff(e);
+    if (!c) return true;
+    auto subject = out.enrolled.find(c->device);
+    auto writer = out.enrolled.find(e.header.author);
+    return subject != out.enrolled.end() && writer != out.enrolled.end() &&
+           Governs(writer->second.role, subject->second.role);
   };
 
   // Layer 5: everything.
   for (const auto& e : entries) {
     EntryStatus st = judge(e);
-    if (st == EntryStatus::kAccepted && IsKind(e, Kind::kKey) && !restricted_allows(e)) {
+    if (st == EntryStatus::kAccepted && !cut_off_governed(e)) st = EntryStatus::kQuarantined;
+    auto en = out.enrolled.find(e.header.author);
+    if (st == EntryStatus::kAccepted && en != out.enrolled.end() && en->second.cut_off &&
+        e.header.seq <= *en->second.cut_off && !on_cut_chain.count(e.id)) {
       st = EntryStatus::kQuarantined;
     }
-    if (st == EntryStatus::kAccepted) {
-      if (IsKind(e, Kind::kKey) && !IsZero(e.header.case_id) &&
-          !opened_cases.count(e.header.case_id)) {
-        st = EntryStatus::kPending;
-      } else if (IsKind(e, Kind::kData) && !held_keys.count(e.header.key_id)) {
-        st = EntryStatus::kPending;
-      }
-    }
+    if (st == EntryStatus::kAccepted && IsKind(e, Kind::kKey) && e.key) st = key_rules(e);
+    if (st == EntryStatus::kAccepted && IsKind(e, Kind::kData)) st = data_rules(e);
     out.status[e.id] = st;
   }
   return out;

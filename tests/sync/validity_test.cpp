@@ -211,3 +211,114 @@ TEST_CASE("sync: statuses converge on every store whatever the arrival order",
   CHECK(reference->at(o.log[8].id) == EntryStatus::kAccepted);     // officer seq 2
   CHECK(reference->at(o.log[9].id) == EntryStatus::kQuarantined);  // officer seq 3
 }
+
+namespace {
+// A key payload for `who`'s next entry.
+sync::KeyPayload NextKey(test::OrgBuilder& o, const std::string& who, sync::KeyOpCode op,
+                         uint32_t generation, Id128 previous = {}) {
+  const auto& k = o.Key(who);
+  sync::KeyPayload p;
+  p.op = op;
+  p.key_id = store::KeyIdFor(k.public_key(), o.heads[k.public_key()].first + 1);
+  p.generation = generation;
+  p.previous_key_id = previous;
+  return p;
+}
+Id128 KeyIdOf(const store::Entry& e) { return store::KeyIdFor(e.header.author, e.header.seq); }
+}  // namespace
+
+TEST_CASE("sync: key entries must follow their previous generation in the same case",
+          "[sync][validity]") {
+  auto o = MakeOrg();
+  auto team = o.TeamKey("supervisor");
+  auto ck = o.OpenCaseKey("officer");
+  auto other = o.OpenCaseKey("officer");
+  // A proper next generation.
+  auto gen2 = o.Write("officer", 2, sync::EncodeKeyPayload(NextKey(o, "officer", sync::KeyOpCode::kCaseKey, 2, KeyIdOf(ck))),
+                      ck.header.case_id);
+  // Jumps, wrong case, a team key as previous, a second "generation 1" that opens nothing.
+  auto jump = o.Write("officer", 2, sync::EncodeKeyPayload(NextKey(o, "officer", sync::KeyOpCode::kCaseKey, 1000, KeyIdOf(ck))),
+                      ck.header.case_id);
+  auto cross = o.Write("officer", 2, sync::EncodeKeyPayload(NextKey(o, "officer", sync::KeyOpCode::kCaseKey, 2, KeyIdOf(other))),
+                       ck.header.case_id);
+  auto from_team = o.Write("officer", 2, sync::EncodeKeyPayload(NextKey(o, "officer", sync::KeyOpCode::kCaseKey, 2, KeyIdOf(team))),
+                           ck.header.case_id);
+  auto fake_open = o.Write("officer", 2, sync::EncodeKeyPayload(NextKey(o, "officer", sync::KeyOpCode::kCaseKey, 1)),
+                           ck.header.case_id);
+  Id128 unknown;
+  unknown.fill(0x77);
+  auto waiting = o.Write("officer", 2, sync::EncodeKeyPayload(NextKey(o, "officer", sync::KeyOpCode::kCaseKey, 3, unknown)),
+                         ck.header.case_id);
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(gen2.id) == EntryStatus::kAccepted);
+  CHECK(st.at(jump.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(cross.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(from_team.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(fake_open.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(waiting.id) == EntryStatus::kPending);
+}
+
+TEST_CASE("sync: grants name an existing key of the same scope and check", "[sync][validity]") {
+  auto o = MakeOrg();
+  auto team = o.TeamKey("supervisor");
+  auto ck = o.OpenCaseKey("officer");
+  auto grant = [&](const std::string& who, Id128 key_id, Id128 case_id, uint8_t check_byte) {
+    sync::KeyPayload p;
+    p.op = sync::KeyOpCode::kGrant;
+    p.key_id = key_id;
+    p.check.fill(check_byte);
+    return o.Write(who, 2, sync::EncodeKeyPayload(p), case_id);
+  };
+  auto good = grant("officer", KeyIdOf(ck), ck.header.case_id, 0);
+  auto team_into_case = grant("supervisor", KeyIdOf(team), ck.header.case_id, 0);
+  auto bad_check = grant("officer", KeyIdOf(ck), ck.header.case_id, 9);
+  const auto& sk = o.Key("supervisor");
+  Id128 future = store::KeyIdFor(sk.public_key(), o.heads[sk.public_key()].first + 5);
+  auto planted = grant("officer", future, ck.header.case_id, 0);
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(good.id) == EntryStatus::kAccepted);
+  CHECK(st.at(team_into_case.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(bad_check.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(planted.id) == EntryStatus::kPending);
+}
+
+TEST_CASE("sync: a data entry must use a key of its own case", "[sync][validity]") {
+  auto o = MakeOrg();
+  auto team = o.TeamKey("supervisor");
+  auto ck = o.OpenCaseKey("officer");
+  auto other = o.OpenCaseKey("supervisor");
+  auto ok = o.Data("officer", ck);
+  auto under_team = o.Write("officer", 1, Bytes(72, 1), ck.header.case_id, KeyIdOf(team));
+  auto other_case = o.Write("officer", 1, Bytes(72, 1), ck.header.case_id, KeyIdOf(other));
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(ok.id) == EntryStatus::kAccepted);
+  CHECK(st.at(under_team.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(other_case.id) == EntryStatus::kQuarantined);
+}
+
+TEST_CASE("sync: a cut-off counts only for a key its writer governs", "[sync][validity]") {
+  auto o = MakeOrg();
+  o.Enrol("root", "admin2", Role::kAdmin);
+  auto admin_on_root = o.Revoke("admin", "root", 0, Id{});
+  auto admin_on_admin = o.Revoke("admin", "admin2", 0, Id{});
+  auto root_on_officer = o.Revoke("root", "officer", 0, Id{});
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(admin_on_root.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(admin_on_admin.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(root_on_officer.id) == EntryStatus::kQuarantined);
+  auto again = o.Enrol("admin2", "late-officer", Role::kOfficer);
+  CHECK(o.Statuses(o.log).at(again.id) == EntryStatus::kAccepted);  // admin2 still counts
+}
+
+TEST_CASE("sync: below a cut-off only the chain ending at its last id counts", "[sync][validity]") {
+  auto o = MakeOrg();
+  auto ck = o.OpenCaseKey("officer");
+  auto d1 = o.Data("officer", ck);
+  auto d2 = o.Data("officer", ck);
+  auto side = o.Write("officer", 1, Bytes(72, 3), ck.header.case_id, KeyIdOf(ck), d1.header.seq);
+  o.Revoke("admin", "officer", d2.header.seq, d2.id);
+  auto st = o.Statuses(o.log);
+  CHECK(st.at(side.id) == EntryStatus::kQuarantined);
+  CHECK(st.at(d1.id) == EntryStatus::kQuarantined);  // a fork point quarantines both branches
+  CHECK(st.at(ck.id) == EntryStatus::kAccepted);
+}

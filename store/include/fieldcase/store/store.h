@@ -118,6 +118,8 @@ class Store {
   // beyond `keep` (they are re-offered by peers later). The only deletion of entries
   // the schema allows. Returns how many were dropped.
   Result<int64_t> DropOldestPending(int64_t keep = int64_t(kMaxPendingRows));
+  // Whether an author has a fork (some seq held twice). Cheap: an index of evidence rows.
+  Result<bool> HasForkEvidence(const PublicKey& author);
   // Every (author, seq) held more than once.
   Result<std::vector<ForkSeq>> Forks();
 
