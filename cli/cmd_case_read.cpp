@@ -222,6 +222,7 @@ int RunCaseHistory(Context& c) {
       j.BeginObject().Field("entry", ToHex(l.id)).Field("author", ToHex(l.author));
       j.Field("author_label", AuthorLabel(**node, l.author)).Field("seq", int64_t(l.seq));
       j.Field("time", FormatHlc(l.hlc)).FieldBool("future_dated", l.future_dated);
+      j.Field("status", store::ToString(l.status));
       j.Field("what", what).Key("superseded_by").BeginArray();
       for (const auto& s : l.superseded_by) j.String(ToHex(s));
       j.EndArray().EndObject();
@@ -231,6 +232,9 @@ int RunCaseHistory(Context& c) {
                 ShortHex(l.id, 12).c_str(), static_cast<unsigned long long>(l.seq),
                 AuthorLabel(**node, l.author).c_str(),
                 l.future_dated ? "  [future-dated: its clock was ahead]" : "", what.c_str());
+    if (l.status != store::EntryStatus::kAccepted) {
+      std::printf("    [%s: not in the case view]\n", store::ToString(l.status));
+    }
     for (const auto& s : l.superseded_by) {
       std::printf("    superseded by %s\n", ShortHex(s, 12).c_str());
     }

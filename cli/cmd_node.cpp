@@ -81,12 +81,12 @@ int RunStatus(Context& c) {
     if (!se.entry.payload) return Status::Ok();
     auto p = sync::DecodeControlPayload(*se.entry.payload);
     if (!p.ok()) return Status::Ok();
+    if (se.status != store::EntryStatus::kAccepted) return Status::Ok();
     if (auto* f = std::get_if<sync::Founding>(&*p)) {
       org_name = f->org_name;
       roles[se.entry.header.author] = sync::Role::kRoot;
-    } else {
-      auto& e = std::get<sync::Enrolment>(*p);
-      roles[e.subject] = e.role;
+    } else if (auto* e = std::get_if<sync::Enrolment>(&*p)) {
+      roles.emplace(e->subject, e->role);
     }
     return Status::Ok();
   });

@@ -26,6 +26,9 @@ Status WriteOut(const std::string& path, ByteView bytes) {
 int RunEnrolRequest(Context& c) {
   auto out = c.args().Get("out");
   if (!out) return Fail(Status::InvalidArgument("`enrol-request` needs --out FILE"));
+  if (std::filesystem::exists(*out)) {
+    return Fail(Status::InvalidArgument(*out + " already exists; choose another --out"));
+  }
   PassphraseSource src;
   src.file = c.args().Get("passphrase-file");
   auto pass = ReadPassphrase(src);
@@ -50,6 +53,9 @@ int RunOrgEnrol(Context& c) {
   auto role = sync::ParseRole(*role_name);
   if (!role || *role == sync::Role::kRoot) {
     return Fail(Status::InvalidArgument("--role takes officer, supervisor, admin, hub or auditor"));
+  }
+  if (std::filesystem::exists(*out)) {
+    return Fail(Status::InvalidArgument(*out + " already exists; choose another --out"));
   }
   auto bytes = store::ReadFileBounded(c.args().positional()[0], sync::kMaxRequestBytes);
   if (!bytes.ok()) return Fail(bytes.status());
@@ -151,7 +157,8 @@ int CutOff(Context& c, bool accept) {
   Result<Id> id = Status::InvalidArgument("");
   if (accept) {
     auto seq = c.args().Get("seq");
-    if (!seq || seq->find_first_not_of("0123456789") != std::string::npos || seq->empty()) {
+    if (!seq || seq->empty() || seq->size() > 19 ||
+        seq->find_first_not_of("0123456789") != std::string::npos) {
       return Fail(Status::InvalidArgument("`org accept-up-to` needs --seq N"));
     }
     id = (*node)->AcceptUpTo(*device, std::stoull(*seq), Context::NowMs());

@@ -102,14 +102,19 @@ Status WriteFileAtomic(const std::filesystem::path& path, ByteView bytes) {
     ::unlink(tmp.c_str());
     return s;
   }
-  ::close(fd);
+  if (::close(fd) != 0) {
+    Status st = Errno("cannot write " + tmp.string());
+    ::unlink(tmp.c_str());
+    return st;
+  }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("cannot replace " + path.string());
+  // The rename is durable only once the folder is synced: a failure here is a failure.
   std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
   int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  if (dfd < 0) return Errno("cannot sync folder " + parent.string());
+  int rc = ::fsync(dfd);
+  ::close(dfd);
+  if (rc != 0) return Errno("cannot sync folder " + parent.string());
   return Status::Ok();
 }
 

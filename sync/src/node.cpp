@@ -85,11 +85,11 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
   impl->dir = dir;
   FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(dir));
   if (std::filesystem::exists(dir.keystore()) || std::filesystem::exists(dir.db())) {
-    return Status::InvalidArgument("data folder " + dir.root.string() +
+    return Status::NotPermitted("data folder " + dir.root.string() +
                                    " already holds a store; use another --data folder");
   }
   if (std::filesystem::exists(options.recovery_out)) {
-    return Status::InvalidArgument("recovery file " + options.recovery_out.string() +
+    return Status::NotPermitted("recovery file " + options.recovery_out.string() +
                                    " already exists; move it away or choose --recovery-out");
   }
 
@@ -209,6 +209,10 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
   if (const auto* dk = ks.Find(kDeviceSignLabel)) {
     FC_ASSIGN_OR_RETURN(auto key, crypto::SigningKey::FromSeed(dk->view()));
     impl->device_key = std::move(key);
+  }
+  if (const auto* sk = ks.Find(kSuccessorSignLabel)) {
+    FC_ASSIGN_OR_RETURN(auto key, crypto::SigningKey::FromSeed(sk->view()));
+    impl->successor_key = std::move(key);
   }
   FC_ASSIGN_OR_RETURN(impl->keystore_cost, store::KeystoreCost(dir.keystore()));
   impl->keystore = std::move(ks);
@@ -393,11 +397,14 @@ Result<std::vector<HistoryLine>> Node::CaseHistory(const Id128& case_id) {
     l.hlc = h.hlc;
     l.kind = h.kind;
     l.future_dated = IsFutureDated(h.hlc, uint64_t(se.received_ms));
+    l.status = se.status;
+    // Only accepted entries are in views (and supersede anything); the others are listed
+    // with their status.
     if (h.kind == uint8_t(store::Kind::kData)) {
       auto r = im.Decrypt(se);
       if (r.ok()) {
         l.op = r->op;
-        state.Apply(*r);
+        if (se.status == store::EntryStatus::kAccepted) state.Apply(*r);
       }
     }
     lines.push_back(std::move(l));

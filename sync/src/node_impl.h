@@ -30,6 +30,8 @@ inline std::string SignLabel(Role r) { return std::string("sign:") + ToString(r)
 inline constexpr const char* kDeviceBoxLabel = "box:device";
 // A device made by plain `init`: its one signing key, whose role its certificate names.
 inline constexpr const char* kDeviceSignLabel = "sign:device";
+// A key asked for by `enrol-request --successor`, until its certificate counts.
+inline constexpr const char* kSuccessorSignLabel = "sign:successor";
 inline constexpr const char* kDirectoryLabel = "key:directory";
 
 struct CaseKey {
@@ -76,6 +78,7 @@ class Node::Impl {
   std::vector<CutOff> cut_offs;               // accepted revocations and accept-up-tos
   std::set<PublicKey> retired;                // keys replaced by a successor enrolment
   std::optional<crypto::SigningKey> device_key;  // a joined device's key before its role is known
+  std::optional<crypto::SigningKey> successor_key;  // a successor key before its certificate
   std::optional<store::Keystore> keystore;    // kept to add secrets (join)
   crypto::KdfCost keystore_cost = crypto::KdfCost::kModerate;
 
@@ -478,10 +481,15 @@ class Node::Impl {
     for (const auto& se : control_entries) FC_RETURN_IF_ERROR(LearnControl(se));
     // A joined device learns the role of its key from its certificate.
     if (device_key && members.count(device_key->public_key())) {
-      // A successor key takes over its role from the key it replaces.
       Role r = members.at(device_key->public_key()).role;
       signing.insert_or_assign(r, std::move(*device_key));
       device_key.reset();
+    }
+    if (successor_key && members.count(successor_key->public_key())) {
+      // A successor key takes over the role of the key it replaces.
+      Role r = members.at(successor_key->public_key()).role;
+      signing.insert_or_assign(r, std::move(*successor_key));
+      successor_key.reset();
     }
     writer_role = signing.count(Role::kOfficer) ? Role::kOfficer : Role::kSupervisor;
     FC_RETURN_IF_ERROR(LoadKeyRing());

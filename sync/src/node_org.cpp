@@ -14,7 +14,7 @@ Result<std::unique_ptr<Node>> Node::InitDevice(const store::DataDir& dir,
   impl->dir = dir;
   FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(dir));
   if (std::filesystem::exists(dir.keystore()) || std::filesystem::exists(dir.db())) {
-    return Status::InvalidArgument("data folder " + dir.root.string() +
+    return Status::NotPermitted("data folder " + dir.root.string() +
                                    " already holds a store; use another --data folder");
   }
   auto key = crypto::SigningKey::Generate();
@@ -42,6 +42,7 @@ bool Node::is_member() const { return impl_->log->org_id().has_value() && !impl_
 
 std::optional<PublicKey> Node::device_key() const {
   if (impl_->device_key) return impl_->device_key->public_key();
+  if (impl_->successor_key) return impl_->successor_key->public_key();
   return std::nullopt;
 }
 
@@ -63,12 +64,14 @@ Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::str
     return Status::NotPermitted("only an enrolled officer or supervisor device can ask for a successor key");
   }
   const PublicKey old = im.Writer().public_key();
+  // The new key waits under its own label: the old one stays until the successor
+  // certificate is accepted, so a failed request loses nothing.
   auto fresh = crypto::SigningKey::Generate();
-  im.keystore->Put(kDeviceSignLabel, crypto::SecretBytes::CopyFrom(fresh.seed()));
+  im.keystore->Put(kSuccessorSignLabel, crypto::SecretBytes::CopyFrom(fresh.seed()));
   FC_RETURN_IF_ERROR(store::WriteKeystore(im.dir.keystore(), *im.keystore, passphrase, im.keystore_cost));
   EnrolRequest r{fresh.public_key(), im.device->public_key(), name, badge, old};
   Bytes out = EncodeEnrolRequest(r, fresh);
-  im.device_key = std::move(fresh);
+  im.successor_key = std::move(fresh);
   return out;
 }
 
@@ -87,9 +90,9 @@ Result<std::vector<RawEntry>> Node::ExportAll() {
 
 Result<EnrolOutcome> Node::Enrol(const EnrolRequest& request, Role role, int64_t now_ms) {
   Impl& im = *impl_;
-  if (role == Role::kRoot) return Status::InvalidArgument("a root key is made by `init --org`, not enrolled");
+  if (role == Role::kRoot) return Status::NotPermitted("a root key is made by `init --org`, not enrolled");
   if (im.members.count(request.signing_key)) {
-    return Status::InvalidArgument("this device is already enrolled");
+    return Status::NotPermitted("this device is already enrolled");
   }
   std::optional<store::Head> old_head;
   if (request.successor_of) {
@@ -98,7 +101,7 @@ Result<EnrolOutcome> Node::Enrol(const EnrolRequest& request, Role role, int64_t
       return Status::NotFound("the key this request succeeds is not an enrolled member");
     }
     if (old->second.role != role) {
-      return Status::InvalidArgument(std::string("a successor keeps the role of the key it replaces (") +
+      return Status::NotPermitted(std::string("a successor keeps the role of the key it replaces (") +
                                      ToString(old->second.role) + ")");
     }
     FC_ASSIGN_OR_RETURN(old_head, im.log->HeadOf(*request.successor_of));
@@ -217,44 +220,80 @@ Result<ImportReport> Node::Import(const std::vector<RawEntry>& entries, int64_t 
 Status Node::Join(const EnrolResponse& response, const crypto::SecretBytes& passphrase,
                   int64_t now_ms) {
   Impl& im = *impl_;
-  if (!im.device_key) {
-    return Status::NotPermitted("this device already belongs to an organisation");
+  const crypto::SigningKey* joining = im.device_key ? &*im.device_key
+                                      : im.successor_key ? &*im.successor_key : nullptr;
+  if (joining == nullptr) {
+    return Status::NotPermitted(
+        "this device already belongs to an organisation (a restored device first asks for a "
+        "new key: `fieldcase enrol-request --successor`)");
   }
-  const bool successor = im.log->org_id().has_value();
-  if (successor && *im.log->org_id() != response.org_id) {
-    return Status::InvalidArgument("this response is for another organisation");
-  }
-  if (response.device != im.device_key->public_key()) {
-    return Status::InvalidArgument(
+  if (response.device != joining->public_key()) {
+    return Status::NotPermitted(
         "this response enrols another device; ask for the response made from this device's request");
   }
-  // The org id must be that of a founding entry in the response, or every signature fails.
-  FC_RETURN_IF_ERROR(im.log->SetOrgId(response.org_id));
-  im.org_id = response.org_id;
-  const PublicKey new_key = im.device_key->public_key();
-  FC_ASSIGN_OR_RETURN(ImportReport rep, Import(response.entries, now_ms));
-  if (successor) {
+  const PublicKey new_key = joining->public_key();
+  if (im.successor_key) {
+    if (*im.log->org_id() != response.org_id) {
+      return Status::NotPermitted("this response is for another organisation");
+    }
+    FC_RETURN_IF_ERROR(Import(response.entries, now_ms).status());
     if (!im.members.count(new_key)) {
       return Status::Corruption("the response holds no valid certificate for this device's new key");
     }
     // The successor certificate names where the old key stops: writing may resume.
-    FC_RETURN_IF_ERROR(im.log->DeleteMeta("halted"));
+    return im.log->DeleteMeta("halted");
+  }
+  // The org id must be that of a founding entry in the response, or every signature fails.
+  auto first_join = [&]() -> Status {
+    FC_RETURN_IF_ERROR(im.log->SetOrgId(response.org_id));
+    im.org_id = response.org_id;
+    FC_ASSIGN_OR_RETURN(ImportReport rep, Import(response.entries, now_ms));
+    if (!is_member()) {
+      return Status::Corruption("the response holds no valid certificate for this device (" +
+                                std::to_string(rep.rejected) + " entries rejected); nothing to join");
+    }
+    if (!response.sealed_directory_key.empty()) {
+      FC_ASSIGN_OR_RETURN(crypto::SecretBytes dk,
+                          crypto::OpenSealed(*im.device,
+                                             DirectoryKeyContext(im.org_id, im.device->public_key()),
+                                             response.sealed_directory_key));
+      im.keystore->Put(kDirectoryLabel, dk.Clone());
+      FC_RETURN_IF_ERROR(store::WriteKeystore(im.dir.keystore(), *im.keystore, passphrase, im.keystore_cost));
+      im.directory_key = std::move(dk);
+      FC_RETURN_IF_ERROR(im.LoadState());  // names open now
+    }
     return Status::Ok();
+  };
+  Status joined = first_join();
+  if (!joined.ok()) {
+    // Nothing of a failed join stays: the folder must be free to join again. The log of
+    // a device that never joined holds nothing of its own, so it is made anew.
+    im.log.reset();
+    std::error_code ec;
+    for (const auto& f : {im.dir.db(), std::filesystem::path(im.dir.db().string() + "-wal"),
+                          std::filesystem::path(im.dir.db().string() + "-shm")}) {
+      std::filesystem::remove(f, ec);
+    }
+    auto log = store::Store::Open(im.dir.db());
+    if (log.ok()) {
+      im.log = std::move(log).value();
+      im.log->SetPayloadValidator(ValidateKeyOrControl);
+    }
+    im.org_id = Id{};
+    im.members.clear();
+    if (!im.device_key) {
+      // LoadState moved the key into `signing` when a certificate briefly counted.
+      for (auto it = im.signing.begin(); it != im.signing.end();) {
+        if (it->second.public_key() == new_key) {
+          im.device_key = std::move(it->second);
+          it = im.signing.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
   }
-  if (!is_member()) {
-    return Status::Corruption("the response holds no valid certificate for this device (" +
-                              std::to_string(rep.rejected) + " entries rejected); nothing to join");
-  }
-  if (!response.sealed_directory_key.empty()) {
-    FC_ASSIGN_OR_RETURN(crypto::SecretBytes dk,
-                        crypto::OpenSealed(*im.device, DirectoryKeyContext(im.org_id, im.device->public_key()),
-                                           response.sealed_directory_key));
-    im.keystore->Put(kDirectoryLabel, dk.Clone());
-    FC_RETURN_IF_ERROR(store::WriteKeystore(im.dir.keystore(), *im.keystore, passphrase, im.keystore_cost));
-    im.directory_key = std::move(dk);
-    FC_RETURN_IF_ERROR(im.LoadState());  // names open now
-  }
-  return Status::Ok();
+  return joined;
 }
 
 std::vector<MemberView> Node::Members() const {
@@ -292,7 +331,7 @@ Result<Id> WriteCutOff(Node::Impl& im, ControlOpCode op, const PublicKey& device
                        const Id& id, int64_t now_ms) {
   auto m = im.members.find(device);
   if (m == im.members.end()) return Status::NotFound("that key is not an enrolled member");
-  if (m->second.role == Role::kRoot) return Status::InvalidArgument("the root key cannot be revoked");
+  if (m->second.role == Role::kRoot) return Status::NotPermitted("the root key cannot be revoked");
   Role signer = m->second.role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
   std::vector<Node::Impl::Draft> drafts;
   store::Header control;
@@ -332,7 +371,7 @@ Status Node::Backup(const std::filesystem::path& dir) {
   if (ec) return Status::IOError("cannot create " + dir.string() + ": " + ec.message());
   auto target = dir / "fieldcase.db";
   if (std::filesystem::exists(target)) {
-    return Status::InvalidArgument(target.string() + " already exists; choose an empty folder");
+    return Status::NotPermitted(target.string() + " already exists; choose an empty folder");
   }
   FC_RETURN_IF_ERROR(impl_->log->BackupTo(target));
   // A restored copy must not write with the old keys: they may have written since.

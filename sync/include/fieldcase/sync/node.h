@@ -49,6 +49,7 @@ struct HistoryLine {
   uint8_t kind = 0;
   std::optional<Op> op;   // absent when this node cannot decrypt it
   std::vector<Id> superseded_by;
+  store::EntryStatus status = store::EntryStatus::kAccepted;
   // Local, never in a digest: the hlc claims a time more than 5 min after this node
   // received the entry.
   bool future_dated = false;
@@ -116,7 +117,7 @@ class Node {
   // the one it replaces. The device writes again once it joins the response.
   Result<Bytes> MakeSuccessorRequest(const std::string& name, const std::string& badge,
                                      const crypto::SecretBytes& passphrase);
-  // The signing key a joined device enrols with.
+  // The signing key waiting for a certificate: a new device's, or a successor key.
   std::optional<PublicKey> device_key() const;
   // Administrator side: certificate (signed by admin, or root for an admin), team-key
   // grant when this node holds a supervisor key, directory key sealed to the device, and
