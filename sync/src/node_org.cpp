@@ -53,7 +53,7 @@ Result<Bytes> Node::MakeEnrolRequest(const std::string& name, const std::string&
         "this device already belongs to an organisation (or was founded with --org); a new "
         "device needs its own data folder made with plain `fieldcase init`");
   }
-  EnrolRequest r{im.device_key->public_key(), im.device->public_key(), name, badge};
+  EnrolRequest r{im.device_key->public_key(), im.device->public_key(), name, badge, std::nullopt};
   return EncodeEnrolRequest(r, *im.device_key);
 }
 
