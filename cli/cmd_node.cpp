@@ -6,6 +6,7 @@
 #include "fieldcase/store/keystore.h"
 #include "fieldcase/store/verify.h"
 #include "fieldcase/sync/control_payload.h"
+#include "fieldcase/sync/validity.h"
 #include "format.h"
 #include "json.h"
 #include "templates.h"
@@ -15,6 +16,22 @@ namespace fieldcase::cli {
 int RunVerify(Context& c) {
   auto rep = store::VerifyStore(c.dir().db(), sync::ValidateKeyOrControl);
   if (!rep.ok()) return Fail(rep.status());
+  // Statuses are derived from the set of entries: derive them again and compare, so a
+  // status column changed by hand (quarantined made accepted) is found too.
+  if (rep->ok()) {
+    auto log = store::Store::Open(c.dir().db());
+    if (!log.ok()) return Fail(log.status());
+    auto derived = sync::DeriveStatuses(**log);
+    if (!derived.ok()) return Fail(derived.status());
+    for (const auto& [id, st] : derived->validity.status) {
+      auto stored = derived->stored.at(id);
+      if (stored != st) {
+        rep->problems.push_back({id, {}, 0, std::string("status column says ") +
+                                                store::ToString(stored) + ", the entries say " +
+                                                store::ToString(st)});
+      }
+    }
+  }
   if (c.json()) {
     Json j;
     j.BeginObject().FieldBool("ok", rep->ok()).Field("entries", rep->entries);

@@ -18,10 +18,15 @@ const char* ToString(EntryStatus s) {
 class Store::Impl {
  public:
   std::unique_ptr<Db> db;
-  Stmt find_id, find_author_seq, find_prev, fork_point, insert_entry, insert_payload, drop_head, add_head, head_of;
+  Stmt find_id, insert_late_payload, find_author_seq, find_prev, fork_point, insert_entry, insert_payload, drop_head, add_head, head_of;
 
   Status Prepare() {
-    FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT 1 FROM entries WHERE id = ?1"));
+    FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT e.rowid, p.rowid IS NULL FROM entries e "
+                                             "LEFT JOIN payloads p ON p.rowid = e.rowid "
+                                             "WHERE e.id = ?1"));
+    FC_ASSIGN_OR_RETURN(insert_late_payload,
+                        db->Prepare("INSERT OR IGNORE INTO payloads(rowid, id, payload) "
+                                    "VALUES(?1, ?2, ?3)"));
     FC_ASSIGN_OR_RETURN(find_author_seq,
                         db->Prepare("SELECT id, hlc FROM entries WHERE author = ?1 AND seq = ?2 "
                                     "AND evidence = 0"));
@@ -129,6 +134,12 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
 
   im.find_id.Reset().Bind(1, r.id);
   auto found = im.find_id.Step("looking up entry");
+  int64_t held_rowid = 0;
+  bool payload_missing = false;
+  if (found.ok() && *found) {
+    held_rowid = im.find_id.Int(0);
+    payload_missing = im.find_id.Int(1) != 0;
+  }
   im.find_id.Reset();
   if (!found.ok()) {
     r.status = found.status();
@@ -136,21 +147,25 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
   }
   if (*found) {
     r.duplicate = true;
+    // The header came first (header-only transfer); its payload arrives now. Same id,
+    // same signed header: the payload must match its length and hash.
+    if (payload_missing && in.payload) {
+      if (in.payload->size() != h.payload_len || PayloadHash(*in.payload) != h.payload_hash) {
+        return reject("payload does not match the held header");
+      }
+      im.insert_late_payload.Reset().Bind(1, held_rowid).BindStatic(2, r.id).BindStatic(3, *in.payload);
+      r.status = im.insert_late_payload.Run("storing a payload");
+      r.late_payload = r.status.ok();
+    }
     return r;
   }
 
   if (h.payload_len > kMaxPayloadBytes) return reject("payload larger than 16 MiB");
-  // A payload this process just hashed and signed is not hashed again.
-  if (in.payload && !locally_signed) {
-    if (in.payload->size() != h.payload_len) return reject("payload length does not match header");
-    if (PayloadHash(*in.payload) != h.payload_hash) return reject("payload hash does not match header");
-  }
-  if (!locally_signed && !VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature)) {
-    return reject("bad signature");
-  }
   if (h.seq == 0) return reject("seq must start at 1");
   if ((h.seq == 1) != IsZero(h.prev)) return reject("prev must be zero exactly when seq is 1");
 
+  // The predecessor first: a gap is cheap to find and is re-offered later, so a hostile
+  // out-of-order batch costs no hashing or signature checks.
   // Chain: prev must name a held entry of this author at seq-1 (on any branch), and hlc
   // must rise.
   if (h.seq > 1) {
@@ -177,6 +192,14 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
     if (h.hlc <= prev_hlc) return reject("hlc does not increase along the author's chain");
   }
 
+  // A payload this process just hashed and signed is not hashed again.
+  if (in.payload && !locally_signed) {
+    if (in.payload->size() != h.payload_len) return reject("payload length does not match header");
+    if (PayloadHash(*in.payload) != h.payload_hash) return reject("payload hash does not match header");
+  }
+  if (!locally_signed && !VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature)) {
+    return reject("bad signature");
+  }
   // A second validly signed entry at a held (author, seq) is a fork: both are kept, the
   // later arrival as evidence (outside the (author, seq) unique index). Statuses, not
   // arrival order, decide what counts (sync/validity).

@@ -85,32 +85,10 @@ class Node::Impl {
   // Derives every entry's status from the set held (sync/validity.h), writes the ones
   // that changed, and reloads members and keys from what now counts.
   Status RecomputeStatuses() {
-    std::vector<ValidityInput> inputs;
-    std::map<Id, store::EntryStatus> before;
-    store::EntryFilter headers;
-    headers.payloads = false;
-    FC_RETURN_IF_ERROR(log->ForEach(headers, [&](const store::StoredEntry& se) {
-      if (se.entry.header.kind != uint8_t(store::Kind::kKey) &&
-          se.entry.header.kind != uint8_t(store::Kind::kControl)) {
-        store::StoredEntry with = se;
-        with.entry.payload = Bytes{};  // data payloads are not read; held is what matters
-        inputs.push_back(MakeValidityInput(with));
-      }
-      before[se.entry.id] = se.status;
-      return Status::Ok();
-    }));
-    for (uint8_t kind : {uint8_t(store::Kind::kKey), uint8_t(store::Kind::kControl)}) {
-      store::EntryFilter f;
-      f.kind = kind;
-      FC_RETURN_IF_ERROR(log->ForEach(f, [&](const store::StoredEntry& se) {
-        inputs.push_back(MakeValidityInput(se));
-        return Status::Ok();
-      }));
-    }
-    ValidityResult v = ComputeValidity(org_id, inputs);
+    FC_ASSIGN_OR_RETURN(DerivedStatuses d, DeriveStatuses(*log));
     std::vector<std::pair<Id, store::EntryStatus>> changed;
-    for (const auto& [id, st] : v.status) {
-      if (before[id] != st) changed.emplace_back(id, st);
+    for (const auto& [id, st] : d.validity.status) {
+      if (d.stored[id] != st) changed.emplace_back(id, st);
     }
     FC_RETURN_IF_ERROR(log->SetStatuses(changed));
     FC_ASSIGN_OR_RETURN(int64_t dropped, log->DropOldestPending());

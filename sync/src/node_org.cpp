@@ -174,43 +174,78 @@ Result<ImportReport> Node::Import(const std::vector<RawEntry>& entries, int64_t 
   std::set<PublicKey> own;
   for (const auto& [role, key] : im.signing) own.insert(key.public_key());
   if (im.device_key) own.insert(im.device_key->public_key());
-  std::vector<const RawEntry*> todo;
-  for (const auto& e : entries) todo.push_back(&e);
-  // Entries may arrive in any order: re-offer gaps while each pass makes progress.
-  while (!todo.empty()) {
-    std::vector<const RawEntry*> again;
-    for (const RawEntry* e : todo) {
-      auto r = im.log->AppendRaw(e->header, e->signature, e->payload, now_ms);
-      if (r.status.code() == Status::Code::kGap) {
-        again.push_back(e);
-      } else if (!r.status.ok() && r.status.code() != Status::Code::kRejected) {
-        return r.status;  // disk full, I/O: stop, nothing of this entry was written
-      } else if (!r.status.ok()) {
-        ++rep.rejected;
-        rep.reasons.push_back("entry " + ToHex(r.id) + ": " + r.status.message());
-      } else if (r.duplicate) {
-        ++rep.duplicates;
-      } else {
-        ++rep.added;
-        auto h = store::DecodeHeader(e->header);
-        // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
-        if (h.ok()) im.clock.Observe(h->hlc, uint64_t(now_ms));
-        if (h.ok() && own.count(h->author)) {
-          // Someone else holds entries of this device's key that it did not know: a
-          // restored backup or a clone. Writing on would fork the chain.
-          FC_RETURN_IF_ERROR(im.log->PutMeta(
-              "halted", AsBytes("this device's key has entries it did not write here (seq " +
-                                std::to_string(h->seq) +
-                                "): it was restored or cloned. Writing is stopped; ask an "
-                                "administrator for a successor enrolment")));
-        }
+  auto account = [&](const store::AppendResult& r, const PublicKey* author, uint64_t seq,
+                     uint64_t hlc) -> Status {
+    if (!r.status.ok() && r.status.code() != Status::Code::kRejected) return r.status;
+    if (!r.status.ok()) {
+      ++rep.rejected;
+      rep.reasons.push_back("entry " + ToHex(r.id) + ": " + r.status.message());
+    } else if (r.duplicate || r.dropped) {
+      ++rep.duplicates;
+    } else {
+      ++rep.added;
+      if (author == nullptr) return Status::Ok();
+      // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
+      im.clock.Observe(hlc, uint64_t(now_ms));
+      if (own.count(*author)) {
+        // Someone else holds entries of this device's key that it did not know: a
+        // restored backup or a clone. Writing on would fork the chain.
+        return im.log->PutMeta(
+            "halted", AsBytes("this device's key has entries it did not write here (seq " +
+                              std::to_string(seq) +
+                              "): it was restored or cloned. Writing is stopped; ask an "
+                              "administrator for a successor enrolment"));
       }
     }
-    if (again.size() == todo.size()) {
+    return Status::Ok();
+  };
+  // v1 entries in (author, seq) order, so chains arrive parent first and a batch commits
+  // in one transaction; entries of other versions are kept opaque one by one.
+  std::vector<store::Entry> v1;
+  for (const auto& e : entries) {
+    if (!e.header.empty() && e.header[0] == store::kVersion1 && e.header.size() == store::kHeaderV1Bytes) {
+      auto h = store::DecodeHeader(e.header);
+      if (!h.ok()) {
+        ++rep.rejected;
+        rep.reasons.push_back(h.status().message());
+        continue;
+      }
+      store::Entry x;
+      x.header = *h;
+      std::memcpy(x.header_bytes.data(), e.header.data(), store::kHeaderV1Bytes);
+      x.signature = e.signature;
+      x.payload = e.payload;
+      v1.push_back(std::move(x));
+    } else {
+      auto r = im.log->AppendRaw(e.header, e.signature, e.payload, now_ms);
+      FC_RETURN_IF_ERROR(account(r, nullptr, 0, 0));
+    }
+  }
+  std::stable_sort(v1.begin(), v1.end(), [](const store::Entry& x, const store::Entry& y) {
+    return std::tie(x.header.author, x.header.seq) < std::tie(y.header.author, y.header.seq);
+  });
+  constexpr size_t kBatch = 1000;
+  // Gaps are re-offered while a pass makes progress (a branch may wait on another).
+  while (!v1.empty()) {
+    std::vector<store::Entry> again;
+    for (size_t at = 0; at < v1.size(); at += kBatch) {
+      std::vector<store::Entry> chunk(std::make_move_iterator(v1.begin() + long(at)),
+                                      std::make_move_iterator(v1.begin() + long(std::min(v1.size(), at + kBatch))));
+      FC_ASSIGN_OR_RETURN(auto results, im.log->AppendBatch(chunk, /*locally_signed=*/false, now_ms));
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        if (results[i].status.code() == Status::Code::kGap) {
+          again.push_back(std::move(chunk[i]));
+          continue;
+        }
+        FC_RETURN_IF_ERROR(account(results[i], &chunk[i].header.author, chunk[i].header.seq,
+                                   chunk[i].header.hlc));
+      }
+    }
+    if (again.size() == v1.size()) {
       rep.gaps = again.size();
       break;
     }
-    todo = std::move(again);
+    v1 = std::move(again);
   }
   FC_RETURN_IF_ERROR(im.RecomputeStatuses());
   if (rep.added > 0) FC_RETURN_IF_ERROR(im.GrantMissingTeamKeys(now_ms));

@@ -342,4 +342,31 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
   return out;
 }
 
+Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
+  if (!log.org_id()) return Status::Corruption("the store has no organisation id");
+  DerivedStatuses out;
+  std::vector<ValidityInput> inputs;
+  store::EntryFilter headers;
+  headers.payloads = false;
+  FC_RETURN_IF_ERROR(log.ForEach(headers, [&](store::StoredEntry& se) {
+    out.stored[se.entry.id] = se.status;
+    if (se.entry.header.kind != uint8_t(Kind::kKey) &&
+        se.entry.header.kind != uint8_t(Kind::kControl)) {
+      se.entry.payload = Bytes{};  // a data payload is not read: no rule depends on it
+      inputs.push_back(MakeValidityInput(se));
+    }
+    return Status::Ok();
+  }));
+  for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl)}) {
+    store::EntryFilter f;
+    f.kind = kind;
+    FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
+      inputs.push_back(MakeValidityInput(se));
+      return Status::Ok();
+    }));
+  }
+  out.validity = ComputeValidity(*log.org_id(), inputs);
+  return out;
+}
+
 }  // namespace fieldcase::sync

@@ -169,3 +169,18 @@ TEST_CASE("e2e: a full disk is one clear line and loses nothing acknowledged", "
   // Every acknowledged note is in the case, and nothing else.
   CHECK_THAT(out, Contains("\n" + std::to_string(acked_lines) + "\n"));
 }
+
+TEST_CASE("e2e: verify derives statuses again and finds a status changed by hand", "[e2e]") {
+  test::Cli cli;
+  cli.Init();
+  std::string id = cli.OpenCase();
+  REQUIRE(cli({"verify"}).exit_code == 0);
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open((cli.data + "/fieldcase.db").c_str(), &h) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(h, "UPDATE entries SET status = 4 WHERE rowid = (SELECT max(rowid) FROM entries)",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(h);
+  auto v = cli({"verify"});
+  CHECK(v.exit_code == 1);
+  CHECK_THAT(v.out, Contains("status column says quarantined, the entries say accepted"));
+}

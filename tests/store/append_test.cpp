@@ -320,3 +320,20 @@ TEST_CASE("store: pending rows beyond the bound are dropped oldest first", "[sto
   CHECK(*f.log->DropOldestPending(3) == 0);
   CHECK(f.log->IntegrityCheck().ok());
 }
+
+TEST_CASE("store: a payload that arrives after its header is added, if it matches", "[store]") {
+  test::StoreFixture f;
+  auto e1 = f.Next(f.root, nullptr, Bytes(40, 7));
+  store::Entry header_only = e1;
+  header_only.payload.reset();
+  REQUIRE(f.log->Append(header_only, false, 1).status.ok());
+  CHECK_FALSE((*f.log->Get(e1.id))->entry.payload);
+  store::Entry wrong = e1;
+  (*wrong.payload)[0] ^= 1;
+  CHECK(f.log->Append(wrong, false, 1).status.code() == Status::Code::kRejected);
+  auto r = f.log->Append(e1, false, 1);
+  REQUIRE(r.status.ok());
+  CHECK(r.late_payload);
+  CHECK(*(*f.log->Get(e1.id))->entry.payload == *e1.payload);
+  CHECK(f.log->IntegrityCheck().ok());
+}

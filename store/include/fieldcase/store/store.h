@@ -55,7 +55,8 @@ inline constexpr size_t kMaxOpaqueHeaderBytes = 4096;
 struct AppendResult {
   Id id{};
   Status status;          // ok, Rejected (not stored) or Gap (not stored, re-offer later)
-  bool duplicate = false; // already held; nothing written
+  bool duplicate = false; // already held; nothing written (unless late_payload)
+  bool late_payload = false;  // held without its payload until now; the payload was added
   bool fork = false;      // stored as fork evidence: another entry holds its (author, seq)
   bool dropped = false;   // not stored: beyond the fork-evidence bound (format constant)
 };

@@ -64,6 +64,14 @@ struct ValidityResult {
 
 ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput>& entries);
 
+// Reads every entry of a store (payloads of key and control entries only) and derives
+// its statuses; `stored` holds what the status column says now.
+struct DerivedStatuses {
+  ValidityResult validity;
+  std::map<Id, store::EntryStatus> stored;
+};
+Result<DerivedStatuses> DeriveStatuses(store::Store& log);
+
 // The authority table of DESIGN §5, for one (role, entry) pair. The entry's own fields
 // (kind, case_id, control op, certified role) decide.
 bool RoleMayWrite(Role role, const ValidityInput& e);
