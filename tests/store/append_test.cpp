@@ -313,9 +313,14 @@ TEST_CASE("store: pending rows beyond the bound are dropped oldest first", "[sto
   auto dropped = f.log->DropOldestPending(3);
   REQUIRE(dropped.ok());
   CHECK(*dropped == 2);
-  CHECK_FALSE(f.log->Get(chain[5].id)->has_value());  // oldest pending gone
-  CHECK_FALSE(f.log->Get(chain[6].id)->has_value());
+  // Tails go first, so the chain keeps no hole: seqs 9 and 10 went, 1..8 remain.
+  CHECK_FALSE(f.log->Get(chain[9].id)->has_value());
+  CHECK_FALSE(f.log->Get(chain[8].id)->has_value());
   CHECK(f.log->Get(chain[7].id)->has_value());
+  CHECK(f.log->Get(chain[5].id)->has_value());
+  auto head = f.log->HeadOf(f.root.public_key());
+  REQUIRE(head.ok());
+  CHECK((*head)->id == chain[7].id);
   CHECK(f.log->Get(chain[0].id)->has_value());       // accepted rows never go
   CHECK(*f.log->DropOldestPending(3) == 0);
   CHECK(f.log->IntegrityCheck().ok());
