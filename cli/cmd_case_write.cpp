@@ -98,12 +98,9 @@ int RunCaseOpen(Context& c) {
   }
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
-  std::vector<Id128> readers;
-  for (const auto& who : c.args().GetAll("to")) {
-    auto person = (*node)->ResolvePerson(who);
-    if (!person.ok()) return Fail(person.status());
-    readers.push_back(*person);
-  }
+  auto persons = c.PersonsFromTo(**node);
+  if (!persons.ok()) return Fail(persons.status());
+  const std::vector<Id128>& readers = *persons;
   if (c.args().Has("restricted") && readers.empty()) {
     return Fail(Status::InvalidArgument("a --restricted case needs at least one --to PERSON besides you"));
   }

@@ -221,13 +221,9 @@ int RunRecover(Context& c) {
   if (!node.ok()) return Fail(node.status());
   auto id = (*node)->ResolveCase(c.args().positional()[0]);
   if (!id.ok()) return Fail(id.status());
-  std::vector<Id128> persons;
-  for (const auto& who : c.args().GetAll("to")) {
-    auto p = (*node)->ResolvePerson(who);
-    if (!p.ok()) return Fail(p.status());
-    persons.push_back(*p);
-  }
-  auto grant = (*node)->Recover(*id, persons, std::move(recovery).value(), Context::NowMs());
+  auto persons = c.PersonsFromTo(**node);
+  if (!persons.ok()) return Fail(persons.status());
+  auto grant = (*node)->Recover(*id, *persons, std::move(recovery).value(), Context::NowMs());
   if (!grant.ok()) return Fail(grant.status());
   if (c.json()) std::printf("{\"entry\":\"%s\"}\n", ToHex(*grant).c_str());
   else std::printf("Granted the case key (entry %s).\n", ShortHex(*grant, 16).c_str());

@@ -48,6 +48,15 @@ Result<std::unique_ptr<sync::Node>> Context::Unlock() const {
   return sync::Node::Unlock(dir_, pass);
 }
 
+Result<std::vector<Id128>> Context::PersonsFromTo(const sync::Node& node) const {
+  std::vector<Id128> persons;
+  for (const auto& who : args_.GetAll("to")) {
+    FC_ASSIGN_OR_RETURN(Id128 p, node.ResolvePerson(who));
+    persons.push_back(p);
+  }
+  return persons;
+}
+
 int Fail(const Status& s) {
   std::fprintf(stderr, "fieldcase: %s\n", s.message().c_str());
   switch (s.code()) {

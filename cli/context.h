@@ -33,6 +33,8 @@ class Context {
 
   // Asks for the passphrase (file, FIELDCASE_PASSPHRASE or prompt) and unlocks.
   Result<std::unique_ptr<sync::Node>> Unlock() const;
+  // The person ids named by every --to (name, badge or key prefix).
+  Result<std::vector<Id128>> PersonsFromTo(const sync::Node& node) const;
 
  private:
   Args args_;

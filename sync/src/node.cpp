@@ -81,13 +81,7 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
   if (options.org_name.empty() || options.org_name.size() > kMaxOrgNameBytes) {
     return Status::InvalidArgument("organisation name must be 1 to 256 bytes");
   }
-  auto impl = std::make_unique<Impl>();
-  impl->dir = dir;
-  FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(dir));
-  if (std::filesystem::exists(dir.keystore()) || std::filesystem::exists(dir.db())) {
-    return Status::NotPermitted("data folder " + dir.root.string() +
-                                   " already holds a store; use another --data folder");
-  }
+  FC_ASSIGN_OR_RETURN(auto impl, Impl::ForEmptyFolder(dir));
   if (std::filesystem::exists(options.recovery_out)) {
     return Status::NotPermitted("recovery file " + options.recovery_out.string() +
                                    " already exists; move it away or choose --recovery-out");

@@ -56,6 +56,19 @@ using namespace node_detail;
 
 class Node::Impl {
  public:
+  // A new node's state in a data folder that must be empty: locks it first, so two
+  // `init`s cannot race.
+  static Result<std::unique_ptr<Impl>> ForEmptyFolder(const store::DataDir& d) {
+    auto impl = std::make_unique<Impl>();
+    impl->dir = d;
+    FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(d));
+    if (std::filesystem::exists(d.keystore()) || std::filesystem::exists(d.db())) {
+      return Status::NotPermitted("data folder " + d.root.string() +
+                                  " already holds a store; use another --data folder");
+    }
+    return impl;
+  }
+
   store::DataDir dir;
   std::unique_ptr<store::DirLock> lock;
   std::unique_ptr<store::Store> log;

@@ -10,13 +10,7 @@ namespace fieldcase::sync {
 Result<std::unique_ptr<Node>> Node::InitDevice(const store::DataDir& dir,
                                                const crypto::SecretBytes& passphrase,
                                                crypto::KdfCost cost) {
-  auto impl = std::make_unique<Impl>();
-  impl->dir = dir;
-  FC_ASSIGN_OR_RETURN(impl->lock, store::DirLock::Acquire(dir));
-  if (std::filesystem::exists(dir.keystore()) || std::filesystem::exists(dir.db())) {
-    return Status::NotPermitted("data folder " + dir.root.string() +
-                                   " already holds a store; use another --data folder");
-  }
+  FC_ASSIGN_OR_RETURN(auto impl, Impl::ForEmptyFolder(dir));
   auto key = crypto::SigningKey::Generate();
   auto box = crypto::BoxKeyPair::Generate();
   store::Keystore ks;
