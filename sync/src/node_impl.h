@@ -484,6 +484,13 @@ class Node::Impl {
     }
     writer_role = signing.count(Role::kOfficer) ? Role::kOfficer : Role::kSupervisor;
     FC_RETURN_IF_ERROR(LoadKeyRing());
+    // The clock never runs behind what this node has seen: entries it received (the
+    // clock they raised, already capped at receipt) and what its own keys wrote.
+    FC_ASSIGN_OR_RETURN(auto seen, log->GetMeta("clock"));
+    if (seen && seen->size() == 8) {
+      uint64_t v = GetLE(seen->data(), 8);
+      clock.Observe(v, HlcMillis(v));
+    }
     // The clock never runs behind what this node's keys already wrote.
     for (auto& [role, key] : signing) {
       FC_ASSIGN_OR_RETURN(auto head, log->HeadOf(key.public_key()));

@@ -241,6 +241,11 @@ Result<ImportReport> Node::Import(const std::vector<RawEntry>& entries, int64_t 
     }
     v1 = std::move(again);
   }
+  if (rep.added > 0) {
+    Bytes clock;
+    PutLE(clock, im.clock.last(), 8);
+    FC_RETURN_IF_ERROR(im.log->PutMeta("clock", clock));
+  }
   FC_RETURN_IF_ERROR(im.RecomputeStatuses());
   if (rep.added > 0) FC_RETURN_IF_ERROR(im.GrantMissingTeamKeys(now_ms));
   return rep;
