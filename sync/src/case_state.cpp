@@ -3,7 +3,10 @@
 #include "fieldcase/sync/case_state.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace fieldcase::sync {
@@ -22,18 +25,28 @@ bool EntryLess(const RecordEntry* a, const RecordEntry* b) {
   return std::tie(a->hlc, a->author, a->seq, a->id) < std::tie(b->hlc, b->author, b->seq, b->id);
 }
 
+// A copy of v, or v itself moved out when the view is built from a state being consumed.
+template <bool kTake, typename T>
+std::remove_const_t<T> Give(T& v) {
+  if constexpr (kTake) {
+    return std::move(v);
+  } else {
+    return v;
+  }
+}
+
 template <typename T>
 Versioned<T> Stamped(const RecordEntry& e, T value) {
   return Versioned<T>{e.id, e.author, e.seq, e.hlc, std::move(value)};
 }
 
-using SupersededBy = std::map<Id, std::vector<Id>>;
+using SupersededBy = std::map<Id, std::vector<Id>, IdLess>;
 
-template <typename T, typename ValueOf>
-Register<T> BuildRegister(const std::vector<const RecordEntry*>& sets, const SupersededBy& by,
-                          ValueOf value_of) {
+template <typename T, typename E, typename ValueOf>
+Register<T> BuildRegister(const std::vector<E*>& sets, const SupersededBy& by, ValueOf value_of) {
   Register<T> reg;
-  for (const RecordEntry* e : sets) {  // already in entry order
+  reg.history.reserve(sets.size());
+  for (E* e : sets) {  // already in entry order
     Versioned<T> v = Stamped<T>(*e, value_of(*e));
     auto it = by.find(e->id);
     if (it == by.end()) {
@@ -46,47 +59,42 @@ Register<T> BuildRegister(const std::vector<const RecordEntry*>& sets, const Sup
   return reg;
 }
 
-}  // namespace
+// The view of `entries` (a const map for View() const&; the state's own map for View() &&,
+// whose note texts, field values and open-case ops are then moved into the view).
+template <typename Map>
+CaseView BuildView(Map& entries, const std::set<Id>& undecryptable) {
+  constexpr bool kTake = !std::is_const_v<Map>;
+  using E = std::conditional_t<kTake, RecordEntry, const RecordEntry>;
 
-std::optional<CaseStatus> CaseView::EffectiveStatus() const {
-  if (status.current.empty()) return CaseStatus::kOpen;
-  const CaseStatus first = status.current.front().value;
-  for (const auto& v : status.current) {
-    if (v.value != first) return std::nullopt;
+  std::vector<E*> ordered;
+  ordered.reserve(entries.size());
+  size_t note_count = 0;
+  for (auto& [id, e] : entries) {
+    ordered.push_back(&e);
+    note_count += std::holds_alternative<AddNote>(e.op) ? 1 : 0;
   }
-  return first;
-}
-
-void CaseState::Apply(const RecordEntry& entry) { entries_.try_emplace(entry.id, entry); }
-
-void CaseState::AddUndecryptable(const Id& id) { undecryptable_.insert(id); }
-
-void CaseState::Merge(const CaseState& other) {
-  for (const auto& [id, e] : other.entries_) entries_.try_emplace(id, e);
-  undecryptable_.insert(other.undecryptable_.begin(), other.undecryptable_.end());
-}
-
-CaseView CaseState::View() const {
-  std::vector<const RecordEntry*> ordered;
-  ordered.reserve(entries_.size());
-  for (const auto& [id, e] : entries_) ordered.push_back(&e);
   std::sort(ordered.begin(), ordered.end(), EntryLess);
 
   CaseView view;
-  std::vector<const RecordEntry*> opens;
-  std::map<std::string, std::vector<const RecordEntry*>> field_sets;
-  std::vector<const RecordEntry*> status_sets;
-  std::map<std::string, std::vector<const RecordEntry*>> tag_adds;
+  view.notes.reserve(note_count);
+  std::vector<E*> opens;
+  std::map<std::string, std::vector<E*>> field_sets;
+  std::vector<E*> status_sets;
+  std::map<std::string, std::vector<E*>> tag_adds;
   // Target id -> ids of the entries whose counted reference names it, in entry order. One map
   // serves supersedes and removes: a counted target is a set or a tag add, never both.
   SupersededBy by;
 
   // A reference counts only if `counts` accepts the target entry; others are reported.
+  // Targets in bytewise order of their ids, each once.
+  std::vector<Id> unique;
   auto resolve = [&](const RecordEntry& e, const std::vector<Id>& refs, auto counts) {
-    const std::set<Id> unique(refs.begin(), refs.end());
+    unique.assign(refs.begin(), refs.end());
+    std::sort(unique.begin(), unique.end());
+    unique.erase(std::unique(unique.begin(), unique.end()), unique.end());
     for (const Id& r : unique) {
-      auto it = entries_.find(r);
-      if (it == entries_.end()) {
+      auto it = entries.find(r);
+      if (it == entries.end()) {
         view.ignored_references.push_back({e.id, r, IgnoredReason::kUnknownTarget});
       } else if (r == e.id || !counts(it->second.op)) {
         view.ignored_references.push_back({e.id, r, IgnoredReason::kWrongTarget});
@@ -96,7 +104,13 @@ CaseView CaseState::View() const {
     }
   };
 
-  for (const RecordEntry* e : ordered) {
+  for (E* e : ordered) {
+    // Notes are never the target of a reference, so their strings may be moved out here.
+    if (auto* note = std::get_if<AddNote>(&e->op)) {
+      view.notes.push_back(
+          {e->id, e->author, e->seq, e->hlc, Give<kTake>(note->kind), Give<kTake>(note->text)});
+      continue;
+    }
     std::visit(Overloaded{
                    [&](const OpenCase&) { opens.push_back(e); },
                    [&](const SetField& op) {
@@ -106,9 +120,7 @@ CaseView CaseState::View() const {
                        return s != nullptr && s->field == op.field;
                      });
                    },
-                   [&](const AddNote& op) {
-                     view.notes.push_back({e->id, e->author, e->seq, e->hlc, op.kind, op.text});
-                   },
+                   [&](const AddNote&) {},  // above
                    [&](const Tag& op) { tag_adds[op.tag].push_back(e); },
                    [&](const Untag& op) {
                      resolve(*e, op.removes, [&op](const Op& t) {
@@ -128,8 +140,9 @@ CaseView CaseState::View() const {
                e->op);
   }
 
-  for (const RecordEntry* e : opens) {
-    OpenRecord r = Stamped(*e, std::get<OpenCase>(e->op));
+  // Every reference is resolved: values may be moved out from here on.
+  for (E* e : opens) {
+    OpenRecord r = Stamped(*e, Give<kTake>(std::get<OpenCase>(e->op)));
     if (!view.opened) {
       view.opened = std::move(r);
     } else {
@@ -137,12 +150,12 @@ CaseView CaseState::View() const {
     }
   }
   for (const auto& [name, sets] : field_sets) {
-    view.fields.emplace(name, BuildRegister<std::string>(sets, by, [](const RecordEntry& e) {
-                          return std::get<SetField>(e.op).value;
+    view.fields.emplace(name, BuildRegister<std::string>(sets, by, [](E& e) {
+                          return Give<kTake>(std::get<SetField>(e.op).value);
                         }));
   }
   view.status = BuildRegister<CaseStatus>(
-      status_sets, by, [](const RecordEntry& e) { return std::get<SetStatus>(e.op).status; });
+      status_sets, by, [](E& e) { return std::get<SetStatus>(e.op).status; });
   // Add wins: a tag is present while one of its adds is named by no removal of that tag.
   for (const auto& [tag, adds] : tag_adds) {
     if (std::any_of(adds.begin(), adds.end(),
@@ -150,9 +163,58 @@ CaseView CaseState::View() const {
       view.tags.push_back(tag);
     }
   }
-  for (const Id& id : undecryptable_) {
-    if (!entries_.contains(id)) view.undecryptable.push_back(id);
+  for (const Id& id : undecryptable) {
+    if (!entries.contains(id)) view.undecryptable.push_back(id);
   }
+  return view;
+}
+
+}  // namespace
+
+std::optional<CaseStatus> CaseView::EffectiveStatus() const {
+  if (status.current.empty()) return CaseStatus::kOpen;
+  const CaseStatus first = status.current.front().value;
+  for (const auto& v : status.current) {
+    if (v.value != first) return std::nullopt;
+  }
+  return first;
+}
+
+bool IdLess::operator()(const Id& a, const Id& b) const {
+  // Ids are hashes: the first word almost always decides.
+  for (size_t i = 0; i < a.size(); i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a.data() + i, 8);
+    std::memcpy(&y, b.data() + i, 8);
+    if (x != y) {
+      if constexpr (std::endian::native == std::endian::little) {
+        x = __builtin_bswap64(x);
+        y = __builtin_bswap64(y);
+      }
+      return x < y;
+    }
+  }
+  return false;
+}
+
+void CaseState::Apply(const RecordEntry& entry) { entries_.try_emplace(entry.id, entry); }
+
+// try_emplace leaves `entry` untouched when the id is already applied.
+void CaseState::Apply(RecordEntry&& entry) { entries_.try_emplace(entry.id, std::move(entry)); }
+
+void CaseState::AddUndecryptable(const Id& id) { undecryptable_.insert(id); }
+
+void CaseState::Merge(const CaseState& other) {
+  for (const auto& [id, e] : other.entries_) entries_.try_emplace(id, e);
+  undecryptable_.insert(other.undecryptable_.begin(), other.undecryptable_.end());
+}
+
+CaseView CaseState::View() const& { return BuildView(entries_, undecryptable_); }
+
+CaseView CaseState::View() && {
+  CaseView view = BuildView(entries_, undecryptable_);
+  entries_.clear();
+  undecryptable_.clear();
   return view;
 }
 

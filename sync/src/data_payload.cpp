@@ -1,5 +1,7 @@
 #include "fieldcase/sync/data_payload.h"
 
+#include <cstring>
+
 #include "fieldcase/crypto/aead.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/pad.h"
@@ -16,18 +18,38 @@ crypto::SecretBytes EntryKey(const crypto::SecretBytes& case_key, const PublicKe
   return crypto::KeyedHash256(case_key.view(), hn::kEntry, {author, s, nonce});
 }
 
-Bytes DataAd(const Id& org_id, const store::Header& h) {
-  Bytes ad;
-  ad.reserve(1 + 1 + 32 + 32 + 8 + 16 + 8 + 16);
-  ad.push_back(h.version);
-  ad.push_back(h.kind);
-  Append(ad, org_id);
-  Append(ad, h.author);
-  PutLE(ad, h.seq, 8);
-  Append(ad, h.case_id);
-  PutLE(ad, h.hlc, 8);
-  Append(ad, h.key_id);
+namespace {
+
+// The associated data, on the stack (DataAd is the same bytes in a vector).
+constexpr size_t kDataAdBytes = 1 + 1 + 32 + 32 + 8 + 16 + 8 + 16;
+using DataAdArray = Array<kDataAdBytes>;
+
+DataAdArray DataAdInto(const Id& org_id, const store::Header& h) {
+  DataAdArray ad;
+  uint8_t* p = ad.data();
+  auto put = [&p](ByteView b) {
+    std::memcpy(p, b.data(), b.size());
+    p += b.size();
+  };
+  auto put_le = [&p](uint64_t v) {
+    for (size_t i = 0; i < 8; ++i) *p++ = uint8_t(v >> (8 * i));
+  };
+  *p++ = h.version;
+  *p++ = h.kind;
+  put(org_id);
+  put(h.author);
+  put_le(h.seq);
+  put(h.case_id);
+  put_le(h.hlc);
+  put(h.key_id);
   return ad;
+}
+
+}  // namespace
+
+Bytes DataAd(const Id& org_id, const store::Header& h) {
+  const DataAdArray ad = DataAdInto(org_id, h);
+  return Bytes(ad.begin(), ad.end());
 }
 
 namespace {
@@ -58,7 +80,8 @@ Result<ByteView> OpenInto(const crypto::SecretBytes& case_key, const Id& org_id,
   std::memcpy(nonce.data(), nonce_bytes.data(), nonce.size());
   ByteView sealed = payload.subspan(32 + nonce.size());
   auto plain = sp.subspan(kScratchHead, sealed.size() - crypto::kAeadTagBytes);
-  FC_RETURN_IF_ERROR(crypto::AeadDecryptInto(sp.subspan(kKeyAt, 32), nonce, sealed, DataAd(org_id, h), plain));
+  const DataAdArray ad = DataAdInto(org_id, h);
+  FC_RETURN_IF_ERROR(crypto::AeadDecryptInto(sp.subspan(kKeyAt, 32), nonce, sealed, ad, plain));
   FC_ASSIGN_OR_RETURN(size_t len, crypto::UnpaddedLength(plain));
   return ByteView(plain.data(), len);
 }
@@ -78,7 +101,8 @@ Bytes SealData(const crypto::SecretBytes& case_key, const Id& org_id, const stor
   out.reserve(kDataOverheadBytes + padded_size);
   Append(out, sp.subspan(kCommitAt, 32));
   Append(out, nonce);
-  Append(out, crypto::AeadEncrypt(sp.subspan(kKeyAt, 32), nonce, padded, DataAd(org_id, h)));
+  const DataAdArray ad = DataAdInto(org_id, h);
+  Append(out, crypto::AeadEncrypt(sp.subspan(kKeyAt, 32), nonce, padded, ad));
   return out;
 }
 

@@ -12,13 +12,16 @@ namespace fieldcase::sync {
 namespace {
 
 using strict::Reader;
+using strict::Sizer;
 using strict::Writer;
 
 constexpr uint64_t kMinFieldDefBytes = 16;  // str name ‖ u64 count
 
 // --- per-op field codecs -------------------------------------------------------------------
 
-void Save(Writer& w, const OpenCase& op) {
+// W is strict::Writer, or strict::Sizer to measure the same bytes without writing them.
+template <class W>
+void Save(W& w, const OpenCase& op) {
   w.Str(op.template_name);
   w.U64(op.fields.size());
   for (const auto& f : op.fields) {
@@ -27,25 +30,33 @@ void Save(Writer& w, const OpenCase& op) {
   }
   w.Strs(op.note_kinds);
 }
-void Save(Writer& w, const SetField& op) {
+template <class W>
+void Save(W& w, const SetField& op) {
   w.Str(op.field);
   w.Str(op.value);
   w.Ids(op.supersedes);
 }
-void Save(Writer& w, const AddNote& op) {
+template <class W>
+void Save(W& w, const AddNote& op) {
   w.Str(op.kind);
   w.Str(op.text);
 }
-void Save(Writer& w, const Tag& op) { w.Str(op.tag); }
-void Save(Writer& w, const Untag& op) {
+template <class W>
+void Save(W& w, const Tag& op) {
+  w.Str(op.tag);
+}
+template <class W>
+void Save(W& w, const Untag& op) {
   w.Str(op.tag);
   w.Ids(op.removes);
 }
-void Save(Writer& w, const SetStatus& op) {
+template <class W>
+void Save(W& w, const SetStatus& op) {
   w.U8(static_cast<uint8_t>(op.status));
   w.Ids(op.supersedes);
 }
-void Save(Writer&, const UnknownOp&) {}
+template <class W>
+void Save(W&, const UnknownOp&) {}
 
 Status Load(Reader& r, OpenCase& op) {
   FC_RETURN_IF_ERROR(r.Str(op.template_name, kMaxPayload, "template name"));
@@ -154,19 +165,26 @@ Status CheckLimits(const Op& op) {
   return Status::Ok();
 }
 
+// The size EncodeOp produces, counted without encoding.
+uint64_t EncodedSize(const Op& op) {
+  Sizer sz;
+  sz.U8(CodeOf(op));
+  std::visit([&sz](const auto& o) { Save(sz, o); }, op);
+  return sz.size();
+}
+
 }  // namespace
 
 Status CheckOp(const Op& op) {
   FC_RETURN_IF_ERROR(CheckLimits(op));
-  // Sizes are bounded by the lists' limits, so encoding once to measure is affordable.
-  if (EncodeOp(op).size() > kMaxPayload) {
+  if (EncodedSize(op) > kMaxPayload) {
     return Status::InvalidArgument("the change is larger than 16 MiB");
   }
   return Status::Ok();
 }
 
 Bytes EncodeOp(const Op& op) {
-  Writer w;
+  Writer w(EncodedSize(op));
   w.U8(CodeOf(op));
   std::visit([&w](const auto& o) { Save(w, o); }, op);
   return w.Take();
@@ -180,6 +198,8 @@ Result<Op> DecodeOp(ByteView bytes) {
                               ", not the little-endian flag 0x01");
   }
   // Not strict::Decode: an unknown op must stop reading at its code, trailing bytes and all.
+  // Every read is pre-checked, so nothing throws but allocation failure; kept so a slip is
+  // an error, not a crash.
   try {
     Reader r(bytes);
     uint8_t code = 0;
@@ -187,9 +207,6 @@ Result<Op> DecodeOp(ByteView bytes) {
     Result<Op> op = LoadBody(r, code);
     if (!op.ok()) return op.status().Prefixed("op " + std::to_string(code));
     return op;
-  } catch (const cereal::Exception& e) {
-    // Unreachable while every read is pre-checked; kept so a slip is an error, not a crash.
-    return Status::Corruption(std::string("op: ") + e.what());
   } catch (const std::exception& e) {
     return Status::Corruption(std::string("op: cannot decode: ") + e.what());
   }

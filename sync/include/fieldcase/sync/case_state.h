@@ -113,22 +113,33 @@ struct CaseView {
   bool operator==(const CaseView&) const = default;
 };
 
+// Orders ids bytewise, as std::less<Id> does, comparing 8 bytes at a time.
+struct IdLess {
+  bool operator()(const Id& a, const Id& b) const;
+};
+
 class CaseState {
  public:
   // Adds a decrypted entry. An id names one entry (a hash of its signed header), so a second
   // Apply with a known id is ignored.
   void Apply(const RecordEntry& entry);
+  // The same, taking the entry's op instead of copying it (when the id is new).
+  void Apply(RecordEntry&& entry);
   // Notes an entry of this case that this reader cannot decrypt (no key, or a commit mismatch).
   // If the entry is later applied (a key arrived) it counts as applied, not as undecryptable.
   void AddUndecryptable(const Id& id);
   // Set union with another state of the same case.
   void Merge(const CaseState& other);
 
-  CaseView View() const;
+  CaseView View() const&;
+  // The same view, built by moving note texts, field values and open-case ops out of the
+  // state instead of copying them; the state is left empty. For a state whose last use is
+  // its view: std::move(state).View().
+  CaseView View() &&;
   size_t entry_count() const { return entries_.size(); }
 
  private:
-  std::map<Id, RecordEntry> entries_;
+  std::map<Id, RecordEntry, IdLess> entries_;
   std::set<Id> undecryptable_;
 };
 
