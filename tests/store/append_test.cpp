@@ -333,8 +333,10 @@ TEST_CASE("store: a payload that arrives after its header is added, if it matche
   header_only.payload.reset();
   REQUIRE(f.log->Append(header_only, false, 1).status.ok());
   CHECK_FALSE((*f.log->Get(e1.id))->entry.payload);
+  Bytes altered = *e1.payload;
+  altered[0] ^= 1;
   store::Entry wrong = e1;
-  (*wrong.payload)[0] ^= 1;
+  wrong.payload = altered;
   CHECK(f.log->Append(wrong, false, 1).status.code() == Status::Code::kRejected);
   auto r = f.log->Append(e1, false, 1);
   REQUIRE(r.status.ok());
