@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "fieldcase/store/verify.h"
+#include "fieldcase/sync/hlc.h"
 #include "fieldcase/sync/node.h"
 #include "org_builder.h"
 #include "test_util.h"
@@ -427,4 +428,22 @@ TEST_CASE("sync: a restored device writes again only after a successor enrolment
         "written at HQ|before backup|after backup|with the new key|");
   // The old key is retired where HQ last saw it: anything it signs later is quarantined.
   CHECK((*org.hq->log().Get(*after))->status == store::EntryStatus::kAccepted);
+}
+
+TEST_CASE("sync: what an import taught the clock survives a restart, capped at wall + 5 min",
+          "[sync][org]") {
+  Org org;
+  auto officer = org.Device("fay", Role::kOfficer);
+  // HQ's clock runs a day fast.
+  const int64_t day = 86400000;
+  REQUIRE(org.hq->Write(org.case_id, AddNote{"incident", "from the future"}, kNow + day).ok());
+  Sync(*org.hq, *officer);
+  officer.reset();
+  auto again = Node::Unlock({org.tmp.path() / "fay"}, Pass());
+  REQUIRE(again.ok());
+  auto id = (*again)->Write(org.case_id, AddNote{"incident", "after restart"}, kNow);
+  REQUIRE(id.ok());
+  uint64_t hlc = (*(*again)->log().Get(*id))->entry.header.hlc;
+  CHECK(HlcMillis(hlc) >= uint64_t(kNow + kFutureSkewMs));  // raised by what it saw…
+  CHECK(HlcMillis(hlc) < uint64_t(kNow + day));             // …but never to the far future
 }
