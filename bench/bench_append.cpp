@@ -22,7 +22,7 @@ constexpr int64_t kMaxPerCommit = 5000;
 
 struct Prepared {
   std::unique_ptr<TempDir> tmp;
-  std::unique_ptr<sync::Node> node;  // destroyed before tmp (declared after it)
+  std::unique_ptr<node::Node> node;  // destroyed before tmp (declared after it)
   Id128 case_id{};
 };
 
@@ -48,7 +48,7 @@ Result<BatchedRun> RunBatched(const Options& o, const NoteTexts& texts, int run)
   Progress progress(
       "run " + std::to_string(run) + ": batched append of " + std::to_string(o.count) + " entries",
       o.count);
-  std::vector<std::pair<Id128, sync::Op>> ops;
+  std::vector<std::pair<Id128, record::Op>> ops;
   ops.reserve(kBatch);
   double cpu0 = CpuSeconds();
   auto t0 = Clock::now();

@@ -8,8 +8,8 @@
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/sign.h"
 #include "fieldcase/store/entry.h"
-#include "fieldcase/sync/data_payload.h"
-#include "fieldcase/sync/ops.h"
+#include "fieldcase/record/data_payload.h"
+#include "fieldcase/record/ops.h"
 #include "fixture.h"
 #include "report.h"
 
@@ -45,8 +45,8 @@ const char* const kMicroHelp =
     "  micro.blake2b256_400B   Hash256 of 400 bytes\n"
     "For locating costs, not reference primitives:\n"
     "  micro.secret_alloc_free SecretBytes(32) made and freed (sodium_malloc/sodium_free)\n"
-    "  micro.seal_data         sync::SealData of a 400-byte note op (entry key, pad, encrypt)\n"
-    "  micro.open_data         sync::OpenData of the same (entry key, commit, decrypt, unpad)\n"
+    "  micro.seal_data         record::SealData of a 400-byte note op (entry key, pad, encrypt)\n"
+    "  micro.open_data         record::OpenData of the same (entry key, commit, decrypt, unpad)\n"
     "Each figure is the median of R runs.\n"
     "\n"
     "  --runs R   runs (default 3)\n"
@@ -70,8 +70,8 @@ int RunMicro(const Options& o) {
   const NoteTexts texts;
   const std::string text400 = texts.Note(0).text;
   const ByteView msg400 = AsBytes(text400);
-  const Bytes op_bytes = sync::EncodeOp(texts.Note(0));
-  const Bytes sealed = sync::SealData(aead_key, org, h, op_bytes);
+  const Bytes op_bytes = record::EncodeOp(texts.Note(0));
+  const Bytes sealed = record::SealData(aead_key, org, h, op_bytes);
 
   const Case cases[] = {
       {"micro.ed25519_sign", "signs/s", 20000,
@@ -90,10 +90,10 @@ int RunMicro(const Options& o) {
       {"micro.secret_alloc_free", "allocs/s", 50000,
        [&] { g_sink = g_sink ^ crypto::SecretBytes(32).data()[0]; }},
       {"micro.seal_data", "payloads/s", 50000,
-       [&] { g_sink = g_sink ^ sync::SealData(aead_key, org, h, op_bytes)[0]; }},
+       [&] { g_sink = g_sink ^ record::SealData(aead_key, org, h, op_bytes)[0]; }},
       {"micro.open_data", "payloads/s", 50000,
        [&] {
-         auto r = sync::OpenData(aead_key, org, h, sealed);
+         auto r = record::OpenData(aead_key, org, h, sealed);
          g_sink = g_sink ^ (r.ok() ? r->data()[0] : 0);
        }},
   };

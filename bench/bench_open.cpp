@@ -31,7 +31,7 @@ Status PrepareStore(const Options& o, const TempDir& tmp, int64_t cases) {
   }
   NoteTexts texts;
   Progress progress("preparing " + std::to_string(o.count) + " entries", o.count);
-  std::vector<std::pair<Id128, sync::Op>> ops;
+  std::vector<std::pair<Id128, record::Op>> ops;
   for (int64_t done = 0; done < o.count;) {
     int64_t n = std::min(kBatch, o.count - done);
     ops.clear();
@@ -46,7 +46,7 @@ Status PrepareStore(const Options& o, const TempDir& tmp, int64_t cases) {
 }
 
 // Checks that materialising saw every case and every note, all decrypted.
-Status CheckViews(const std::vector<sync::CaseRecord>& records, int64_t cases, int64_t notes) {
+Status CheckViews(const std::vector<node::CaseRecord>& records, int64_t cases, int64_t notes) {
   int64_t seen = 0;
   for (const auto& r : records) {
     if (!r.view.undecryptable.empty())
@@ -76,7 +76,7 @@ Result<OpenRun> RunOnce(const Options& o, const TempDir& tmp, ByteView argon_blo
   r.argon2id_s = SecondsSince(t0);
 
   t0 = Clock::now();
-  FC_ASSIGN_OR_RETURN(auto node, sync::Node::Unlock(tmp.data(), pass));
+  FC_ASSIGN_OR_RETURN(auto node, node::Node::Unlock(tmp.data(), pass));
   r.unlock_s = SecondsSince(t0);
   double unlock_peak = PeakRssMiB();
 

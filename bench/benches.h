@@ -3,7 +3,7 @@
 
 #include <cstdio>
 
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 #include "options.h"
 
 namespace fieldcase::bench {

@@ -39,19 +39,19 @@ crypto::SecretBytes BenchPassphrase() {
   return crypto::SecretBytes::CopyFrom(AsBytes("fieldcase-bench: not a real passphrase, 2024"));
 }
 
-Result<std::unique_ptr<sync::Node>> FoundOrg(const TempDir& tmp, crypto::KdfCost cost) {
-  sync::FoundOptions opt;
+Result<std::unique_ptr<node::Node>> FoundOrg(const TempDir& tmp, crypto::KdfCost cost) {
+  node::FoundOptions opt;
   opt.org_name = "Benchmark Constabulary";
   opt.person_name = "Bench Mark";
   opt.badge = "B-0001";
   opt.cost = cost;
   opt.recovery_out = tmp.recovery();
   auto recovery_pass = crypto::SecretBytes::CopyFrom(AsBytes("fieldcase-bench: recovery, 2024"));
-  return sync::Node::Found(tmp.data(), opt, BenchPassphrase(), recovery_pass, WallMs());
+  return node::Node::Found(tmp.data(), opt, BenchPassphrase(), recovery_pass, WallMs());
 }
 
-sync::OpenCase StalkingCase() {
-  sync::OpenCase op;
+record::OpenCase StalkingCase() {
+  record::OpenCase op;
   op.template_name = "stalking";
   op.fields = {{"victim", {}},
                {"suspect", {}},
@@ -103,7 +103,7 @@ NoteTexts::NoteTexts() {
   }
 }
 
-sync::AddNote NoteTexts::Note(int64_t i) const {
+record::AddNote NoteTexts::Note(int64_t i) const {
   static const char* const kKinds[] = {"incident", "breach", "contact", "action", "referral"};
   return {kKinds[uint64_t(i) % 5], texts_[uint64_t(i) % texts_.size()]};
 }

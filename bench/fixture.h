@@ -11,10 +11,10 @@
 
 #include "fieldcase/crypto/passphrase.h"
 #include "fieldcase/crypto/secret.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 #include "fieldcase/store/data_dir.h"
-#include "fieldcase/sync/node.h"
-#include "fieldcase/sync/ops.h"
+#include "fieldcase/node/node.h"
+#include "fieldcase/record/ops.h"
 
 namespace fieldcase::bench {
 
@@ -41,16 +41,16 @@ class TempDir {
 crypto::SecretBytes BenchPassphrase();
 
 // Founds an org in tmp.data() with the given Argon2id cost.
-Result<std::unique_ptr<sync::Node>> FoundOrg(const TempDir& tmp, crypto::KdfCost cost);
+Result<std::unique_ptr<node::Node>> FoundOrg(const TempDir& tmp, crypto::KdfCost cost);
 
 // The open-case op of the built-in "stalking" template (examples/templates/stalking.json).
-sync::OpenCase StalkingCase();
+record::OpenCase StalkingCase();
 
 // A fixed pool of ~400-byte note texts (words from a deterministic generator) and kinds.
 class NoteTexts {
  public:
   NoteTexts();
-  sync::AddNote Note(int64_t i) const;
+  record::AddNote Note(int64_t i) const;
 
  private:
   std::vector<std::string> texts_;

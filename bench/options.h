@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::bench {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::cli {
 

@@ -10,21 +10,21 @@ namespace fieldcase::cli {
 
 namespace {
 
-std::string StatusText(const sync::CaseView& v) {
+std::string StatusText(const record::CaseView& v) {
   if (!v.opened && !v.undecryptable.empty()) return "unknown (not readable here)";
   auto s = v.EffectiveStatus();
   if (!s) return "conflict (open and closed)";
-  return *s == sync::CaseStatus::kClosed ? "closed" : "open";
+  return *s == record::CaseStatus::kClosed ? "closed" : "open";
 }
 
 template <typename T>
-void JsonVersioned(Json& j, const sync::Node& n, const sync::Versioned<T>& v) {
+void JsonVersioned(Json& j, const node::Node& n, const record::Versioned<T>& v) {
   j.Field("id", ToHex(v.id)).Field("author", ToHex(v.author));
   j.Field("author_label", AuthorLabel(n, v.author)).Field("time", FormatHlc(v.hlc));
   j.Field("hlc", int64_t(v.hlc));
 }
 
-void ShowJson(const sync::Node& n, const Id128& id, const sync::CaseView& v) {
+void ShowJson(const node::Node& n, const Id128& id, const record::CaseView& v) {
   Json j;
   j.BeginObject().Field("id", ToHex(id));
   j.Field("template", v.opened ? v.opened->value.template_name : "");
@@ -57,7 +57,7 @@ void ShowJson(const sync::Node& n, const Id128& id, const sync::CaseView& v) {
   std::puts(j.str().c_str());
 }
 
-void ShowText(const sync::Node& n, const Id128& id, const sync::CaseView& v) {
+void ShowText(const node::Node& n, const Id128& id, const record::CaseView& v) {
   std::printf("Case %s", ToHex(id).c_str());
   if (v.opened) {
     std::printf("  (%s, opened %s by %s)", v.opened->value.template_name.c_str(),
@@ -107,7 +107,7 @@ void ShowText(const sync::Node& n, const Id128& id, const sync::CaseView& v) {
   }
 }
 
-bool Matches(const Args& a, const sync::CaseView& v) {
+bool Matches(const Args& a, const record::CaseView& v) {
   if (auto s = a.Get("status")) {
     if (StatusText(v) != *s) return false;
   }
@@ -126,26 +126,26 @@ bool Matches(const Args& a, const sync::CaseView& v) {
   return true;
 }
 
-std::string FieldSummary(const sync::CaseView& v, const std::string& name) {
+std::string FieldSummary(const record::CaseView& v, const std::string& name) {
   auto it = v.fields.find(name);
   if (it == v.fields.end() || it->second.current.empty()) return "-";
   if (it->second.conflict()) return "CONFLICT";
   return it->second.current.front().value;
 }
 
-std::string DescribeOp(const sync::Op& op) {
+std::string DescribeOp(const record::Op& op) {
   return std::visit(
       [](const auto& o) -> std::string {
         using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, sync::OpenCase>) return "opened case (" + o.template_name + ")";
-        if constexpr (std::is_same_v<T, sync::SetField>) return "set " + o.field + " = " + o.value;
-        if constexpr (std::is_same_v<T, sync::AddNote>) return "added " + o.kind + " note: " + o.text;
-        if constexpr (std::is_same_v<T, sync::Tag>) return "tagged " + o.tag;
-        if constexpr (std::is_same_v<T, sync::Untag>) return "untagged " + o.tag;
-        if constexpr (std::is_same_v<T, sync::SetStatus>) {
-          return o.status == sync::CaseStatus::kClosed ? "closed case" : "reopened case";
+        if constexpr (std::is_same_v<T, record::OpenCase>) return "opened case (" + o.template_name + ")";
+        if constexpr (std::is_same_v<T, record::SetField>) return "set " + o.field + " = " + o.value;
+        if constexpr (std::is_same_v<T, record::AddNote>) return "added " + o.kind + " note: " + o.text;
+        if constexpr (std::is_same_v<T, record::Tag>) return "tagged " + o.tag;
+        if constexpr (std::is_same_v<T, record::Untag>) return "untagged " + o.tag;
+        if constexpr (std::is_same_v<T, record::SetStatus>) {
+          return o.status == record::CaseStatus::kClosed ? "closed case" : "reopened case";
         }
-        if constexpr (std::is_same_v<T, sync::UnknownOp>) {
+        if constexpr (std::is_same_v<T, record::UnknownOp>) {
           return "unknown change (op " + std::to_string(o.code) + ")";
         }
       },

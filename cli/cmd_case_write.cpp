@@ -13,9 +13,9 @@ namespace fieldcase::cli {
 namespace {
 
 struct OpenedCase {
-  std::unique_ptr<sync::Node> node;
+  std::unique_ptr<node::Node> node;
   Id128 id{};
-  sync::CaseView view;
+  record::CaseView view;
 };
 
 Result<OpenedCase> LoadCaseArg(Context& c) {
@@ -27,7 +27,7 @@ Result<OpenedCase> LoadCaseArg(Context& c) {
 }
 
 // Checks FIELD and VALUE against the case's own template (carried in its open-case op).
-Status CheckField(const sync::CaseView& v, const std::string& field, const std::string& value) {
+Status CheckField(const record::CaseView& v, const std::string& field, const std::string& value) {
   if (!v.opened) return Status::NotFound("this case's opening entry is not readable here");
   const auto& defs = v.opened->value.fields;
   auto it = std::find_if(defs.begin(), defs.end(), [&](auto& d) { return d.name == field; });
@@ -48,7 +48,7 @@ Status CheckField(const sync::CaseView& v, const std::string& field, const std::
   return Status::Ok();
 }
 
-std::vector<Id> CurrentIds(const sync::FieldState& f) {
+std::vector<Id> CurrentIds(const record::FieldState& f) {
   std::vector<Id> ids;
   for (const auto& v : f.current) ids.push_back(v.id);
   return ids;
@@ -64,13 +64,13 @@ int Written(Context& c, const Result<Id>& id, const std::string& what) {
   return kExitOk;
 }
 
-int WriteStatus(Context& c, sync::CaseStatus status) {
+int WriteStatus(Context& c, record::CaseStatus status) {
   auto oc = LoadCaseArg(c);
   if (!oc.ok()) return Fail(oc.status());
-  sync::SetStatus op;
+  record::SetStatus op;
   op.status = status;
   for (const auto& v : oc->view.status.current) op.supersedes.push_back(v.id);
-  bool closing = status == sync::CaseStatus::kClosed;
+  bool closing = status == record::CaseStatus::kClosed;
   return Written(c, oc->node->Write(oc->id, op, Context::NowMs()),
                  closing ? "Closed case" : "Reopened case");
 }
@@ -83,8 +83,8 @@ int RunCaseOpen(Context& c) {
   auto tmpl = FindTemplate(*name, c.TemplateDirs());
   if (!tmpl.ok()) return Fail(tmpl.status());
   // Validate every --set before anything is written.
-  sync::CaseView shape;
-  shape.opened = sync::OpenRecord{};
+  record::CaseView shape;
+  shape.opened = record::OpenRecord{};
   shape.opened->value = tmpl->op;
   std::vector<std::pair<std::string, std::string>> sets;
   for (const auto& s : c.args().GetAll("set")) {
@@ -108,8 +108,8 @@ int RunCaseOpen(Context& c) {
   auto id = (*node)->OpenCase(tmpl->op, now, readers);
   if (!id.ok()) return Fail(id.status());
   if (!sets.empty()) {
-    std::vector<std::pair<Id128, sync::Op>> ops;
-    for (auto& [f, v] : sets) ops.emplace_back(*id, sync::SetField{f, v, {}});
+    std::vector<std::pair<Id128, record::Op>> ops;
+    for (auto& [f, v] : sets) ops.emplace_back(*id, record::SetField{f, v, {}});
     auto written = (*node)->WriteBatch(ops, now);
     if (!written.ok()) return Fail(written.status().Prefixed("case opened, but setting fields"));
   }
@@ -126,7 +126,7 @@ int RunCaseSet(Context& c) {
   auto oc = LoadCaseArg(c);
   if (!oc.ok()) return Fail(oc.status());
   if (Status s = CheckField(oc->view, p[1], p[2]); !s.ok()) return Fail(s);
-  sync::SetField op{p[1], p[2], {}};
+  record::SetField op{p[1], p[2], {}};
   if (auto it = oc->view.fields.find(p[1]); it != oc->view.fields.end()) {
     op.supersedes = CurrentIds(it->second);
   }
@@ -150,7 +150,7 @@ int RunCaseNote(Context& c) {
     return Fail(Status::InvalidArgument("note kind '" + kind + "' is not one of: " + list));
   }
   if (!from_stdin) {
-    return Written(c, oc->node->Write(oc->id, sync::AddNote{kind, p[1]}, Context::NowMs()),
+    return Written(c, oc->node->Write(oc->id, record::AddNote{kind, p[1]}, Context::NowMs()),
                    "Added " + kind + " note");
   }
   // One commit per line, acknowledged only after it is durable: a reader of stdout knows
@@ -159,7 +159,7 @@ int RunCaseNote(Context& c) {
   int64_t count = 0;
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
-    auto id = oc->node->Write(oc->id, sync::AddNote{kind, line}, Context::NowMs());
+    auto id = oc->node->Write(oc->id, record::AddNote{kind, line}, Context::NowMs());
     if (!id.ok()) return Fail(id.status().Prefixed("after " + std::to_string(count) + " notes"));
     std::printf("%s\n", ToHex(*id).c_str());
     std::fflush(stdout);
@@ -174,7 +174,7 @@ int RunCaseTag(Context& c) {
   if (!oc.ok()) return Fail(oc.status());
   const std::string& tag = c.args().positional()[1];
   if (tag.empty() || tag.size() > 64) return Fail(Status::InvalidArgument("a tag is 1 to 64 bytes"));
-  return Written(c, oc->node->Write(oc->id, sync::Tag{tag}, Context::NowMs()), "Tagged " + tag);
+  return Written(c, oc->node->Write(oc->id, record::Tag{tag}, Context::NowMs()), "Tagged " + tag);
 }
 
 int RunCaseUntag(Context& c) {
@@ -184,11 +184,11 @@ int RunCaseUntag(Context& c) {
   auto adds = oc->node->LiveTagAdds(oc->id, tag);
   if (!adds.ok()) return Fail(adds.status());
   if (adds->empty()) return Fail(Status::NotFound("case has no tag '" + tag + "'"));
-  return Written(c, oc->node->Write(oc->id, sync::Untag{tag, *adds}, Context::NowMs()),
+  return Written(c, oc->node->Write(oc->id, record::Untag{tag, *adds}, Context::NowMs()),
                  "Removed tag " + tag);
 }
 
-int RunCaseClose(Context& c) { return WriteStatus(c, sync::CaseStatus::kClosed); }
-int RunCaseReopen(Context& c) { return WriteStatus(c, sync::CaseStatus::kOpen); }
+int RunCaseClose(Context& c) { return WriteStatus(c, record::CaseStatus::kClosed); }
+int RunCaseReopen(Context& c) { return WriteStatus(c, record::CaseStatus::kOpen); }
 
 }  // namespace fieldcase::cli

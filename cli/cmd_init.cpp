@@ -28,7 +28,7 @@ crypto::KdfCost Cost(const Args& a) {
 int InitDevice(Context& c) {
   auto pass = NewPassphrase(c.args());
   if (!pass.ok()) return Fail(pass.status());
-  auto node = sync::Node::InitDevice(c.dir(), *pass, Cost(c.args()));
+  auto node = node::Node::InitDevice(c.dir(), *pass, Cost(c.args()));
   if (!node.ok()) return Fail(node.status());
   std::string key = ToHex(*(*node)->device_key());
   if (c.json()) {
@@ -65,22 +65,22 @@ int RunInit(Context& c) {
     return Fail(Status::InvalidArgument(
         "the recovery passphrase must differ from the device passphrase; nothing was written"));
   }
-  sync::FoundOptions opt;
+  node::FoundOptions opt;
   opt.org_name = *org;
   opt.person_name = a.Get("name").value_or("");
   opt.badge = a.Get("badge").value_or("");
   opt.cost = Cost(a);
   opt.recovery_out = a.Get("recovery-out").value_or((c.dir().root / "recovery.fcrecovery").string());
-  auto node = sync::Node::Found(c.dir(), opt, *pass, *rec_pass, Context::NowMs());
+  auto node = node::Node::Found(c.dir(), opt, *pass, *rec_pass, Context::NowMs());
   if (!node.ok()) return Fail(node.status());
-  const sync::Node& n = **node;
+  const node::Node& n = **node;
   if (c.json()) {
     Json j;
     j.BeginObject().Field("org", n.org_name()).Field("org_id", ToHex(n.org_id()));
     j.Field("data", c.dir().root.string()).Field("recovery_file", opt.recovery_out.string());
     j.Key("keys").BeginArray();
     for (auto& [role, pk] : n.own_keys()) {
-      j.BeginObject().Field("role", sync::ToString(role)).Field("key", ToHex(pk)).EndObject();
+      j.BeginObject().Field("role", org::ToString(role)).Field("key", ToHex(pk)).EndObject();
     }
     j.EndArray().EndObject();
     std::puts(j.str().c_str());
@@ -90,7 +90,7 @@ int RunInit(Context& c) {
               ShortHex(n.org_id(), 16).c_str());
   std::printf("Data folder: %s\n", c.dir().root.string().c_str());
   for (auto& [role, pk] : n.own_keys()) {
-    std::printf("  %-10s key %s\n", sync::ToString(role), ShortHex(pk, 16).c_str());
+    std::printf("  %-10s key %s\n", org::ToString(role), ShortHex(pk, 16).c_str());
   }
   std::printf("Recovery secret written to %s\n", opt.recovery_out.string().c_str());
   std::printf("  Move it offline to its custodian: with its passphrase it can read every\n"

@@ -3,10 +3,11 @@
 #include <map>
 
 #include "commands.h"
+#include "fieldcase/org/payload_rules.h"
 #include "fieldcase/store/keystore.h"
 #include "fieldcase/store/verify.h"
-#include "fieldcase/sync/control_payload.h"
-#include "fieldcase/sync/validity.h"
+#include "fieldcase/org/control_payload.h"
+#include "fieldcase/sync/statuses.h"
 #include "format.h"
 #include "json.h"
 #include "templates.h"
@@ -14,12 +15,12 @@
 namespace fieldcase::cli {
 
 int RunVerify(Context& c) {
-  auto rep = store::VerifyStore(c.dir().db(), sync::ValidateKeyOrControl);
+  auto rep = store::VerifyStore(c.dir().db(), org::ValidateKeyOrControl);
   if (!rep.ok()) return Fail(rep.status());
   // Statuses are derived from the set of entries: derive them again and compare, so a
   // status column changed by hand (quarantined made accepted) is found too.
   if (rep->ok()) {
-    auto log = store::Store::Open(c.dir().db());
+    auto log = store::Store::Open(c.dir().db(), org::ValidateKeyOrControl);
     if (!log.ok()) return Fail(log.status());
     auto derived = sync::DeriveStatuses(**log);
     if (!derived.ok()) return Fail(derived.status());
@@ -87,22 +88,22 @@ int RunStatus(Context& c) {
     return Fail(Status::NotFound("no fieldcase store in " + d.root.string() +
                                  "; run `fieldcase init --org NAME` first, or pass --data DIR"));
   }
-  auto log = store::Store::Open(d.db());
+  auto log = store::Store::Open(d.db(), org::ValidateKeyOrControl);
   if (!log.ok()) return Fail(log.status());
   // Status is keyless: org name and roles come from plaintext control entries.
   std::string org_name;
-  std::map<PublicKey, sync::Role> roles;
+  std::map<PublicKey, org::Role> roles;
   store::EntryFilter control;
   control.kind = uint8_t(store::Kind::kControl);
   Status s = (*log)->ForEach(control, [&](const store::StoredEntry& se) {
     if (!se.entry.payload) return Status::Ok();
-    auto p = sync::DecodeControlPayload(*se.entry.payload);
+    auto p = org::DecodeControlPayload(*se.entry.payload);
     if (!p.ok()) return Status::Ok();
     if (se.status != store::EntryStatus::kAccepted) return Status::Ok();
-    if (auto* f = std::get_if<sync::Founding>(&*p)) {
+    if (auto* f = std::get_if<org::Founding>(&*p)) {
       org_name = f->org_name;
-      roles[se.entry.header.author] = sync::Role::kRoot;
-    } else if (auto* e = std::get_if<sync::Enrolment>(&*p)) {
+      roles[se.entry.header.author] = org::Role::kRoot;
+    } else if (auto* e = std::get_if<org::Enrolment>(&*p)) {
       roles.emplace(e->subject, e->role);
     }
     return Status::Ok();
@@ -122,7 +123,7 @@ int RunStatus(Context& c) {
   std::string org_id = (*log)->org_id() ? ToHex(*(*log)->org_id()) : "";
   auto role_of = [&](const PublicKey& k) {
     auto it = roles.find(k);
-    return it == roles.end() ? "unenrolled" : sync::ToString(it->second);
+    return it == roles.end() ? "unenrolled" : org::ToString(it->second);
   };
   if (c.json()) {
     Json j;

@@ -33,7 +33,7 @@ int RunEnrolRequest(Context& c) {
   src.file = c.args().Get("passphrase-file");
   auto pass = ReadPassphrase(src);
   if (!pass.ok()) return Fail(pass.status());
-  auto node = sync::Node::Unlock(c.dir(), *pass);
+  auto node = node::Node::Unlock(c.dir(), *pass);
   if (!node.ok()) return Fail(node.status());
   std::string name = c.args().Get("name").value_or(""), badge = c.args().Get("badge").value_or("");
   auto req = c.args().Has("successor") ? (*node)->MakeSuccessorRequest(name, badge, *pass)
@@ -50,20 +50,20 @@ int RunOrgEnrol(Context& c) {
   auto role_name = c.args().Get("role");
   auto out = c.args().Get("out");
   if (!role_name || !out) return Fail(Status::InvalidArgument("`org enrol` needs --role ROLE and --out FILE"));
-  auto role = sync::ParseRole(*role_name);
-  if (!role || *role == sync::Role::kRoot) {
+  auto role = org::ParseRole(*role_name);
+  if (!role || *role == org::Role::kRoot) {
     return Fail(Status::InvalidArgument("--role takes officer, supervisor, admin, hub or auditor"));
   }
   if (std::filesystem::exists(*out)) {
     return Fail(Status::InvalidArgument(*out + " already exists; choose another --out"));
   }
-  auto bytes = store::ReadFileBounded(c.args().positional()[0], sync::kMaxRequestBytes);
+  auto bytes = store::ReadFileBounded(c.args().positional()[0], org::kMaxRequestBytes);
   if (!bytes.ok()) return Fail(bytes.status());
-  auto req = sync::DecodeEnrolRequest(*bytes);
+  auto req = org::DecodeEnrolRequest(*bytes);
   if (!req.ok()) return Fail(req.status());
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
-  std::string fp = sync::Fingerprint((*node)->org_id(), req->signing_key);
+  std::string fp = org::Fingerprint((*node)->org_id(), req->signing_key);
   std::fprintf(stderr, "Device %s%s asks to join as %s.\nFingerprint: %s\n",
                req->name.empty() ? "" : (req->name + " ").c_str(),
                req->badge.empty() ? "" : ("(badge " + req->badge + ")").c_str(), role_name->c_str(),
@@ -84,7 +84,7 @@ int RunOrgEnrol(Context& c) {
   }
   std::printf("Enrolled as %s. Response written to %s; the device runs `fieldcase join %s`.\n",
               role_name->c_str(), out->c_str(), out->c_str());
-  if ((*role == sync::Role::kOfficer || *role == sync::Role::kSupervisor) && !outcome->team_key_granted) {
+  if ((*role == org::Role::kOfficer || *role == org::Role::kSupervisor) && !outcome->team_key_granted) {
     std::printf("This node holds no supervisor key: a supervisor grants the team key at its next sync.\n");
   }
   return kExitOk;
@@ -93,13 +93,13 @@ int RunOrgEnrol(Context& c) {
 int RunJoin(Context& c) {
   auto bytes = store::ReadFileBounded(c.args().positional()[0], kMaxResponseFile);
   if (!bytes.ok()) return Fail(bytes.status());
-  auto resp = sync::DecodeEnrolResponse(*bytes);
+  auto resp = org::DecodeEnrolResponse(*bytes);
   if (!resp.ok()) return Fail(resp.status());
   PassphraseSource src;
   src.file = c.args().Get("passphrase-file");
   auto pass = ReadPassphrase(src);
   if (!pass.ok()) return Fail(pass.status());
-  auto node = sync::Node::Unlock(c.dir(), *pass);
+  auto node = node::Node::Unlock(c.dir(), *pass);
   if (!node.ok()) return Fail(node.status());
   auto key = (*node)->device_key();
   if (!key) {
@@ -107,7 +107,7 @@ int RunJoin(Context& c) {
         "this device already belongs to an organisation (a restored device first asks for a "
         "new key: `fieldcase enrol-request --successor`)"));
   }
-  std::fprintf(stderr, "Fingerprint: %s\n", sync::Fingerprint(resp->org_id, *key).c_str());
+  std::fprintf(stderr, "Fingerprint: %s\n", org::Fingerprint(resp->org_id, *key).c_str());
   if (!c.args().Has("yes")) {
     if (Status s = Confirm("Does the administrator's screen show the same fingerprint?"); !s.ok()) return Fail(s);
   }
@@ -116,11 +116,11 @@ int RunJoin(Context& c) {
   if (c.json()) {
     Json j;
     j.BeginObject().Field("org", (*node)->org_name()).Field("org_id", ToHex((*node)->org_id()));
-    j.Field("role", sync::ToString(me->role)).EndObject();
+    j.Field("role", org::ToString(me->role)).EndObject();
     std::puts(j.str().c_str());
     return kExitOk;
   }
-  std::printf("Joined \"%s\" as %s.\n", (*node)->org_name().c_str(), sync::ToString(me->role));
+  std::printf("Joined \"%s\" as %s.\n", (*node)->org_name().c_str(), org::ToString(me->role));
   return kExitOk;
 }
 
@@ -134,12 +134,12 @@ int RunOrgMembers(Context& c) {
     std::string name = m.personal ? m.personal->name : "";
     std::string badge = m.personal ? m.personal->badge : "";
     if (c.json()) {
-      j.BeginObject().Field("key", ToHex(m.key)).Field("role", sync::ToString(m.role));
+      j.BeginObject().Field("key", ToHex(m.key)).Field("role", org::ToString(m.role));
       j.Field("name", name).Field("badge", badge).FieldBool("revoked", v.revoked);
       j.FieldBool("this_device", v.is_this_device).EndObject();
       continue;
     }
-    std::printf("%-10s %s  %-20s %-8s%s%s\n", sync::ToString(m.role), ShortHex(m.key, 16).c_str(),
+    std::printf("%-10s %s  %-20s %-8s%s%s\n", org::ToString(m.role), ShortHex(m.key, 16).c_str(),
                 name.empty() ? "(name sealed)" : name.c_str(), badge.c_str(),
                 v.revoked ? "  REVOKED" : "", v.is_this_device ? "  (this device)" : "");
   }
@@ -172,7 +172,7 @@ int CutOff(Context& c, bool accept) {
   if (!accept) {
     auto ownkeys = (*node)->own_keys();
     bool supervisor = std::any_of(ownkeys.begin(), ownkeys.end(),
-                                  [](auto& k) { return k.first == sync::Role::kSupervisor; });
+                                  [](auto& k) { return k.first == org::Role::kSupervisor; });
     if (supervisor) {
       auto t = (*node)->RotateTeamKey(Context::NowMs());
       if (!t.ok()) return Fail(t.status().Prefixed("revoked, but rotating the team key"));
@@ -215,7 +215,7 @@ int RunRecover(Context& c) {
   src.prompt = "Recovery passphrase: ";
   auto rpass = ReadPassphrase(src);
   if (!rpass.ok()) return Fail(rpass.status());
-  auto recovery = sync::OpenRecoveryFile(*file, *rpass);
+  auto recovery = node::OpenRecoveryFile(*file, *rpass);
   if (!recovery.ok()) return Fail(recovery.status().Prefixed("recovery file"));
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::cli {
 

@@ -37,7 +37,7 @@ int64_t Context::NowMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Result<std::unique_ptr<sync::Node>> Context::Unlock() const {
+Result<std::unique_ptr<node::Node>> Context::Unlock() const {
   if (!std::filesystem::exists(dir_.keystore())) {
     return Status::NotFound("no fieldcase store in " + dir_.root.string() +
                             "; run `fieldcase init --org NAME` first, or pass --data DIR");
@@ -45,10 +45,10 @@ Result<std::unique_ptr<sync::Node>> Context::Unlock() const {
   PassphraseSource src;
   src.file = args_.Get("passphrase-file");
   FC_ASSIGN_OR_RETURN(crypto::SecretBytes pass, ReadPassphrase(src));
-  return sync::Node::Unlock(dir_, pass);
+  return node::Node::Unlock(dir_, pass);
 }
 
-Result<std::vector<Id128>> Context::PersonsFromTo(const sync::Node& node) const {
+Result<std::vector<Id128>> Context::PersonsFromTo(const node::Node& node) const {
   std::vector<Id128> persons;
   for (const auto& who : args_.GetAll("to")) {
     FC_ASSIGN_OR_RETURN(Id128 p, node.ResolvePerson(who));

@@ -8,7 +8,7 @@
 
 #include "args.h"
 #include "fieldcase/store/data_dir.h"
-#include "fieldcase/sync/node.h"
+#include "fieldcase/node/node.h"
 
 namespace fieldcase::cli {
 
@@ -32,9 +32,9 @@ class Context {
   static int64_t NowMs();
 
   // Asks for the passphrase (file, FIELDCASE_PASSPHRASE or prompt) and unlocks.
-  Result<std::unique_ptr<sync::Node>> Unlock() const;
+  Result<std::unique_ptr<node::Node>> Unlock() const;
   // The person ids named by every --to (name, badge or key prefix).
-  Result<std::vector<Id128>> PersonsFromTo(const sync::Node& node) const;
+  Result<std::vector<Id128>> PersonsFromTo(const node::Node& node) const;
 
  private:
   Args args_;

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "fieldcase/sync/hlc.h"
+#include "fieldcase/record/hlc.h"
 
 namespace fieldcase::cli {
 
@@ -16,13 +16,13 @@ std::string FormatMs(int64_t ms) {
   return buf;
 }
 
-std::string FormatHlc(uint64_t hlc) { return FormatMs(int64_t(sync::HlcMillis(hlc))); }
+std::string FormatHlc(uint64_t hlc) { return FormatMs(int64_t(record::HlcMillis(hlc))); }
 
 std::string ShortHex(ByteView b, size_t digits) { return ToHex(b).substr(0, digits); }
 
-std::string AuthorLabel(const sync::Node& node, const PublicKey& author) {
+std::string AuthorLabel(const node::Node& node, const PublicKey& author) {
   auto it = node.members().find(author);
-  std::string role = it == node.members().end() ? "unknown" : sync::ToString(it->second.role);
+  std::string role = it == node.members().end() ? "unknown" : org::ToString(it->second.role);
   std::string key = role + " " + ShortHex(author);
   if (it != node.members().end() && it->second.personal && !it->second.personal->name.empty()) {
     return it->second.personal->name + " (" + key + ")";

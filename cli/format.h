@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "fieldcase/bytes.h"
-#include "fieldcase/sync/node.h"
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/node/node.h"
 
 namespace fieldcase::cli {
 
@@ -12,7 +12,7 @@ namespace fieldcase::cli {
 std::string FormatHlc(uint64_t hlc);
 std::string FormatMs(int64_t ms);
 // "PC Ada Jones (officer 3f2a9c1b)" or "supervisor 3f2a9c1b" when no name is known.
-std::string AuthorLabel(const sync::Node& node, const PublicKey& author);
+std::string AuthorLabel(const node::Node& node, const PublicKey& author);
 std::string ShortHex(ByteView b, size_t digits = 8);
 // Prints a line to stderr while the JSON or plain result goes to stdout.
 void Note(const std::string& line);

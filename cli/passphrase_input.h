@@ -6,7 +6,7 @@
 #include <string>
 
 #include "fieldcase/crypto/secret.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::cli {
 

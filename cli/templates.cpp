@@ -61,7 +61,7 @@ Result<Template> ParseTemplate(std::string_view json) {
   }
   if (t.op.note_kinds.empty()) return Status::InvalidArgument("template lists no note kinds");
   t.op.template_name = t.name;
-  FC_RETURN_IF_ERROR(sync::CheckOp(t.op));
+  FC_RETURN_IF_ERROR(record::CheckOp(t.op));
   return t;
 }
 

@@ -8,15 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "fieldcase/status.h"
-#include "fieldcase/sync/ops.h"
+#include "fieldcase/base/status.h"
+#include "fieldcase/record/ops.h"
 
 namespace fieldcase::cli {
 
 struct Template {
   std::string name;
   std::string description;
-  sync::OpenCase op;  // template_name, fields, note_kinds
+  record::OpenCase op;  // template_name, fields, note_kinds
 };
 
 // Parses a template from JSON text (bounded by the caller), checking names and limits.

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 
 namespace fieldcase::test {
 

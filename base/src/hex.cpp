@@ -1,4 +1,4 @@
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 
 namespace fieldcase {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "fieldcase/bytes.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::store {
 

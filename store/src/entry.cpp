@@ -52,7 +52,7 @@ Array<kHeaderV1Bytes> EncodeHeader(const Header& h) {
 Result<Header> DecodeHeader(ByteView bytes) {
   if (bytes.empty()) return Status::Rejected("empty header");
   if (bytes[0] != kVersion1) {
-    return Status::NotPermitted("header version " + std::to_string(bytes[0]) + " needs upgrade");
+    return Status::NeedsUpgrade("header version " + std::to_string(bytes[0]) + " needs upgrade");
   }
   if (bytes.size() != kHeaderV1Bytes) {
     return Status::Rejected("v1 header must be 151 bytes, got " + std::to_string(bytes.size()));

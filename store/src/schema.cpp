@@ -89,7 +89,7 @@ Status Migrate(Db& db) {
   int version = row ? int(q.Int(0)) : 0;
   q.Reset();
   if (version > kSchemaVersion) {
-    return Status::NotPermitted("this store was written by a newer fieldcase (schema " +
+    return Status::NeedsUpgrade("this store was written by a newer fieldcase (schema " +
                                 std::to_string(version) + "); upgrade fieldcase to open it");
   }
   if (version == kSchemaVersion) return Status::Ok();

@@ -1,5 +1,7 @@
 #include "fieldcase/store/store.h"
 
+#include <stdexcept>
+
 #include "db.h"
 #include "schema.h"
 
@@ -56,7 +58,9 @@ class Store::Impl {
 Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
-Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path) {
+Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path,
+                                           PayloadValidator validator) {
+  if (!validator) throw std::invalid_argument("Store::Open needs a payload validator");
   auto impl = std::make_unique<Impl>();
   FC_ASSIGN_OR_RETURN(impl->db, Db::Open(db_path.string(), /*read_only=*/false));
   Db& db = *impl->db;
@@ -71,6 +75,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path)
   FC_RETURN_IF_ERROR(Migrate(db));
   FC_RETURN_IF_ERROR(impl->Prepare());
   std::unique_ptr<Store> store(new Store(std::move(impl)));
+  store->validator_ = std::move(validator);
   FC_ASSIGN_OR_RETURN(auto org, store->GetMeta("org_id"));
   if (org) {
     if (org->size() != 32) return Status::Corruption("stored org id has the wrong length");
@@ -236,7 +241,7 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
       status = EntryStatus::kPending;
     } else if (validator) {
       Status v = validator(h, *in.payload);
-      if (v.code() == Status::Code::kNotPermitted) {
+      if (v.IsNeedsUpgrade()) {
         status = EntryStatus::kNeedsUpgrade;
       } else if (!v.ok()) {
         return reject(v.message());

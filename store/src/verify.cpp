@@ -81,7 +81,7 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
       else if (PayloadHash(p) != r.h.payload_hash) problem("payload hash does not match header");
       else if (validator && (r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl))) {
         Status v = validator(r.h, p);
-        if (!v.ok() && v.code() != Status::Code::kNotPermitted) problem(v.message());
+        if (!v.ok() && !v.IsNeedsUpgrade()) problem(v.message());
       }
     }
     switch (EntryStatus(q.Int(10))) {

@@ -166,11 +166,12 @@ TEST_CASE("store: unknown kinds are kept as needs-upgrade", "[store]") {
 
 TEST_CASE("store: key and control payloads go through the installed validator", "[store]") {
   test::StoreFixture f;
-  f.log->SetPayloadValidator([](const store::Header&, ByteView p) {
-    if (p.size() == 1 && p[0] == 0xEE) return Status::NotPermitted("unknown op");
+  f.validator = [](const store::Header&, ByteView p) {
+    if (p.size() == 1 && p[0] == 0xEE) return Status::NeedsUpgrade("unknown op");
     if (p.size() == 1 && p[0] == 0xBA) return Status::Rejected("malformed control payload");
     return Status::Ok();
-  });
+  };
+  f.Reopen();
   auto e1 = f.Next(f.root, nullptr, {0xBA}, 3);
   CHECK_THAT(f.log->Append(e1, false, 1).status.message(), Catch::Contains("malformed"));
   auto e2 = f.Next(f.root, nullptr, {0xEE}, 3);
@@ -212,7 +213,7 @@ TEST_CASE("store: a database from a newer schema is refused", "[store]") {
   test::StoreFixture f;
   f.log.reset();
   REQUIRE(RawExec(f.db(), "PRAGMA user_version = 99") == SQLITE_OK);
-  auto s = store::Store::Open(f.db());
+  auto s = store::Store::Open(f.db(), test::AnyPayload);
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.status().message(), Catch::Contains("newer fieldcase"));
 }
@@ -220,7 +221,7 @@ TEST_CASE("store: a database from a newer schema is refused", "[store]") {
 TEST_CASE("store: a file that is not a database is reported, not crashed on", "[store]") {
   test::TempDir d;
   test::WriteFile(d / "fieldcase.db", std::string(4096, 'x'));
-  auto s = store::Store::Open(d / "fieldcase.db");
+  auto s = store::Store::Open(d / "fieldcase.db", test::AnyPayload);
   REQUIRE_FALSE(s.ok());
   CHECK(s.status().code() == Status::Code::kCorruption);
 }
@@ -230,7 +231,7 @@ TEST_CASE("store: backup copies every entry through SQLite's backup API", "[stor
   auto e1 = f.Next(f.root, nullptr);
   REQUIRE(f.log->Append(e1, false, 1).status.ok());
   REQUIRE(f.log->BackupTo(f.dir / "copy.db").ok());
-  auto copy = store::Store::Open(f.dir / "copy.db");
+  auto copy = store::Store::Open(f.dir / "copy.db", test::AnyPayload);
   REQUIRE(copy.ok());
   CHECK(*(*copy)->CountEntries() == 1);
   CHECK((*copy)->org_id() == f.org);

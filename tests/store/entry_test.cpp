@@ -64,7 +64,7 @@ TEST_CASE("store: header decoder is strict", "[store]") {
   v2[0] = 2;
   auto u = store::DecodeHeader(v2);
   REQUIRE_FALSE(u.ok());
-  CHECK(u.status().code() == Status::Code::kNotPermitted);  // needs upgrade, not garbage
+  CHECK(u.status().IsNeedsUpgrade());  // needs upgrade, not garbage
   CHECK_FALSE(store::DecodeHeader(ByteView{}).ok());
   // Unknown kinds decode: their status, not the codec, decides.
   auto k9 = b;

@@ -34,7 +34,7 @@ struct Chain {
     f.log.reset();
   }
   store::VerifyReport Verify() {
-    auto r = store::VerifyStore(f.db());
+    auto r = store::VerifyStore(f.db(), test::AnyPayload);
     REQUIRE(r.ok());
     return *r;
   }
@@ -112,7 +112,7 @@ TEST_CASE("store: verify detects a removed, reordered or inserted entry", "[stor
 
 TEST_CASE("store: verify of a missing store says where it looked", "[store]") {
   test::TempDir d;
-  auto r = store::VerifyStore(d / "nothing.db");
+  auto r = store::VerifyStore(d / "nothing.db", test::AnyPayload);
   REQUIRE_FALSE(r.ok());
   CHECK_THAT(r.status().message(), Catch::Contains("no store"));
 }
@@ -124,7 +124,7 @@ TEST_CASE("store: verify reports a fork with both signed headers as proof", "[st
   auto b2 = f.Next(f.root, &e1, {0xB});
   for (const auto* e : {&e1, &a2, &b2}) REQUIRE(f.log->Append(*e, false, 1).status.ok());
   f.log.reset();
-  auto r = store::VerifyStore(f.db());
+  auto r = store::VerifyStore(f.db(), test::AnyPayload);
   REQUIRE(r.ok());
   CHECK(r->ok());  // the store is intact; the fork is the signer's fault
   REQUIRE(r->forks.size() == 1);

@@ -2,7 +2,7 @@
 //   sealed = ciphertext ‖ tag   (same length as plaintext + 16)
 #pragma once
 
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/secret.h"
 
 namespace fieldcase::crypto {

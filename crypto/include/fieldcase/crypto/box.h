@@ -7,7 +7,7 @@
 // into another case, key or org fails to open.
 #pragma once
 
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/secret.h"
 
 namespace fieldcase::crypto {

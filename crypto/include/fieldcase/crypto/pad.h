@@ -2,7 +2,7 @@
 // not show through ciphertext lengths. Data payloads use 64-byte blocks.
 #pragma once
 
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/secret.h"
 
 namespace fieldcase::crypto {

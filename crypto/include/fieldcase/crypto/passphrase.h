@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/secret.h"
 
 namespace fieldcase::crypto {

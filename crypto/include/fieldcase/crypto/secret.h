@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <span>
 
-#include "fieldcase/bytes.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::crypto {
 

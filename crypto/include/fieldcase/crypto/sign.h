@@ -9,7 +9,7 @@
 #include <initializer_list>
 #include <string_view>
 
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/secret.h"
 
 namespace fieldcase::crypto {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <memory>
 
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::store {
 

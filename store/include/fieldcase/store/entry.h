@@ -23,9 +23,9 @@
 
 #include <optional>
 
-#include "fieldcase/bytes.h"
+#include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/sign.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::store {
 
@@ -77,6 +77,14 @@ struct Entry {
   Signature signature{};
   Id id{};
   std::optional<Bytes> payload;  // absent when not held (erased or header-only transfer)
+};
+
+// An entry as it travels, of a version not yet known: header bytes of any length (byte 0 is
+// the version), the signature after it, and the payload when it travels.
+struct RawEntry {
+  Bytes header;
+  Signature signature{};
+  std::optional<Bytes> payload;
 };
 
 // Fills payload_len/payload_hash, signs, and computes the id.

@@ -20,7 +20,7 @@
 
 #include "fieldcase/crypto/passphrase.h"
 #include "fieldcase/crypto/secret.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/status.h"
 
 namespace fieldcase::store {
 

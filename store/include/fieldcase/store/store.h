@@ -17,8 +17,8 @@
 #include <optional>
 #include <vector>
 
-#include "fieldcase/bytes.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
 #include "fieldcase/store/entry.h"
 
 namespace fieldcase::store {
@@ -46,7 +46,7 @@ struct Head {
 };
 
 // Called for key and control payloads during the structural checks: sync/ installs the
-// strict decoder. Returns Rejected for malformed payloads, NotPermitted for an unknown op
+// strict decoder. Returns Rejected for malformed payloads, NeedsUpgrade for an unknown op
 // (the entry is then kept as needs-upgrade).
 using PayloadValidator = std::function<Status(const Header&, ByteView payload)>;
 
@@ -76,16 +76,17 @@ struct EntryFilter {
 
 class Store {
  public:
-  // Creates the database if missing and migrates it to the current schema.
-  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& db_path);
+  // Creates the database if missing and migrates it to the current schema. `validator`
+  // runs on every key and control payload however it arrives (org::ValidateKeyOrControl):
+  // a store is never opened without it.
+  static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& db_path,
+                                             PayloadValidator validator);
   ~Store();
 
   // org_id is fixed once, by the node that founds or joins an org; every signature
   // check uses it.
   Status SetOrgId(const Id& org_id);
   const std::optional<Id>& org_id() const { return org_id_; }
-
-  void SetPayloadValidator(PayloadValidator v) { validator_ = std::move(v); }
 
   // Structural checks (DESIGN §4.1) + insert + head update, one transaction per call.
   // locally_signed: the signature was made by this process a moment ago and is not

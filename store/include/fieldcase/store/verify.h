@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "fieldcase/bytes.h"
-#include "fieldcase/status.h"
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
 #include "fieldcase/store/store.h"
 
 namespace fieldcase::store {
@@ -41,6 +41,6 @@ struct VerifyReport {
 // Opens the database read-only; needs no keys and no passphrase. `validator` (sync/'s
 // strict decoder) re-checks every key and control payload held.
 Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
-                                 const PayloadValidator& validator = {});
+                                 const PayloadValidator& validator);
 
 }  // namespace fieldcase::store

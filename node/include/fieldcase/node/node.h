@@ -1,0 +1,168 @@
+// A node: one data folder, unlocked. Ties the log (store/), the keystore, the key ring
+// and the record model together for the CLI, examples and benchmarks. Time is always a
+// parameter (now_ms): the caller owns the clock.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/crypto/passphrase.h"
+#include "fieldcase/crypto/secret.h"
+#include "fieldcase/base/status.h"
+#include "fieldcase/store/data_dir.h"
+#include "fieldcase/store/store.h"
+#include "fieldcase/record/case_state.h"
+#include "fieldcase/org/control_payload.h"
+#include "fieldcase/org/membership.h"
+#include "fieldcase/sync/ingest.h"
+#include "fieldcase/org/enrolment.h"
+#include "fieldcase/record/ops.h"
+
+namespace fieldcase::node {
+
+struct FoundOptions {
+  std::string org_name;
+  std::string person_name;  // sealed under the directory key in the certificates
+  std::string badge;
+  crypto::KdfCost cost = crypto::KdfCost::kModerate;
+  std::filesystem::path recovery_out;  // where the sealed recovery secret is written
+};
+
+
+// One entry of a case as `case history` shows it.
+struct HistoryLine {
+  Id id{};
+  PublicKey author{};
+  uint64_t seq = 0;
+  uint64_t hlc = 0;
+  uint8_t kind = 0;
+  std::optional<record::Op> op;   // absent when this node cannot decrypt it
+  std::vector<Id> superseded_by;
+  store::EntryStatus status = store::EntryStatus::kAccepted;
+  // Local, never in a digest: the hlc claims a time more than 5 min after this node
+  // received the entry.
+  bool future_dated = false;
+};
+
+struct EnrolOutcome {
+  Bytes response;           // the file to hand to the device
+  Id certificate{};
+  bool team_key_granted = false;
+  bool directory_key_sealed = false;
+};
+
+
+
+struct CaseRecord {
+  Id128 case_id{};
+  record::CaseView view;
+};
+
+
+class Node {
+ public:
+  // Founds an organisation in an empty data folder: root, admin and supervisor keys, the
+  // founding entry, enrolments, directory key, team key generation 1 and the recovery
+  // recipient, whose secret goes to options.recovery_out sealed under its own passphrase.
+  static Result<std::unique_ptr<Node>> Found(const store::DataDir& dir, const FoundOptions& options,
+                                             const crypto::SecretBytes& passphrase,
+                                             const crypto::SecretBytes& recovery_passphrase,
+                                             int64_t now_ms);
+  // Creates a device that is not yet a member: one signing key (its role comes from its
+  // certificate) and one X25519 key, sealed under the passphrase.
+  static Result<std::unique_ptr<Node>> InitDevice(const store::DataDir& dir,
+                                                  const crypto::SecretBytes& passphrase,
+                                                  crypto::KdfCost cost);
+  // Locks the folder, opens the keystore with the passphrase and loads the key ring.
+  static Result<std::unique_ptr<Node>> Unlock(const store::DataDir& dir,
+                                              const crypto::SecretBytes& passphrase);
+  ~Node();
+
+  const Id& org_id() const;
+  const std::string& org_name() const;
+  store::Store& log();
+  const std::map<PublicKey, org::Member>& members() const;
+  // The signing key this node writes data with, and its role.
+  const PublicKey& writer() const;
+  std::vector<std::pair<org::Role, PublicKey>> own_keys() const;
+
+  bool is_member() const;
+  // This device's enrolment request (device side).
+  Result<Bytes> MakeEnrolRequest(const std::string& name, const std::string& badge) const;
+  // A request for a successor key (a device restored from a backup, or re-keyed): makes
+  // a new signing key, keeps it in the keystore, and names the current writing key as
+  // the one it replaces. The device writes again once it joins the response.
+  Result<Bytes> MakeSuccessorRequest(const std::string& name, const std::string& badge,
+                                     const crypto::SecretBytes& passphrase);
+  // The signing key waiting for a certificate: a new device's, or a successor key.
+  std::optional<PublicKey> device_key() const;
+  // Administrator side: certificate (signed by admin, or root for an admin), team-key
+  // grant when this node holds a supervisor key, directory key sealed to the device, and
+  // every entry held, in one response.
+  Result<EnrolOutcome> Enrol(const org::EnrolRequest& request, org::Role role, int64_t now_ms);
+  // Device side: takes the org, imports and verifies every entry, keeps the directory key.
+  Status Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
+              int64_t now_ms);
+  // Verifies and stores entries from elsewhere, re-offers gaps, recomputes statuses.
+  Result<sync::ImportReport> Import(const std::vector<store::RawEntry>& entries, int64_t now_ms);
+  // Every entry held, as it would travel.
+  Result<std::vector<store::RawEntry>> ExportAll();
+  std::vector<org::MemberView> Members() const;
+  // A member's key from a hex prefix (6+ digits), a name or a badge number.
+  Result<PublicKey> ResolveMember(std::string_view text) const;
+  // Revokes a device at the newest entry of it this node holds.
+  Result<Id> Revoke(const PublicKey& device, int64_t now_ms);
+  // Extends a revoked device's cut-off to its entry at `seq` held here.
+  Result<Id> AcceptUpTo(const PublicKey& device, uint64_t seq, int64_t now_ms);
+  // SQLite backup of the log only — the keystore (signing keys) is left out.
+  Status Backup(const std::filesystem::path& dir);
+
+  // Case key entry + open-case data entry, one transaction. Returns the new case id.
+  // With `restricted_to` (person ids), the case key is sealed only to those persons'
+  // devices, this device and the recovery recipient; otherwise wrapped under the team key.
+  Result<Id128> OpenCase(const record::OpenCase& op, int64_t now_ms,
+                         const std::vector<Id128>& restricted_to = {});
+  // A person's id from a name or badge number (directory key needed) or a key prefix.
+  Result<Id128> ResolvePerson(std::string_view text) const;
+  // A new team key generation, sealed to every current officer and supervisor device and
+  // carrying the previous generation. Needs a supervisor key.
+  Result<Id128> RotateTeamKey(int64_t now_ms);
+  // With the recovery secret: grants the current key of a case to the given persons'
+  // devices (for a restricted case whose members are gone).
+  Result<Id> Recover(const Id128& case_id, const std::vector<Id128>& persons,
+                     crypto::BoxKeyPair recovery, int64_t now_ms);
+  // Whether a case's key is sealed to named persons rather than wrapped under the team key.
+  bool IsRestricted(const Id128& case_id) const;
+  // One data entry, committed and synced before it returns.
+  Result<Id> Write(const Id128& case_id, const record::Op& op, int64_t now_ms);
+  // Many data entries in one transaction (bulk capture, benchmarks).
+  Result<std::vector<Id>> WriteBatch(const std::vector<std::pair<Id128, record::Op>>& ops, int64_t now_ms);
+
+  // Every case id held (from case-key entries), oldest first.
+  Result<std::vector<Id128>> CaseIds();
+  // A case id from a full hex id or a unique prefix of at least 6 hex digits.
+  Result<Id128> ResolveCase(std::string_view text);
+  Result<record::CaseView> LoadCase(const Id128& case_id);
+  // Materialises every case, decrypting on `threads` threads.
+  Result<std::vector<CaseRecord>> LoadAllCases(int threads);
+  Result<std::vector<HistoryLine>> CaseHistory(const Id128& case_id);
+  // The adds of `tag` this node sees and no untag has removed: what an untag must name.
+  Result<std::vector<Id>> LiveTagAdds(const Id128& case_id, const std::string& tag);
+
+  class Impl;
+
+ private:
+  explicit Node(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Opens a recovery file with its passphrase (for `fieldcase recover`, and tests).
+Result<crypto::BoxKeyPair> OpenRecoveryFile(const std::filesystem::path& path,
+                                            const crypto::SecretBytes& passphrase);
+
+}  // namespace fieldcase::node

@@ -1,0 +1,71 @@
+// Dependent validity (DESIGN §4.1 step 2): each entry's status as a deterministic function
+// of the *set* of entries held — enrolment, role authority (§5), revocation cut-offs,
+// forks, unknown versions. Every node, hub and auditor computes the same statuses for the
+// same set, in any arrival order.
+//
+// Layers (no cycles, so no fixpoint iteration is needed):
+//   0  per author: fork point (lowest seq held twice) and upgrade point (lowest seq whose
+//      kind or op this version does not know)
+//   1  root = author of the founding entry (control op 1 at seq 1, OrgId(author) = org_id)
+//   2  admin certificates and admin cut-offs, from root entries that count
+//   3  admin entries
+//   4  certificates and cut-offs of every other key, from admin entries that count
+//   5  every other entry
+// An entry *counts* when its status is accepted.
+//
+// Status of an entry e by author a at seq s:
+//   quarantined  s ≥ fork point of a; or s past a's cut-off (or at it with another id);
+//                or a is enrolled but its role may not write e (authority table, §5)
+//   needs upgrade  e itself has an unknown kind or op
+//   pending      s > upgrade point of a (waits behind it); a not enrolled (yet); a key or
+//                control payload not held; a case key entry whose case's opening entry is
+//                not held; a data entry whose key entry is not held; no root held
+//   accepted     otherwise
+#pragma once
+
+#include <map>
+#include <optional>
+#include <vector>
+
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/store/entry.h"
+#include "fieldcase/store/store.h"
+#include "fieldcase/org/control_payload.h"
+#include "fieldcase/org/key_payload.h"
+
+namespace fieldcase::org {
+
+struct ValidityInput {
+  Id id{};
+  store::Header header;
+  bool payload_held = false;
+  bool unknown_op = false;  // an unknown kind, or a key/control op this version cannot read
+  std::optional<ControlPayload> control;
+  std::optional<KeyPayload> key;
+};
+
+// Builds the input of one stored entry (decodes key and control payloads strictly).
+ValidityInput MakeValidityInput(const store::StoredEntry& se);
+
+struct Enrolled {
+  Role role = Role::kOfficer;
+  Id certificate{};                   // the entry that enrolled the key
+  std::optional<uint64_t> cut_off;    // last accepted seq, when revoked
+  std::optional<Id> cut_off_id;
+  Enrolment enrolment;                // as certified (root: only subject and role)
+};
+
+struct ValidityResult {
+  std::map<Id, store::EntryStatus> status;
+  std::map<PublicKey, Enrolled> enrolled;  // every key with a certificate that counts
+  std::optional<PublicKey> root;
+  std::map<PublicKey, uint64_t> fork_points;
+};
+
+ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput>& entries);
+
+// The authority table of DESIGN §5, for one (role, entry) pair. The entry's own fields
+// (kind, case_id, control op, certified role) decide.
+bool RoleMayWrite(Role role, const ValidityInput& e);
+
+}  // namespace fieldcase::org

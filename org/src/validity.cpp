@@ -1,0 +1,345 @@
+#include "fieldcase/org/validity.h"
+
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+namespace fieldcase::org {
+
+namespace {
+
+using store::EntryStatus;
+using store::Kind;
+
+bool IsKind(const ValidityInput& e, Kind k) { return e.header.kind == uint8_t(k); }
+
+const Enrolment* AsEnrolment(const ValidityInput& e) {
+  return e.control ? std::get_if<Enrolment>(&*e.control) : nullptr;
+}
+const CutOff* AsCutOff(const ValidityInput& e) {
+  return e.control ? std::get_if<CutOff>(&*e.control) : nullptr;
+}
+const Founding* AsFounding(const ValidityInput& e) {
+  return e.control ? std::get_if<Founding>(&*e.control) : nullptr;
+}
+
+// Does a key with this role hold authority over a key with that role (certify, revoke)?
+bool Governs(Role writer, Role subject) {
+  if (writer == Role::kRoot) return subject == Role::kAdmin;
+  if (writer == Role::kAdmin) {
+    return subject == Role::kSupervisor || subject == Role::kOfficer || subject == Role::kHub ||
+           subject == Role::kAuditor;
+  }
+  return false;
+}
+
+struct Chains {
+  // author → seq → entries
+  std::map<PublicKey, std::map<uint64_t, std::vector<const ValidityInput*>>> by_author;
+  std::map<PublicKey, uint64_t> fork_point, upgrade_point;
+};
+
+Chains Index(const std::vector<ValidityInput>& entries) {
+  Chains c;
+  for (const auto& e : entries) c.by_author[e.header.author][e.header.seq].push_back(&e);
+  for (auto& [author, seqs] : c.by_author) {
+    for (auto& [seq, list] : seqs) {
+      if (list.size() > 1 && !c.fork_point.count(author)) c.fork_point[author] = seq;
+      for (const auto* e : list) {
+        if (e->unknown_op && !c.upgrade_point.count(author)) c.upgrade_point[author] = seq;
+      }
+    }
+  }
+  return c;
+}
+
+}  // namespace
+
+ValidityInput MakeValidityInput(const store::StoredEntry& se) {
+  ValidityInput in;
+  in.id = se.entry.id;
+  in.header = se.entry.header;
+  in.payload_held = se.entry.payload.has_value();
+  if (!store::IsKnownKind(in.header.kind)) {
+    in.unknown_op = true;
+    return in;
+  }
+  if (!in.payload_held) return in;
+  if (IsKind(in, Kind::kControl)) {
+    auto p = DecodeControlPayload(*se.entry.payload);
+    if (p.ok()) in.control = std::move(p).value();
+    else in.unknown_op = p.status().IsNeedsUpgrade();
+  } else if (IsKind(in, Kind::kKey)) {
+    auto p = DecodeKeyPayload(*se.entry.payload);
+    if (p.ok()) in.key = std::move(p).value();
+    else in.unknown_op = p.status().IsNeedsUpgrade();
+  }
+  return in;
+}
+
+bool RoleMayWrite(Role role, const ValidityInput& e) {
+  switch (Kind(e.header.kind)) {
+    case Kind::kData:
+      return role == Role::kOfficer || role == Role::kSupervisor;
+    case Kind::kKey:
+      if (IsZero(e.header.case_id)) return role == Role::kSupervisor;  // team keys
+      return role == Role::kOfficer || role == Role::kSupervisor;      // case keys, grants
+    case Kind::kControl: {
+      if (AsFounding(e)) return role == Role::kRoot && e.header.seq == 1;
+      if (const auto* en = AsEnrolment(e)) return Governs(role, en->role);
+      if (AsCutOff(e)) return role == Role::kRoot || role == Role::kAdmin;  // subject: below
+      return false;
+    }
+    default:
+      return false;
+  }
+}
+
+ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput>& entries) {
+  ValidityResult out;
+  Chains chains = Index(entries);
+  out.fork_points = chains.fork_point;
+
+  // Layer 1: the root is the author of a founding entry whose key names this org.
+  for (const auto& e : entries) {
+    if (e.header.seq == 1 && AsFounding(e) && store::OrgId(e.header.author) == org_id) {
+      out.root = e.header.author;
+    }
+  }
+
+  // Status of e given what is known of its author so far; nullopt = author undecided.
+  auto judge = [&](const ValidityInput& e) -> EntryStatus {
+    const PublicKey& a = e.header.author;
+    uint64_t s = e.header.seq;
+    if (auto f = chains.fork_point.find(a); f != chains.fork_point.end() && s >= f->second) {
+      return EntryStatus::kQuarantined;
+    }
+    auto en = out.enrolled.find(a);
+    if (en != out.enrolled.end() && en->second.cut_off) {
+      uint64_t c = *en->second.cut_off;
+      if (s > c || (s == c && en->second.cut_off_id && *en->second.cut_off_id != e.id)) {
+        return EntryStatus::kQuarantined;
+      }
+    }
+    if (e.unknown_op) return EntryStatus::kNeedsUpgrade;
+    if (auto u = chains.upgrade_point.find(a); u != chains.upgrade_point.end() && s > u->second) {
+      return EntryStatus::kPending;
+    }
+    if (!out.root) return EntryStatus::kPending;
+    if (en == out.enrolled.end()) return EntryStatus::kPending;
+    if ((IsKind(e, Kind::kControl) || IsKind(e, Kind::kKey)) && !e.payload_held) {
+      return EntryStatus::kPending;
+    }
+    if (!RoleMayWrite(en->second.role, e)) return EntryStatus::kQuarantined;
+    return EntryStatus::kAccepted;
+  };
+  auto counts = [&](const ValidityInput& e) { return judge(e) == EntryStatus::kAccepted; };
+
+  // Entries in a canonical order, so "first certificate wins" is the same everywhere.
+  std::vector<const ValidityInput*> ordered;
+  for (const auto& e : entries) ordered.push_back(&e);
+  std::sort(ordered.begin(), ordered.end(), [](const ValidityInput* x, const ValidityInput* y) {
+    return std::tie(x->header.hlc, x->header.author, x->header.seq, x->id) <
+           std::tie(y->header.hlc, y->header.author, y->header.seq, y->id);
+  });
+
+  // Applies the certificates and cut-offs written by keys of `writer_role`.
+  auto apply_org_entries = [&](Role writer_role) {
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* en = AsEnrolment(*e)) {
+        if (!out.enrolled.count(en->subject) && Governs(writer_role, en->role)) {
+          Enrolled rec;
+          rec.role = en->role;
+          rec.certificate = e->id;
+          rec.enrolment = *en;
+          out.enrolled.emplace(en->subject, rec);
+        }
+      }
+    }
+    // Successor certificates retire the key they name, like a revocation at its last seq;
+    // only for a key of the same role that this writer governs.
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* en = AsEnrolment(*e); en && en->predecessor) {
+        auto old = out.enrolled.find(*en->predecessor);
+        auto fresh = out.enrolled.find(en->subject);
+        if (old == out.enrolled.end() || fresh == out.enrolled.end() ||
+            fresh->second.certificate != e->id || old->second.role != en->role ||
+            !Governs(writer_role, en->role)) {
+          continue;
+        }
+        Enrolled& rec = old->second;
+        if (!rec.cut_off || en->predecessor_last_seq < *rec.cut_off) {
+          rec.cut_off = en->predecessor_last_seq;
+          rec.cut_off_id = en->predecessor_last_id;
+        }
+      }
+    }
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* c = AsCutOff(*e)) {
+        auto subject = out.enrolled.find(c->device);
+        if (subject == out.enrolled.end() || !Governs(writer_role, subject->second.role)) continue;
+        Enrolled& rec = subject->second;
+        if (c->op == ControlOpCode::kRevoke) {
+          // Several revocations: the earliest cut-off holds, unless accepted beyond.
+          if (!rec.cut_off || c->last_seq < *rec.cut_off) {
+            rec.cut_off = c->last_seq;
+            rec.cut_off_id = c->last_id;
+          }
+        }
+      }
+    }
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
+      if (const auto* c = AsCutOff(*e); c && c->op == ControlOpCode::kAcceptUpTo) {
+        auto subject = out.enrolled.find(c->device);
+        if (subject == out.enrolled.end() || !Governs(writer_role, subject->second.role)) continue;
+        Enrolled& rec = subject->second;
+        if (rec.cut_off && c->last_seq > *rec.cut_off) {
+          rec.cut_off = c->last_seq;
+          rec.cut_off_id = c->last_id;
+        }
+      }
+    }
+  };
+
+  if (out.root) {
+    Enrolled root;
+    root.role = Role::kRoot;
+    root.enrolment.subject = *out.root;
+    root.enrolment.role = Role::kRoot;
+    out.enrolled.emplace(*out.root, root);
+    apply_org_entries(Role::kRoot);   // layer 2
+    apply_org_entries(Role::kAdmin);  // layers 3 and 4
+  }
+
+  // Key entries that introduce a key (not grants), by key_id. Two introducers for one
+  // key_id can only come from a fork of their author; the lowest id is taken on every node.
+  std::map<Id128, const ValidityInput*> introducer;
+  for (const auto& e : entries) {
+    if (!IsKind(e, Kind::kKey) || !e.key || e.key->op == KeyOpCode::kGrant) continue;
+    Id128 kid = store::KeyIdFor(e.header.author, e.header.seq);
+    auto [it, fresh] = introducer.emplace(kid, &e);
+    if (!fresh && e.id < it->second->id) it->second = &e;
+  }
+  // Persons named by a restricted case key: sealed to named devices, under no team key.
+  auto restricted_persons = [&](const ValidityInput& k) -> std::optional<std::set<Id128>> {
+    if (!k.key || IsZero(k.header.case_id) || k.key->wraps.empty()) return std::nullopt;
+    for (const auto& w : k.key->wraps)
+      if (w.type == WrapType::kUnderTeamKey) return std::nullopt;
+    std::set<Id128> persons;
+    for (const auto& w : k.key->wraps) {
+      for (const auto& [key, rec] : out.enrolled)
+        if (rec.enrolment.box_key == w.recipient) persons.insert(rec.enrolment.person_id);
+    }
+    return persons;
+  };
+  auto named = [&](const ValidityInput& intro, const ValidityInput& e, bool supervisor_may) {
+    auto persons = restricted_persons(intro);
+    if (!persons) return true;
+    const Enrolled& author = out.enrolled.at(e.header.author);
+    if (persons->count(author.enrolment.person_id)) return true;
+    return supervisor_may && author.role == Role::kSupervisor;
+  };
+
+  // The rules that tie key and data entries to the key entries they depend on (DESIGN §4,
+  // §5): a missing dependency is pending; a wrong one is quarantined.
+  auto key_rules = [&](const ValidityInput& e) -> EntryStatus {
+    const KeyPayload& p = *e.key;
+    const Id128& case_id = e.header.case_id;
+    if (p.op == KeyOpCode::kGrant) {
+      // A grant hands on an existing key: same scope, same check value. Only the named
+      // persons of a restricted case may grant it; a supervisor may too (recovery).
+      auto intro = introducer.find(p.key_id);
+      if (intro == introducer.end()) return EntryStatus::kPending;
+      const ValidityInput& in = *intro->second;
+      if (in.header.case_id != case_id || in.key->check != p.check ||
+          in.key->generation != p.generation) {
+        return EntryStatus::kQuarantined;
+      }
+      return named(in, e, /*supervisor_may=*/true) ? EntryStatus::kAccepted
+                                                   : EntryStatus::kQuarantined;
+    }
+    const bool opening = !IsZero(case_id) && store::CaseIdFor(e.header.author, e.header.seq) == case_id;
+    if (p.op == KeyOpCode::kCaseKey && IsZero(case_id)) return EntryStatus::kQuarantined;
+    if (p.op == KeyOpCode::kTeamKey && !IsZero(case_id)) return EntryStatus::kQuarantined;
+    if (p.generation == 1) {
+      // A first generation opens a case (or starts the team key); it names no previous.
+      if (!IsZero(p.previous_key_id)) return EntryStatus::kQuarantined;
+      return (p.op == KeyOpCode::kTeamKey || opening) ? EntryStatus::kAccepted
+                                                      : EntryStatus::kQuarantined;
+    }
+    if (opening) return EntryStatus::kQuarantined;
+    auto prev = introducer.find(p.previous_key_id);
+    if (prev == introducer.end()) return EntryStatus::kPending;
+    const ValidityInput& pv = *prev->second;
+    if (pv.header.case_id != case_id || pv.key->generation == UINT32_MAX ||
+        p.generation != pv.key->generation + 1) {
+      return EntryStatus::kQuarantined;
+    }
+    return named(pv, e, /*supervisor_may=*/false) ? EntryStatus::kAccepted
+                                                  : EntryStatus::kQuarantined;
+  };
+  auto data_rules = [&](const ValidityInput& e) -> EntryStatus {
+    auto intro = introducer.find(e.header.key_id);
+    if (intro == introducer.end()) return EntryStatus::kPending;
+    const ValidityInput& in = *intro->second;
+    if (IsZero(in.header.case_id) || in.header.case_id != e.header.case_id) {
+      return EntryStatus::kQuarantined;  // encrypted under a key of another case or the team
+    }
+    return EntryStatus::kAccepted;
+  };
+
+  // Entries at or below a cut-off that are not on the chain ending at its last_id are a
+  // fork of the revoked key (DESIGN §5).
+  std::set<Id> on_cut_chain;
+  for (const auto& [key, rec] : out.enrolled) {
+    if (!rec.cut_off || !rec.cut_off_id) continue;
+    auto chain = chains.by_author.find(key);
+    if (chain == chains.by_author.end()) continue;
+    Id want = *rec.cut_off_id;
+    for (uint64_t seq = *rec.cut_off; seq >= 1; --seq) {
+      auto at = chain->second.find(seq);
+      if (at == chain->second.end()) break;
+      const ValidityInput* hit = nullptr;
+      for (const auto* c : at->second)
+        if (c->id == want) hit = c;
+      if (!hit) break;
+      on_cut_chain.insert(hit->id);
+      want = hit->header.prev;
+    }
+  }
+
+  // A cut-off counts only for a key its writer governs (root: admins; admin: the rest).
+  auto cut_off_governed = [&](const ValidityInput& e) {
+    const auto* c = AsCutOff(e);
+    if (!c) return true;
+    auto subject = out.enrolled.find(c->device);
+    auto writer = out.enrolled.find(e.header.author);
+    return subject != out.enrolled.end() && writer != out.enrolled.end() &&
+           Governs(writer->second.role, subject->second.role);
+  };
+
+  // Layer 5: everything.
+  for (const auto& e : entries) {
+    EntryStatus st = judge(e);
+    if (st == EntryStatus::kAccepted && !cut_off_governed(e)) st = EntryStatus::kQuarantined;
+    auto en = out.enrolled.find(e.header.author);
+    if (st == EntryStatus::kAccepted && en != out.enrolled.end() && en->second.cut_off &&
+        e.header.seq <= *en->second.cut_off && !on_cut_chain.count(e.id)) {
+      st = EntryStatus::kQuarantined;
+    }
+    if (st == EntryStatus::kAccepted && IsKind(e, Kind::kKey) && e.key) st = key_rules(e);
+    if (st == EntryStatus::kAccepted && IsKind(e, Kind::kData)) st = data_rules(e);
+    out.status[e.id] = st;
+  }
+  return out;
+}
+
+}  // namespace fieldcase::org

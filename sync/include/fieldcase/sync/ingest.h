@@ -1,0 +1,41 @@
+// The one ingest path: every entry that arrives from elsewhere — an enrolment response,
+// a bundle, a network session — enters the store here, whichever way its bytes came.
+//
+//   1. v1 headers are decoded strictly; other versions are kept opaque (needs upgrade).
+//   2. v1 entries are sorted by (author, seq), so chains arrive parent first, and
+//      appended in batches of kIngestBatch, one transaction each, through the store's
+//      structural checks (store/store.h): a bad entry is rejected with a reason and the
+//      rest go on.
+//   3. Gaps (a predecessor not held yet) are re-offered while a pass makes progress.
+//   4. The hybrid clock observes what was added (DESIGN §6), and remembers it across
+//      restarts (meta "clock").
+//   5. Statuses are recomputed (sync/statuses.h).
+// An entry of one of this node's own keys that it did not write stops writing ("halted"):
+// writing on would fork the chain.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
+#include "fieldcase/record/hlc.h"
+#include "fieldcase/store/entry.h"
+#include "fieldcase/store/store.h"
+
+namespace fieldcase::sync {
+
+inline constexpr size_t kIngestBatch = 1000;
+
+struct ImportReport {
+  size_t added = 0, duplicates = 0, rejected = 0, gaps = 0;
+  std::vector<std::string> reasons;  // one line per rejected entry
+};
+
+// `own_keys`: the signing keys of this node. `clock` observes what is added.
+Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
+                            const std::set<PublicKey>& own_keys,
+                            const std::vector<store::RawEntry>& entries, int64_t now_ms);
+
+}  // namespace fieldcase::sync

@@ -1,0 +1,29 @@
+// Statuses as the store holds them: derived from the whole set of entries by
+// org::ComputeValidity (org/validity.h) and written back where they changed — the one
+// column of an entry that may change.
+#pragma once
+
+#include <map>
+
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
+#include "fieldcase/org/validity.h"
+#include "fieldcase/store/store.h"
+
+namespace fieldcase::sync {
+
+// What the rules derive, beside what the status column says now.
+struct DerivedStatuses {
+  org::ValidityResult validity;
+  std::map<Id, store::EntryStatus> stored;
+};
+
+// Reads every header (and the payloads of key and control entries only) and derives each
+// entry's status. Needs the store's org id.
+Result<DerivedStatuses> DeriveStatuses(store::Store& log);
+
+// Derives, writes the statuses that changed in one transaction, then applies the pending
+// bound (format constant kMaxPendingRows). Returns how many statuses changed.
+Result<size_t> RecomputeStatuses(store::Store& log);
+
+}  // namespace fieldcase::sync

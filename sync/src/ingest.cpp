@@ -1,0 +1,116 @@
+#include "fieldcase/sync/ingest.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+#include <tuple>
+
+#include "fieldcase/sync/statuses.h"
+
+namespace fieldcase::sync {
+
+namespace {
+
+class Accountant {
+ public:
+  Accountant(store::Store& log, record::HybridClock& clock, const std::set<PublicKey>& own,
+             int64_t now_ms, ImportReport& rep)
+      : log_(log), clock_(clock), own_(own), now_ms_(now_ms), rep_(rep) {}
+
+  // author is null for an opaque entry (no header this version can read).
+  Status Count(const store::AppendResult& r, const store::Header* h) {
+    if (!r.status.ok() && !r.status.IsRejected()) return r.status;
+    if (!r.status.ok()) {
+      ++rep_.rejected;
+      rep_.reasons.push_back("entry " + ToHex(r.id) + ": " + r.status.message());
+      return Status::Ok();
+    }
+    if (r.duplicate || r.dropped) {
+      ++rep_.duplicates;
+      return Status::Ok();
+    }
+    ++rep_.added;
+    if (h == nullptr) return Status::Ok();
+    // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
+    clock_.Observe(h->hlc, uint64_t(now_ms_));
+    if (!own_.count(h->author)) return Status::Ok();
+    // Someone else holds entries of this device's key that it did not know: a restored
+    // backup or a clone. Writing on would fork the chain.
+    return log_.PutMeta("halted",
+                        AsBytes("this device's key has entries it did not write here (seq " +
+                                std::to_string(h->seq) +
+                                "): it was restored or cloned. Writing is stopped; ask an "
+                                "administrator for a successor enrolment"));
+  }
+
+ private:
+  store::Store& log_;
+  record::HybridClock& clock_;
+  const std::set<PublicKey>& own_;
+  int64_t now_ms_;
+  ImportReport& rep_;
+};
+
+}  // namespace
+
+Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
+                            const std::set<PublicKey>& own_keys,
+                            const std::vector<store::RawEntry>& entries, int64_t now_ms) {
+  ImportReport rep;
+  Accountant account(log, clock, own_keys, now_ms, rep);
+  std::vector<store::Entry> v1;
+  for (const auto& e : entries) {
+    if (e.header.empty() || e.header[0] != store::kVersion1 ||
+        e.header.size() != store::kHeaderV1Bytes) {
+      auto r = log.AppendRaw(e.header, e.signature, e.payload, now_ms);
+      FC_RETURN_IF_ERROR(account.Count(r, nullptr));
+      continue;
+    }
+    auto h = store::DecodeHeader(e.header);
+    if (!h.ok()) {
+      ++rep.rejected;
+      rep.reasons.push_back(h.status().message());
+      continue;
+    }
+    store::Entry x;
+    x.header = *h;
+    std::memcpy(x.header_bytes.data(), e.header.data(), store::kHeaderV1Bytes);
+    x.signature = e.signature;
+    x.payload = e.payload;
+    v1.push_back(std::move(x));
+  }
+  std::stable_sort(v1.begin(), v1.end(), [](const store::Entry& x, const store::Entry& y) {
+    return std::tie(x.header.author, x.header.seq) < std::tie(y.header.author, y.header.seq);
+  });
+  // Gaps are re-offered while a pass makes progress (a branch may wait on another).
+  while (!v1.empty()) {
+    std::vector<store::Entry> again;
+    for (size_t at = 0; at < v1.size(); at += kIngestBatch) {
+      auto first = v1.begin() + long(at);
+      auto last = v1.begin() + long(std::min(v1.size(), at + kIngestBatch));
+      std::vector<store::Entry> chunk(std::make_move_iterator(first), std::make_move_iterator(last));
+      FC_ASSIGN_OR_RETURN(auto results, log.AppendBatch(chunk, /*locally_signed=*/false, now_ms));
+      for (size_t i = 0; i < chunk.size(); ++i) {
+        if (results[i].status.IsGap()) {
+          again.push_back(std::move(chunk[i]));
+          continue;
+        }
+        FC_RETURN_IF_ERROR(account.Count(results[i], &chunk[i].header));
+      }
+    }
+    if (again.size() == v1.size()) {
+      rep.gaps = again.size();
+      break;
+    }
+    v1 = std::move(again);
+  }
+  if (rep.added > 0) {
+    Bytes last;
+    PutLE(last, clock.last(), 8);
+    FC_RETURN_IF_ERROR(log.PutMeta("clock", last));
+  }
+  FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  return rep;
+}
+
+}  // namespace fieldcase::sync
