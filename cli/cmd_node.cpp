@@ -3,11 +3,9 @@
 #include <map>
 
 #include "commands.h"
-#include "fieldcase/org/payload_rules.h"
 #include "fieldcase/store/keystore.h"
-#include "fieldcase/store/verify.h"
+#include "fieldcase/node/inspect.h"
 #include "fieldcase/org/control_payload.h"
-#include "fieldcase/sync/statuses.h"
 #include "format.h"
 #include "json.h"
 #include "templates.h"
@@ -15,24 +13,8 @@
 namespace fieldcase::cli {
 
 int RunVerify(Context& c) {
-  auto rep = store::VerifyStore(c.dir().db(), org::ValidateKeyOrControl);
+  auto rep = node::VerifyFolder(c.dir());
   if (!rep.ok()) return Fail(rep.status());
-  // Statuses are derived from the set of entries: derive them again and compare, so a
-  // status column changed by hand (quarantined made accepted) is found too.
-  if (rep->ok()) {
-    auto log = store::Store::Open(c.dir().db(), org::ValidateKeyOrControl);
-    if (!log.ok()) return Fail(log.status());
-    auto derived = sync::DeriveStatuses(**log);
-    if (!derived.ok()) return Fail(derived.status());
-    for (const auto& [id, st] : derived->validity.status) {
-      auto stored = derived->stored.at(id);
-      if (stored != st) {
-        rep->problems.push_back({id, {}, 0, std::string("status column says ") +
-                                                store::ToString(stored) + ", the entries say " +
-                                                store::ToString(st)});
-      }
-    }
-  }
   if (c.json()) {
     Json j;
     j.BeginObject().FieldBool("ok", rep->ok()).Field("entries", rep->entries);
@@ -84,43 +66,19 @@ int RunVerify(Context& c) {
 
 int RunStatus(Context& c) {
   const store::DataDir& d = c.dir();
-  if (!std::filesystem::exists(d.db())) {
-    return Fail(Status::NotFound("no fieldcase store in " + d.root.string() +
-                                 "; run `fieldcase init --org NAME` first, or pass --data DIR"));
-  }
-  auto log = store::Store::Open(d.db(), org::ValidateKeyOrControl);
-  if (!log.ok()) return Fail(log.status());
-  // Status is keyless: org name and roles come from plaintext control entries.
-  std::string org_name;
-  std::map<PublicKey, org::Role> roles;
-  store::EntryFilter control;
-  control.kind = uint8_t(store::Kind::kControl);
-  Status s = (*log)->ForEach(control, [&](const store::StoredEntry& se) {
-    if (!se.entry.payload) return Status::Ok();
-    auto p = org::DecodeControlPayload(*se.entry.payload);
-    if (!p.ok()) return Status::Ok();
-    if (se.status != store::EntryStatus::kAccepted) return Status::Ok();
-    if (auto* f = std::get_if<org::Founding>(&*p)) {
-      org_name = f->org_name;
-      roles[se.entry.header.author] = org::Role::kRoot;
-    } else if (auto* e = std::get_if<org::Enrolment>(&*p)) {
-      roles.emplace(e->subject, e->role);
-    }
-    return Status::Ok();
-  });
-  if (!s.ok()) return Fail(s);
-  auto heads = (*log)->Heads();
-  if (!heads.ok()) return Fail(heads.status());
-  auto count = (*log)->CountEntries();
-  if (!count.ok()) return Fail(count.status());
-  auto forks = (*log)->Forks();
-  if (!forks.ok()) return Fail(forks.status());
+  auto summary = node::Summarize(d);
+  if (!summary.ok()) return Fail(summary.status());
+  const std::string& org_name = summary->org_name;
+  const auto& roles = summary->roles;
+  const auto* heads = &summary->heads;
+  const auto* count = &summary->entries;
+  const auto* forks = &summary->forks;
   auto cost = store::KeystoreCost(d.keystore());
   std::string kdf = !cost.ok() ? "keystore missing or damaged"
                     : *cost == crypto::KdfCost::kModerate
                         ? "Argon2id moderate"
                         : "Argon2id interactive (WEAK: made with --insecure-fast-kdf)";
-  std::string org_id = (*log)->org_id() ? ToHex(*(*log)->org_id()) : "";
+  std::string org_id = summary->org_id ? ToHex(*summary->org_id) : "";
   auto role_of = [&](const PublicKey& k) {
     auto it = roles.find(k);
     return it == roles.end() ? "unenrolled" : org::ToString(it->second);
@@ -147,9 +105,7 @@ int RunStatus(Context& c) {
   std::printf("Data folder:  %s\n", d.root.string().c_str());
   std::printf("Keystore:     %s\n", kdf.c_str());
   std::printf("Entries:      %lld\n", static_cast<long long>(*count));
-  if (auto halted = (*log)->GetMeta("halted"); halted.ok() && *halted) {
-    std::printf("Writing:      STOPPED — %s\n", std::string(AsChars(**halted)).c_str());
-  }
+  if (summary->halted) std::printf("Writing:      STOPPED — %s\n", summary->halted->c_str());
   for (const auto& f : *forks) {
     std::printf("FORK:         key %s (%s) signed %lld entries at seq %llu; its entries from there "
                 "on are quarantined. `fieldcase verify` prints the proof.\n",

@@ -154,31 +154,22 @@ int CutOff(Context& c, bool accept) {
   if (!node.ok()) return Fail(node.status());
   auto device = (*node)->ResolveMember(c.args().positional()[0]);
   if (!device.ok()) return Fail(device.status());
-  Result<Id> id = Status::InvalidArgument("");
+  Result<node::RevokeOutcome> done = Status::InvalidArgument("");
   if (accept) {
     auto seq = c.args().Get("seq");
     if (!seq || seq->empty() || seq->size() > 19 ||
         seq->find_first_not_of("0123456789") != std::string::npos) {
       return Fail(Status::InvalidArgument("`org accept-up-to` needs --seq N"));
     }
-    id = (*node)->AcceptUpTo(*device, std::stoull(*seq), Context::NowMs());
+    auto id = (*node)->AcceptUpTo(*device, std::stoull(*seq), Context::NowMs());
+    if (!id.ok()) return Fail(id.status());
+    done = node::RevokeOutcome{*id, false};
   } else {
-    id = (*node)->Revoke(*device, Context::NowMs());
+    done = (*node)->RevokeAndRotate(*device, Context::NowMs());
   }
-  if (!id.ok()) return Fail(id.status());
-  // A revoked device keeps the keys it had: the team key moves on at once where this
-  // node can write it; case keys move on lazily, at their next write.
-  bool rotated = false;
-  if (!accept) {
-    auto ownkeys = (*node)->own_keys();
-    bool supervisor = std::any_of(ownkeys.begin(), ownkeys.end(),
-                                  [](auto& k) { return k.first == org::Role::kSupervisor; });
-    if (supervisor) {
-      auto t = (*node)->RotateTeamKey(Context::NowMs());
-      if (!t.ok()) return Fail(t.status().Prefixed("revoked, but rotating the team key"));
-      rotated = true;
-    }
-  }
+  if (!done.ok()) return Fail(done.status());
+  const Id* id = &done->entry;
+  const bool rotated = done->team_key_rotated;
   if (c.json()) {
     std::printf("{\"entry\":\"%s\",\"device\":\"%s\"}\n", ToHex(*id).c_str(), ToHex(*device).c_str());
   } else {

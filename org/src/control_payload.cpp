@@ -18,8 +18,8 @@ const char* ToString(Role r) {
 }
 
 std::optional<Role> ParseRole(std::string_view s) {
-  for (uint8_t i = 1; i <= 6; ++i) {
-    if (s == ToString(Role(i))) return Role(i);
+  for (Role r : kAllRoles) {
+    if (s == ToString(r)) return r;
   }
   return std::nullopt;
 }
@@ -71,7 +71,7 @@ Result<ControlPayload> DecodeControlPayload(ByteView bytes) {
       FC_RETURN_IF_ERROR(r.Fixed(e.subject, "subject key"));
       FC_RETURN_IF_ERROR(r.Fixed(e.box_key, "device key"));
       FC_RETURN_IF_ERROR(r.U8(role, "role"));
-      if (role < 1 || role > 6) return Status::Corruption("control payload: unknown role");
+      if (!IsKnownRole(role)) return Status::Corruption("control payload: unknown role");
       e.role = Role(role);
       FC_RETURN_IF_ERROR(r.Fixed(e.person_id, "person id"));
       FC_RETURN_IF_ERROR(r.U64(e.expiry_ms, "expiry"));
@@ -144,8 +144,8 @@ Result<Personal> OpenPersonal(ByteView sealed, const crypto::SecretBytes& direct
                                           PersonalAd(org_id, subject)));
   Personal p;
   FC_RETURN_IF_ERROR(record::strict::Decode(plain.view(), "personal data", [&](record::strict::Reader& r) {
-    FC_RETURN_IF_ERROR(r.Str(p.name, 256, "name"));
-    return r.Str(p.badge, 256, "badge");
+    FC_RETURN_IF_ERROR(r.Str(p.name, kMaxPersonalFieldBytes, "name"));
+    return r.Str(p.badge, kMaxPersonalFieldBytes, "badge");
   }));
   return p;
 }

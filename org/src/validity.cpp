@@ -1,5 +1,7 @@
 #include "fieldcase/org/validity.h"
 
+#include "fieldcase/record/entry_stamp.h"
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -139,8 +141,7 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
   std::vector<const ValidityInput*> ordered;
   for (const auto& e : entries) ordered.push_back(&e);
   std::sort(ordered.begin(), ordered.end(), [](const ValidityInput* x, const ValidityInput* y) {
-    return std::tie(x->header.hlc, x->header.author, x->header.seq, x->id) <
-           std::tie(y->header.hlc, y->header.author, y->header.seq, y->id);
+    return record::CanonicalLess(record::StampOf(x->id, x->header), record::StampOf(y->id, y->header));
   });
 
   // Applies the certificates and cut-offs written by keys of `writer_role`.

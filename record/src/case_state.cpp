@@ -19,11 +19,7 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
-// The one order of the view: (hlc, author, seq), then id so that even two entries with equal
-// headers (impossible for valid entries, but the view must not care) have a fixed order.
-bool EntryLess(const RecordEntry* a, const RecordEntry* b) {
-  return std::tie(a->hlc, a->author, a->seq, a->id) < std::tie(b->hlc, b->author, b->seq, b->id);
-}
+bool EntryLess(const RecordEntry* a, const RecordEntry* b) { return CanonicalLess(*a, *b); }
 
 // A copy of v, or v itself moved out when the view is built from a state being consumed.
 template <bool kTake, typename T>
@@ -37,7 +33,7 @@ std::remove_const_t<T> Give(T& v) {
 
 template <typename T>
 Versioned<T> Stamped(const RecordEntry& e, T value) {
-  return Versioned<T>{e.id, e.author, e.seq, e.hlc, std::move(value)};
+  return Versioned<T>{EntryStamp(e), std::move(value)};
 }
 
 using SupersededBy = std::map<Id, std::vector<Id>, IdLess>;

@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "fieldcase/record/portable_binary.h"
+#include "fieldcase/store/entry.h"
 
 namespace fieldcase::record {
 namespace {
@@ -59,28 +60,28 @@ template <class W>
 void Save(W&, const UnknownOp&) {}
 
 Status Load(Reader& r, OpenCase& op) {
-  FC_RETURN_IF_ERROR(r.Str(op.template_name, kMaxPayload, "template name"));
+  FC_RETURN_IF_ERROR(r.Str(op.template_name, store::kMaxPayloadBytes, "template name"));
   uint64_t n = 0;
   FC_RETURN_IF_ERROR(r.Count(n, kMaxListLength, kMinFieldDefBytes, "field list"));
   op.fields.resize(n);
   for (auto& f : op.fields) {
-    FC_RETURN_IF_ERROR(r.Str(f.name, kMaxPayload, "field name"));
-    FC_RETURN_IF_ERROR(r.Strs(f.allowed_values, kMaxListLength, kMaxPayload, "allowed values"));
+    FC_RETURN_IF_ERROR(r.Str(f.name, store::kMaxPayloadBytes, "field name"));
+    FC_RETURN_IF_ERROR(r.Strs(f.allowed_values, kMaxListLength, store::kMaxPayloadBytes, "allowed values"));
   }
-  return r.Strs(op.note_kinds, kMaxListLength, kMaxPayload, "note kinds");
+  return r.Strs(op.note_kinds, kMaxListLength, store::kMaxPayloadBytes, "note kinds");
 }
 Status Load(Reader& r, SetField& op) {
-  FC_RETURN_IF_ERROR(r.Str(op.field, kMaxPayload, "field"));
-  FC_RETURN_IF_ERROR(r.Str(op.value, kMaxPayload, "value"));
+  FC_RETURN_IF_ERROR(r.Str(op.field, store::kMaxPayloadBytes, "field"));
+  FC_RETURN_IF_ERROR(r.Str(op.value, store::kMaxPayloadBytes, "value"));
   return r.Ids(op.supersedes, kMaxSupersedes, "supersedes");
 }
 Status Load(Reader& r, AddNote& op) {
-  FC_RETURN_IF_ERROR(r.Str(op.kind, kMaxPayload, "note kind"));
-  return r.Str(op.text, kMaxPayload, "note text");
+  FC_RETURN_IF_ERROR(r.Str(op.kind, store::kMaxPayloadBytes, "note kind"));
+  return r.Str(op.text, store::kMaxPayloadBytes, "note text");
 }
-Status Load(Reader& r, Tag& op) { return r.Str(op.tag, kMaxPayload, "tag"); }
+Status Load(Reader& r, Tag& op) { return r.Str(op.tag, store::kMaxPayloadBytes, "tag"); }
 Status Load(Reader& r, Untag& op) {
-  FC_RETURN_IF_ERROR(r.Str(op.tag, kMaxPayload, "tag"));
+  FC_RETURN_IF_ERROR(r.Str(op.tag, store::kMaxPayloadBytes, "tag"));
   return r.Ids(op.removes, kMaxSupersedes, "removes");
 }
 Status Load(Reader& r, SetStatus& op) {
@@ -177,7 +178,7 @@ uint64_t EncodedSize(const Op& op) {
 
 Status CheckOp(const Op& op) {
   FC_RETURN_IF_ERROR(CheckLimits(op));
-  if (EncodedSize(op) > kMaxPayload) {
+  if (EncodedSize(op) > store::kMaxPayloadBytes) {
     return Status::InvalidArgument("the change is larger than 16 MiB");
   }
   return Status::Ok();
@@ -192,7 +193,7 @@ Bytes EncodeOp(const Op& op) {
 
 Result<Op> DecodeOp(ByteView bytes) {
   if (bytes.empty()) return Status::Corruption("op: empty");
-  if (bytes.size() > kMaxPayload) return Status::Corruption("op: larger than 16 MiB");
+  if (bytes.size() > store::kMaxPayloadBytes) return Status::Corruption("op: larger than the payload bound (16 MiB)");
   if (bytes[0] != strict::kLittleEndianFlag) {
     return Status::Corruption("op: first byte is 0x" + ToHex(bytes.first(1)) +
                               ", not the little-endian flag 0x01");

@@ -1,4 +1,5 @@
 #include "fieldcase/record/ops.h"
+#include "fieldcase/store/entry.h"
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -189,7 +190,7 @@ TEST_CASE("record: op decoding rejects trailing bytes", "[sync][ops]") {
 }
 
 TEST_CASE("record: huge size prefixes fail before allocating", "[sync][ops]") {
-  const uint64_t sizes[] = {uint64_t{1} << 62, ~uint64_t{0}, kMaxPayload + 1, 1'000'000};
+  const uint64_t sizes[] = {uint64_t{1} << 62, ~uint64_t{0}, store::kMaxPayloadBytes + 1, 1'000'000};
   for (uint64_t huge : sizes) {
     INFO("size prefix " << huge);
     {  // string length: tag
@@ -284,12 +285,12 @@ TEST_CASE("record: a status byte other than open or closed is rejected", "[sync]
 
 TEST_CASE("record: an op over 16 MiB is rejected", "[sync][ops]") {
   Bytes b = Header(4);
-  PutLE<uint64_t>(b, kMaxPayload);
-  b.resize(b.size() + kMaxPayload, 'x');
+  PutLE<uint64_t>(b, store::kMaxPayloadBytes);
+  b.resize(b.size() + store::kMaxPayloadBytes, 'x');
   auto r = DecodeOp(b);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kCorruption);
-  CHECK(CheckOp(Tag{std::string(kMaxPayload, 'x')}).code() == Status::Code::kInvalidArgument);
+  CHECK(CheckOp(Tag{std::string(store::kMaxPayloadBytes, 'x')}).code() == Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("record: random damage to ops never crashes nor allocates big", "[sync][ops]") {

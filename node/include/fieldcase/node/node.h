@@ -1,6 +1,7 @@
-// A node: one data folder, unlocked. Ties the log (store/), the keystore, the key ring
-// and the record model together for the CLI, examples and benchmarks. Time is always a
-// parameter (now_ms): the caller owns the clock.
+// A node: one data folder, unlocked — one device. `Node` is a thin facade over its
+// collaborators (node/src/): the signer (signing keys, clock, commits), the membership and
+// the key ring (org/), the one ingest path (sync/ingest.h) and the case reader
+// (node/case_reader.h). Time is always a parameter (now_ms): the caller owns the clock.
 #pragma once
 
 #include <filesystem>
@@ -8,20 +9,23 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "fieldcase/base/status.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/passphrase.h"
 #include "fieldcase/crypto/secret.h"
-#include "fieldcase/base/status.h"
+#include "fieldcase/node/case_reader.h"
+#include "fieldcase/org/control_payload.h"
+#include "fieldcase/org/enrolment.h"
+#include "fieldcase/org/membership.h"
+#include "fieldcase/record/case_state.h"
+#include "fieldcase/record/ops.h"
 #include "fieldcase/store/data_dir.h"
 #include "fieldcase/store/store.h"
-#include "fieldcase/record/case_state.h"
-#include "fieldcase/org/control_payload.h"
-#include "fieldcase/org/membership.h"
 #include "fieldcase/sync/ingest.h"
-#include "fieldcase/org/enrolment.h"
-#include "fieldcase/record/ops.h"
 
 namespace fieldcase::node {
 
@@ -33,22 +37,6 @@ struct FoundOptions {
   std::filesystem::path recovery_out;  // where the sealed recovery secret is written
 };
 
-
-// One entry of a case as `case history` shows it.
-struct HistoryLine {
-  Id id{};
-  PublicKey author{};
-  uint64_t seq = 0;
-  uint64_t hlc = 0;
-  uint8_t kind = 0;
-  std::optional<record::Op> op;   // absent when this node cannot decrypt it
-  std::vector<Id> superseded_by;
-  store::EntryStatus status = store::EntryStatus::kAccepted;
-  // Local, never in a digest: the hlc claims a time more than 5 min after this node
-  // received the entry.
-  bool future_dated = false;
-};
-
 struct EnrolOutcome {
   Bytes response;           // the file to hand to the device
   Id certificate{};
@@ -56,13 +44,12 @@ struct EnrolOutcome {
   bool directory_key_sealed = false;
 };
 
-
-
-struct CaseRecord {
-  Id128 case_id{};
-  record::CaseView view;
+struct RevokeOutcome {
+  Id entry{};
+  // A revoked device keeps the keys it had: the team key moves on at once where this
+  // node can write it (it holds a supervisor key); case keys move on lazily.
+  bool team_key_rotated = false;
 };
-
 
 class Node {
  public:
@@ -87,7 +74,7 @@ class Node {
   const std::string& org_name() const;
   store::Store& log();
   const std::map<PublicKey, org::Member>& members() const;
-  // The signing key this node writes data with, and its role.
+  // The signing key this node writes data with.
   const PublicKey& writer() const;
   std::vector<std::pair<org::Role, PublicKey>> own_keys() const;
 
@@ -108,7 +95,7 @@ class Node {
   // Device side: takes the org, imports and verifies every entry, keeps the directory key.
   Status Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
               int64_t now_ms);
-  // Verifies and stores entries from elsewhere, re-offers gaps, recomputes statuses.
+  // Verifies and stores entries from elsewhere through the one ingest path (sync/ingest.h).
   Result<sync::ImportReport> Import(const std::vector<store::RawEntry>& entries, int64_t now_ms);
   // Every entry held, as it would travel.
   Result<std::vector<store::RawEntry>> ExportAll();
@@ -117,6 +104,9 @@ class Node {
   Result<PublicKey> ResolveMember(std::string_view text) const;
   // Revokes a device at the newest entry of it this node holds.
   Result<Id> Revoke(const PublicKey& device, int64_t now_ms);
+  // Revokes, then writes a new team key generation without the device when this node
+  // holds a supervisor key (what `fieldcase org revoke` does).
+  Result<RevokeOutcome> RevokeAndRotate(const PublicKey& device, int64_t now_ms);
   // Extends a revoked device's cut-off to its entry at `seq` held here.
   Result<Id> AcceptUpTo(const PublicKey& device, uint64_t seq, int64_t now_ms);
   // SQLite backup of the log only — the keystore (signing keys) is left out.
@@ -141,7 +131,8 @@ class Node {
   // One data entry, committed and synced before it returns.
   Result<Id> Write(const Id128& case_id, const record::Op& op, int64_t now_ms);
   // Many data entries in one transaction (bulk capture, benchmarks).
-  Result<std::vector<Id>> WriteBatch(const std::vector<std::pair<Id128, record::Op>>& ops, int64_t now_ms);
+  Result<std::vector<Id>> WriteBatch(const std::vector<std::pair<Id128, record::Op>>& ops,
+                                     int64_t now_ms);
 
   // Every case id held (from case-key entries), oldest first.
   Result<std::vector<Id128>> CaseIds();
@@ -154,11 +145,13 @@ class Node {
   // The adds of `tag` this node sees and no untag has removed: what an untag must name.
   Result<std::vector<Id>> LiveTagAdds(const Id128& case_id, const std::string& tag);
 
-  class Impl;
+  // What a node is made of (node/src/parts.h): opaque outside node/.
+  struct Parts;
 
  private:
-  explicit Node(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit Node(std::unique_ptr<Parts> parts);
+  CaseReader Reader() const;
+  std::unique_ptr<Parts> p_;
 };
 
 // Opens a recovery file with its passphrase (for `fieldcase recover`, and tests).

@@ -47,6 +47,9 @@ enum class Role : uint8_t {
   kHub = 5,
   kAuditor = 6,
 };
+inline constexpr Role kAllRoles[] = {Role::kRoot,    Role::kAdmin, Role::kSupervisor,
+                                      Role::kOfficer, Role::kHub,   Role::kAuditor};
+inline bool IsKnownRole(uint8_t r) { return r >= uint8_t(Role::kRoot) && r <= uint8_t(Role::kAuditor); }
 const char* ToString(Role r);
 std::optional<Role> ParseRole(std::string_view s);
 
@@ -55,6 +58,8 @@ enum class ControlOpCode : uint8_t { kFounding = 1, kEnrol = 2, kRevoke = 3, kAc
 
 inline constexpr uint64_t kMaxOrgNameBytes = 256;
 inline constexpr uint64_t kMaxPersonalBytes = 4096;
+// A name or a badge number inside the sealed personal data.
+inline constexpr uint64_t kMaxPersonalFieldBytes = 256;
 
 struct Founding {
   std::string org_name;

@@ -18,26 +18,19 @@
 #include <vector>
 
 #include "fieldcase/base/bytes.h"
+#include "fieldcase/record/entry_stamp.h"
 #include "fieldcase/record/ops.h"
 
 namespace fieldcase::record {
 
 // One decrypted data entry: header fields that order it, and its op.
-struct RecordEntry {
-  Id id{};
-  PublicKey author{};
-  uint64_t seq = 0;
-  uint64_t hlc = 0;
+struct RecordEntry : EntryStamp {
   Op op;
 };
 
-// A value with who wrote it and when. Views list these by (hlc, author, seq, id).
+// A value with who wrote it and when. Views list these in the canonical order.
 template <typename T>
-struct Versioned {
-  Id id{};
-  PublicKey author{};
-  uint64_t seq = 0;
-  uint64_t hlc = 0;
+struct Versioned : EntryStamp {
   T value{};
   bool operator==(const Versioned&) const = default;
 };

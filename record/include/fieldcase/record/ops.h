@@ -25,7 +25,7 @@
 //   6     set status  u8 status (1 open, 2 closed) ‖ ids supersedes
 //   else  unknown     accepted and shown as "unknown change" (a later version's op)
 //
-// Limits (checked before any allocation): the whole op at most kMaxPayload bytes; every list
+// Limits (checked before any allocation): the whole op at most store::kMaxPayloadBytes; every list
 // of strings (fields, allowed values, note kinds) at most kMaxListLength; supersedes/removes at
 // most kMaxSupersedes ids; every length also at most the bytes that remain.
 // Strings are expected to be UTF-8; they are not checked, only displayed.
@@ -55,8 +55,8 @@ enum class OpCode : uint8_t {
 // Persisted in payloads: do not change.
 enum class CaseStatus : uint8_t { kOpen = 1, kClosed = 2 };
 
-// Format constants (DESIGN §4.1): every node must agree, so they are not tunable.
-inline constexpr uint64_t kMaxPayload = 16 * 1024 * 1024;
+// Format constants (DESIGN §4.1): every node must agree, so they are not tunable. The
+// payload bound is store::kMaxPayloadBytes (store/entry.h).
 inline constexpr uint64_t kMaxSupersedes = 256;
 inline constexpr uint64_t kMaxListLength = 1024;
 

@@ -34,7 +34,6 @@ inline constexpr size_t kHeaderV1Bytes = 151;
 inline constexpr size_t kSignatureBytes = 64;
 // Format constants (DESIGN §4.1): they decide status, so every node uses the same.
 inline constexpr uint32_t kMaxPayloadBytes = 16u * 1024 * 1024;
-inline constexpr size_t kMaxSupersedes = 256;
 inline constexpr size_t kMaxEvidencePerBranch = 1000;
 inline constexpr size_t kMaxPendingRows = 100000;
 

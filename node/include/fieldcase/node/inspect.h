@@ -1,0 +1,35 @@
+// Keyless looks at a data folder — no passphrase, no keys — for `fieldcase verify` and
+// `fieldcase status`, and for hubs and auditors, who hold no case key.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
+#include "fieldcase/org/control_payload.h"
+#include "fieldcase/store/data_dir.h"
+#include "fieldcase/store/store.h"
+#include "fieldcase/store/verify.h"
+
+namespace fieldcase::node {
+
+// Every structural check of store::VerifyStore with the organisation's payload rules; then
+// the statuses derived again from the set of entries and compared with the status column,
+// so a status changed by hand (quarantined made accepted) is found too.
+Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir);
+
+struct FolderSummary {
+  std::string org_name;
+  std::optional<Id> org_id;
+  std::map<PublicKey, org::Role> roles;  // from accepted certificates (plaintext)
+  std::vector<store::Head> heads;
+  int64_t entries = 0;
+  std::vector<store::ForkSeq> forks;
+  std::optional<std::string> halted;     // why writing is stopped, when it is
+};
+Result<FolderSummary> Summarize(const store::DataDir& dir);
+
+}  // namespace fieldcase::node

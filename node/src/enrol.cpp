@@ -1,0 +1,198 @@
+// Node: enrolment — a device's request, the administrator's response, joining — and
+// moving entries in and out.
+#include <filesystem>
+
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/node/node.h"
+#include "fieldcase/sync/ingest.h"
+#include "parts.h"
+
+namespace fieldcase::node {
+
+using org::Role;
+
+Result<Bytes> Node::MakeEnrolRequest(const std::string& name, const std::string& badge) const {
+  const crypto::SigningKey* key = p_->signer.pending();
+  if (key == nullptr || !p_->device) {
+    return Status::NotPermitted(
+        "this device already belongs to an organisation (or was founded with --org); a new "
+        "device needs its own data folder made with plain `fieldcase init`");
+  }
+  org::EnrolRequest r{key->public_key(), p_->device->public_key(), name, badge, std::nullopt};
+  return org::EncodeEnrolRequest(r, *key);
+}
+
+Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::string& badge,
+                                         const crypto::SecretBytes& passphrase) {
+  Parts& p = *p_;
+  if (!is_member() || !p.signer.has_writer() || !p.device) {
+    return Status::NotPermitted("only an enrolled officer or supervisor device can ask for a successor key");
+  }
+  const PublicKey old = p.signer.writer().public_key();
+  // The new key waits under its own label: the old one stays until the successor
+  // certificate is accepted, so a failed request loses nothing.
+  auto fresh = crypto::SigningKey::Generate();
+  p.keystore->Put(kSuccessorSignLabel, crypto::SecretBytes::CopyFrom(fresh.seed()));
+  FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
+  org::EnrolRequest r{fresh.public_key(), p.device->public_key(), name, badge, old};
+  Bytes out = org::EncodeEnrolRequest(r, fresh);
+  p.signer.SetSuccessor(std::move(fresh));
+  return out;
+}
+
+Result<std::vector<store::RawEntry>> Node::ExportAll() {
+  std::vector<store::RawEntry> out;
+  FC_RETURN_IF_ERROR(p_->log->ForEach({}, [&](store::StoredEntry& se) {
+    store::RawEntry r;
+    r.header.assign(se.entry.header_bytes.begin(), se.entry.header_bytes.end());
+    r.signature = se.entry.signature;
+    r.payload = std::move(se.entry.payload);
+    out.push_back(std::move(r));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, int64_t now_ms) {
+  Parts& p = *p_;
+  if (role == Role::kRoot) return Status::NotPermitted("a root key is made by `init --org`, not enrolled");
+  if (p.members.Find(request.signing_key)) return Status::NotPermitted("this device is already enrolled");
+  std::optional<store::Head> old_head;
+  const org::Member* predecessor = nullptr;
+  if (request.successor_of) {
+    predecessor = p.members.Find(*request.successor_of);
+    if (predecessor == nullptr) {
+      return Status::NotFound("the key this request succeeds is not an enrolled member");
+    }
+    if (predecessor->role != role) {
+      return Status::NotPermitted(std::string("a successor keeps the role of the key it replaces (") +
+                                  ToString(predecessor->role) + ")");
+    }
+    FC_ASSIGN_OR_RETURN(old_head, p.log->HeadOf(*request.successor_of));
+  }
+  const Role signer = role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
+  if (!p.signer.Has(signer)) {
+    return Status::NotPermitted(std::string("enrolling a") + (role == Role::kAdmin ? "n admin" : " device") +
+                                " needs this node's " + ToString(signer) + " key");
+  }
+  EnrolOutcome out;
+  std::vector<Draft> drafts;
+  drafts.push_back(ControlDraft(signer, [&] {
+    org::Enrolment e;
+    e.subject = request.signing_key;
+    e.box_key = request.box_key;
+    e.role = role;
+    e.person_id = crypto::RandomArray<16>();
+    e.expiry_ms = uint64_t(now_ms) + kCertificateLifeMs;
+    if (predecessor) {
+      e.predecessor = predecessor->key;
+      e.predecessor_last_seq = old_head ? old_head->seq : 0;
+      e.predecessor_last_id = old_head ? old_head->id : Id{};
+      e.person_id = predecessor->person_id;
+    }
+    if (p.directory_key && (!request.name.empty() || !request.badge.empty())) {
+      e.sealed_personal = org::SealPersonal({request.name, request.badge}, *p.directory_key,
+                                            p.org_id, e.subject);
+    }
+    return org::ControlPayload(e);
+  }));
+  const bool reads_cases = role == Role::kOfficer || role == Role::kSupervisor;
+  const auto team = p.ring.preferred_team_key();
+  if (reads_cases && p.signer.Has(Role::kSupervisor) && team) {
+    const crypto::SecretBytes& key = *p.ring.Key(team->key_id);
+    drafts.push_back(KeyDraft(Role::kSupervisor, Id128{}, [&](org::KeyPayload& k, const store::Header& h) {
+      k.op = org::KeyOpCode::kGrant;
+      k.key_id = team->key_id;
+      k.generation = team->generation;
+      k.check = org::KeyCheck(key);
+      k.wraps.push_back(org::WrapSealed(key, request.box_key, p.org_id, h.case_id, team->key_id));
+    }));
+    out.team_key_granted = true;
+  }
+  FC_ASSIGN_OR_RETURN(auto ids, p.Commit(std::move(drafts), now_ms));
+  out.certificate = ids.front();
+  FC_RETURN_IF_ERROR(p.Recompute());
+
+  org::EnrolResponse resp;
+  resp.org_id = p.org_id;
+  resp.device = request.signing_key;
+  if (p.directory_key && (reads_cases || role == Role::kAdmin)) {
+    resp.sealed_directory_key = crypto::SealTo(
+        request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key), p.directory_key->view());
+    out.directory_key_sealed = true;
+  }
+  FC_ASSIGN_OR_RETURN(resp.entries, ExportAll());
+  out.response = org::EncodeEnrolResponse(resp);
+  return out;
+}
+
+Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entries, int64_t now_ms) {
+  Parts& p = *p_;
+  FC_ASSIGN_OR_RETURN(auto rep, sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(), entries, now_ms));
+  FC_RETURN_IF_ERROR(p.Reload());
+  if (rep.added > 0) FC_RETURN_IF_ERROR(p.GrantMissingTeamKeys(now_ms));
+  return rep;
+}
+
+Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
+                  int64_t now_ms) {
+  Parts& p = *p_;
+  const crypto::SigningKey* joining = p.signer.pending() ? p.signer.pending() : p.signer.successor();
+  if (joining == nullptr) {
+    return Status::NotPermitted(
+        "this device already belongs to an organisation (a restored device first asks for a "
+        "new key: `fieldcase enrol-request --successor`)");
+  }
+  if (response.device != joining->public_key()) {
+    return Status::NotPermitted(
+        "this response enrols another device; ask for the response made from this device's request");
+  }
+  const PublicKey new_key = joining->public_key();
+  if (p.signer.successor()) {
+    if (*p.log->org_id() != response.org_id) {
+      return Status::NotPermitted("this response is for another organisation");
+    }
+    FC_RETURN_IF_ERROR(Import(response.entries, now_ms).status());
+    if (!p.members.Find(new_key)) {
+      return Status::Corruption("the response holds no valid certificate for this device's new key");
+    }
+    // The successor certificate names where the old key stops: writing may resume.
+    return p.log->DeleteMeta("halted");
+  }
+  // The org id must be that of a founding entry in the response, or every signature fails.
+  auto first_join = [&]() -> Status {
+    FC_RETURN_IF_ERROR(p.log->SetOrgId(response.org_id));
+    p.org_id = response.org_id;
+    FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
+    if (!is_member()) {
+      return Status::Corruption("the response holds no valid certificate for this device (" +
+                                std::to_string(rep.rejected) + " entries rejected); nothing to join");
+    }
+    if (!response.sealed_directory_key.empty()) {
+      FC_ASSIGN_OR_RETURN(crypto::SecretBytes dk,
+                          crypto::OpenSealed(*p.device,
+                                             org::DirectoryKeyContext(p.org_id, p.device->public_key()),
+                                             response.sealed_directory_key));
+      p.keystore->Put(kDirectoryLabel, dk.Clone());
+      FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
+      p.directory_key = std::move(dk);
+      FC_RETURN_IF_ERROR(p.Reload());  // names open now
+    }
+    return Status::Ok();
+  };
+  Status joined = first_join();
+  if (!joined.ok()) {
+    // Nothing of a failed join stays: the folder must be free to join again. The log of
+    // a device that never joined holds nothing of its own, so it is made anew.
+    p.log.reset();
+    RemoveLogFiles(p.dir);
+    auto log = OpenLog(p.dir);
+    if (log.ok()) p.log = std::move(log).value();
+    p.org_id = Id{};
+    p.members = org::Membership{};
+    p.signer.Unadopt(new_key);
+  }
+  return joined;
+}
+
+}  // namespace fieldcase::node

@@ -1,0 +1,53 @@
+#include "fieldcase/node/inspect.h"
+
+#include <filesystem>
+
+#include "fieldcase/org/membership.h"
+#include "fieldcase/org/payload_rules.h"
+#include "fieldcase/sync/statuses.h"
+#include "parts.h"
+
+namespace fieldcase::node {
+
+Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir) {
+  FC_ASSIGN_OR_RETURN(store::VerifyReport rep, store::VerifyStore(dir.db(), org::ValidateKeyOrControl));
+  if (!rep.ok()) return rep;
+  FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
+  FC_ASSIGN_OR_RETURN(sync::DerivedStatuses derived, sync::DeriveStatuses(*log));
+  for (const auto& [id, st] : derived.validity.status) {
+    const store::EntryStatus stored = derived.stored.at(id);
+    if (stored == st) continue;
+    rep.problems.push_back({id, {}, 0, std::string("status column says ") + store::ToString(stored) +
+                                           ", the entries say " + store::ToString(st)});
+  }
+  return rep;
+}
+
+Result<FolderSummary> Summarize(const store::DataDir& dir) {
+  if (!std::filesystem::exists(dir.db())) {
+    return Status::NotFound("no fieldcase store in " + dir.root.string() +
+                            "; run `fieldcase init --org NAME` first, or pass --data DIR");
+  }
+  FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
+  FolderSummary out;
+  out.org_id = log->org_id();
+  std::vector<store::StoredEntry> control;
+  store::EntryFilter f;
+  f.kind = uint8_t(store::Kind::kControl);
+  FC_RETURN_IF_ERROR(log->ForEach(f, [&](store::StoredEntry& se) {
+    control.push_back(std::move(se));
+    return Status::Ok();
+  }));
+  // No directory key: roles and the org name are in clear, names are not.
+  auto members = org::Membership::Learn(out.org_id.value_or(Id{}), std::move(control), nullptr);
+  out.org_name = members.org_name();
+  for (const auto& [key, m] : members.members()) out.roles.emplace(key, m.role);
+  FC_ASSIGN_OR_RETURN(out.heads, log->Heads());
+  FC_ASSIGN_OR_RETURN(out.entries, log->CountEntries());
+  FC_ASSIGN_OR_RETURN(out.forks, log->Forks());
+  FC_ASSIGN_OR_RETURN(auto halted, log->GetMeta("halted"));
+  if (halted) out.halted = std::string(AsChars(*halted));
+  return out;
+}
+
+}  // namespace fieldcase::node

@@ -1,0 +1,103 @@
+#include "parts.h"
+
+#include <filesystem>
+
+#include "fieldcase/org/org_log.h"
+#include "fieldcase/org/payload_rules.h"
+#include "fieldcase/sync/statuses.h"
+
+namespace fieldcase::node {
+
+Draft KeyDraft(org::Role role, const Id128& case_id,
+               std::function<void(org::KeyPayload&, const store::Header&)> fill) {
+  return Draft::Of(role, store::Kind::kKey, case_id, [fill = std::move(fill)](const store::Header& h) {
+    org::KeyPayload p;
+    fill(p, h);
+    return org::EncodeKeyPayload(p);
+  });
+}
+
+Draft ControlDraft(org::Role role, std::function<org::ControlPayload()> make) {
+  return Draft::Of(role, store::Kind::kControl, Id128{},
+                   [make = std::move(make)](const store::Header&) {
+                     return org::EncodeControlPayload(make());
+                   });
+}
+
+Result<std::unique_ptr<store::Store>> OpenLog(const store::DataDir& dir) {
+  return store::Store::Open(dir.db(), org::ValidateKeyOrControl);
+}
+
+void RemoveLogFiles(const store::DataDir& dir) {
+  std::error_code ec;
+  for (const auto& f : {dir.db(), std::filesystem::path(dir.db().string() + "-wal"),
+                        std::filesystem::path(dir.db().string() + "-shm")}) {
+    std::filesystem::remove(f, ec);
+  }
+}
+
+Result<std::unique_ptr<Node::Parts>> Node::Parts::ForEmptyFolder(const store::DataDir& d) {
+  auto parts = std::make_unique<Parts>();
+  parts->dir = d;
+  FC_ASSIGN_OR_RETURN(parts->lock, store::DirLock::Acquire(d));
+  if (std::filesystem::exists(d.keystore()) || std::filesystem::exists(d.db())) {
+    return Status::NotPermitted("data folder " + d.root.string() +
+                                " already holds a store; use another --data folder");
+  }
+  return parts;
+}
+
+namespace {
+
+Result<std::vector<store::StoredEntry>> AcceptedOfKind(store::Store& log, store::Kind kind) {
+  std::vector<store::StoredEntry> out;
+  store::EntryFilter f;
+  f.kind = uint8_t(kind);
+  FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
+    if (se.status == store::EntryStatus::kAccepted) out.push_back(std::move(se));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+Status LoadRing(Node::Parts& p) {
+  FC_ASSIGN_OR_RETURN(auto keys, AcceptedOfKind(*p.log, store::Kind::kKey));
+  org::Openers openers{p.device ? &*p.device : nullptr, p.recovery ? &*p.recovery : nullptr};
+  p.ring = org::KeyRing::Load(p.org_id, std::move(keys), openers);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Node::Parts::Reload() {
+  FC_ASSIGN_OR_RETURN(auto control, AcceptedOfKind(*log, store::Kind::kControl));
+  members = org::Membership::Learn(org_id, std::move(control),
+                                   directory_key ? &*directory_key : nullptr);
+  signer.AdoptCertified(members);
+  FC_RETURN_IF_ERROR(LoadRing(*this));
+  return signer.SeedClock(*log);
+}
+
+Status Node::Parts::Recompute() {
+  FC_RETURN_IF_ERROR(sync::RecomputeStatuses(*log).status());
+  return Reload();
+}
+
+Result<std::vector<Id>> Node::Parts::Commit(std::vector<Draft> drafts, int64_t now_ms) {
+  FC_ASSIGN_OR_RETURN(auto ids, signer.Commit(drafts, org_id, members, *log, now_ms));
+  bool any_key = false;
+  for (const auto& d : drafts) any_key |= d.header.kind == uint8_t(store::Kind::kKey);
+  if (any_key) FC_RETURN_IF_ERROR(LoadRing(*this));
+  return ids;
+}
+
+Result<Id> Node::Parts::CurrentOrgLogDigest() {
+  FC_ASSIGN_OR_RETURN(auto heads, log->Heads());
+  return org::OrgLogDigest(heads, members.OrgAuthors());
+}
+
+Status Node::Parts::SaveKeystore(const crypto::SecretBytes& passphrase) {
+  return store::WriteKeystore(dir.keystore(), *keystore, passphrase, keystore_cost);
+}
+
+}  // namespace fieldcase::node

@@ -1,0 +1,79 @@
+// The key ring: every team and case key this device can open, and what the key entries say
+// about every key, opened or not. Built from the accepted key entries by one function
+// (statuses already tie grants and generations to the entries that introduce their keys,
+// org/validity.h):
+//   1. every introducing entry (not a grant) describes its key — scope, generation,
+//      previous, check value, restricted or not — under key_id = KeyIdFor(author, seq),
+//      derived from the signed header, never read from a payload;
+//   2. grants add recipients to a key whose introducer is known and whose check agrees;
+//   3. wraps are opened until nothing new is learned, and a key is kept only when its
+//      check value matches its introducer's — so a wrap cannot plant a key.
+// Preferred keys (DESIGN §5): highest generation, then lowest key_id, among keys held.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/crypto/secret.h"
+#include "fieldcase/org/key_payload.h"
+#include "fieldcase/store/store.h"
+
+namespace fieldcase::org {
+
+// A key by id and generation: what a writer names in a header and a payload.
+struct KeyRef {
+  Id128 key_id{};
+  uint32_t generation = 0;
+};
+
+// What the key entries say about one key, whether or not this node can open it.
+struct KeyInfo {
+  Id128 case_id{};                   // zero for team keys
+  Id check{};                        // the introducer's key-check value
+  uint32_t generation = 0;
+  Id128 previous{};
+  PublicKey introducer{};            // the signing key that wrote its introducing entry
+  std::set<PublicKey> granters;      // signing keys that wrote grants of it
+  std::set<PublicKey> recipients;    // X25519 keys it was sealed to (entry and grants)
+  std::vector<Id128> wrapped_under;  // team keys it was wrapped under
+  bool restricted = false;           // a case key with no team-key wrap
+};
+
+// The X25519 key pairs that may open sealed wraps: the device's, and the recovery
+// recipient's while `fieldcase recover` runs.
+struct Openers {
+  const crypto::BoxKeyPair* device = nullptr;
+  const crypto::BoxKeyPair* recovery = nullptr;
+};
+
+class KeyRing {
+ public:
+  KeyRing() = default;
+  // `entries`: the store's key entries; only accepted ones with payloads count.
+  static KeyRing Load(const Id& org_id, std::vector<store::StoredEntry> entries, Openers openers);
+
+  const crypto::SecretBytes* Key(const Id128& key_id) const;
+  const KeyInfo* Info(const Id128& key_id) const;
+  const std::map<Id128, KeyInfo>& infos() const { return info_; }
+  const std::optional<KeyRef>& preferred_team_key() const { return preferred_team_; }
+  std::optional<KeyRef> PreferredCaseKey(const Id128& case_id) const;
+  // Every case id seen in a case-key entry, oldest first.
+  const std::vector<Id128>& case_order() const { return case_order_; }
+  // Whether a case's key is sealed to named persons rather than wrapped under the team key.
+  bool IsRestricted(const Id128& case_id) const;
+
+ private:
+  void ChoosePreferredKeys();
+
+  std::map<Id128, crypto::SecretBytes> keys_;  // by key_id, team and case keys alike
+  std::map<Id128, KeyInfo> info_;              // by key_id
+  std::optional<KeyRef> preferred_team_;
+  std::map<Id128, KeyRef> preferred_case_;     // by case_id
+  std::vector<Id128> case_order_;
+};
+
+}  // namespace fieldcase::org

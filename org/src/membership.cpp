@@ -1,0 +1,154 @@
+#include "fieldcase/org/membership.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "fieldcase/record/entry_stamp.h"
+
+namespace fieldcase::org {
+
+Membership Membership::Learn(const Id& org_id, std::vector<store::StoredEntry> control,
+                             const crypto::SecretBytes* directory_key) {
+  std::erase_if(control, [](const store::StoredEntry& se) {
+    return se.status != store::EntryStatus::kAccepted || !se.entry.payload ||
+           se.entry.header.kind != uint8_t(store::Kind::kControl);
+  });
+  std::sort(control.begin(), control.end(), [](const auto& x, const auto& y) {
+    return record::CanonicalLess(record::StampOf(x.entry), record::StampOf(y.entry));
+  });
+  Membership m;
+  for (const auto& se : control) m.LearnOne(org_id, se, directory_key);
+  return m;
+}
+
+void Membership::LearnOne(const Id& org_id, const store::StoredEntry& se,
+                          const crypto::SecretBytes* directory_key) {
+  auto p = DecodeControlPayload(*se.entry.payload);
+  if (!p.ok()) return;  // needs upgrade; structural checks passed at insert
+  if (const auto* c = std::get_if<CutOff>(&*p)) {
+    cut_offs_.push_back(*c);
+    return;
+  }
+  if (const auto* f = std::get_if<Founding>(&*p)) {
+    org_name_ = f->org_name;
+    recovery_public_ = f->recovery_public_key;
+    Member root;
+    root.key = se.entry.header.author;
+    root.role = Role::kRoot;
+    members_[root.key] = std::move(root);
+    return;
+  }
+  const auto& en = std::get<Enrolment>(*p);
+  Member m;
+  m.key = en.subject;
+  m.role = en.role;
+  m.person_id = en.person_id;
+  m.expiry_ms = en.expiry_ms;
+  m.box_key = en.box_key;
+  m.predecessor = en.predecessor;
+  if (directory_key && !en.sealed_personal.empty()) {
+    auto personal = OpenPersonal(en.sealed_personal, *directory_key, org_id, en.subject);
+    if (personal.ok()) m.personal = *personal;
+  }
+  if (en.predecessor) retired_.insert(*en.predecessor);
+  members_.emplace(m.key, std::move(m));  // the first certificate of a key counts
+}
+
+const Member* Membership::Find(const PublicKey& key) const {
+  auto it = members_.find(key);
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+bool Membership::IsRevoked(const PublicKey& key) const {
+  for (const auto& c : cut_offs_)
+    if (c.device == key && c.op == ControlOpCode::kRevoke) return true;
+  return false;
+}
+
+bool Membership::HasCutOff(const PublicKey& key) const {
+  for (const auto& c : cut_offs_)
+    if (c.device == key) return true;
+  return false;
+}
+
+std::vector<const Member*> Membership::Match(std::string_view text) const {
+  std::vector<const Member*> out;
+  const std::string t(text);
+  for (const auto& [key, m] : members_) {
+    bool hit = (t.size() >= 6 && ToHex(key).rfind(t, 0) == 0) ||
+               (m.personal && (m.personal->name == t || m.personal->badge == t));
+    if (hit) out.push_back(&m);
+  }
+  return out;
+}
+
+Result<PublicKey> Membership::ResolveDevice(std::string_view text) const {
+  auto hits = Match(text);
+  if (hits.empty()) {
+    return Status::NotFound("no member '" + std::string(text) + "'; see `fieldcase org members`");
+  }
+  if (hits.size() > 1) {
+    return Status::InvalidArgument("'" + std::string(text) +
+                                   "' names more than one device; give more of its key");
+  }
+  return hits.front()->key;
+}
+
+Result<Id128> Membership::ResolvePerson(std::string_view text) const {
+  auto hits = Match(text);
+  if (hits.empty()) {
+    return Status::NotFound("no member '" + std::string(text) + "'; see `fieldcase org members`");
+  }
+  for (const Member* m : hits) {
+    if (m->person_id != hits.front()->person_id) {
+      return Status::InvalidArgument("'" + std::string(text) +
+                                     "' names more than one person; use a badge number");
+    }
+  }
+  return hits.front()->person_id;
+}
+
+std::set<PublicKey> Membership::RevokedBoxKeys() const {
+  std::set<PublicKey> out;
+  for (const auto& c : cut_offs_) {
+    if (c.op != ControlOpCode::kRevoke) continue;
+    if (const Member* m = Find(c.device)) out.insert(m->box_key);
+  }
+  return out;
+}
+
+std::vector<PublicKey> Membership::ReaderDevices(const std::set<Id128>* persons) const {
+  std::set<PublicKey> revoked = RevokedBoxKeys(), out;
+  for (const auto& [key, m] : members_) {
+    if (m.role != Role::kOfficer && m.role != Role::kSupervisor) continue;
+    if (revoked.count(m.box_key) || IsZero(m.box_key)) continue;
+    if (persons && !persons->count(m.person_id)) continue;
+    out.insert(m.box_key);
+  }
+  return {out.begin(), out.end()};
+}
+
+std::set<Id128> Membership::PersonsOf(const std::set<PublicKey>& box_keys) const {
+  std::set<Id128> persons;
+  for (const auto& [key, m] : members_)
+    if (box_keys.count(m.box_key)) persons.insert(m.person_id);
+  return persons;
+}
+
+std::vector<PublicKey> Membership::OrgAuthors() const {
+  std::vector<PublicKey> out;
+  for (const auto& [key, m] : members_)
+    if (m.role == Role::kRoot || m.role == Role::kAdmin) out.push_back(key);
+  return out;
+}
+
+std::vector<MemberView> Membership::Views(const std::set<PublicKey>& own) const {
+  std::vector<MemberView> out;
+  for (const auto& [key, m] : members_) out.push_back(MemberView{m, IsRevoked(key), own.count(key) > 0});
+  std::sort(out.begin(), out.end(), [](const MemberView& a, const MemberView& b) {
+    return std::tie(a.member.role, a.member.key) < std::tie(b.member.role, b.member.key);
+  });
+  return out;
+}
+
+}  // namespace fieldcase::org
