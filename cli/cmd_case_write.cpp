@@ -54,15 +54,6 @@ std::vector<Id> CurrentIds(const record::FieldState& f) {
   return ids;
 }
 
-int Written(Context& c, const Result<Id>& id, const std::string& what) {
-  if (!id.ok()) return Fail(id.status());
-  if (c.json()) {
-    std::printf("{\"entry\":\"%s\"}\n", ToHex(*id).c_str());
-  } else {
-    std::printf("%s (entry %s)\n", what.c_str(), ShortHex(*id, 16).c_str());
-  }
-  return kExitOk;
-}
 
 int WriteStatus(Context& c, record::CaseStatus status) {
   auto oc = LoadCaseArg(c);
@@ -71,7 +62,7 @@ int WriteStatus(Context& c, record::CaseStatus status) {
   op.status = status;
   for (const auto& v : oc->view.status.current) op.supersedes.push_back(v.id);
   bool closing = status == record::CaseStatus::kClosed;
-  return Written(c, oc->node->Write(oc->id, op, Context::NowMs()),
+  return PrintWritten(c, oc->node->Write(oc->id, op, Context::NowMs()),
                  closing ? "Closed case" : "Reopened case");
 }
 
@@ -130,7 +121,7 @@ int RunCaseSet(Context& c) {
   if (auto it = oc->view.fields.find(p[1]); it != oc->view.fields.end()) {
     op.supersedes = CurrentIds(it->second);
   }
-  return Written(c, oc->node->Write(oc->id, op, Context::NowMs()), "Set " + p[1]);
+  return PrintWritten(c, oc->node->Write(oc->id, op, Context::NowMs()), "Set " + p[1]);
 }
 
 int RunCaseNote(Context& c) {
@@ -150,7 +141,7 @@ int RunCaseNote(Context& c) {
     return Fail(Status::InvalidArgument("note kind '" + kind + "' is not one of: " + list));
   }
   if (!from_stdin) {
-    return Written(c, oc->node->Write(oc->id, record::AddNote{kind, p[1]}, Context::NowMs()),
+    return PrintWritten(c, oc->node->Write(oc->id, record::AddNote{kind, p[1]}, Context::NowMs()),
                    "Added " + kind + " note");
   }
   // One commit per line, acknowledged only after it is durable: a reader of stdout knows
@@ -174,7 +165,7 @@ int RunCaseTag(Context& c) {
   if (!oc.ok()) return Fail(oc.status());
   const std::string& tag = c.args().positional()[1];
   if (tag.empty() || tag.size() > 64) return Fail(Status::InvalidArgument("a tag is 1 to 64 bytes"));
-  return Written(c, oc->node->Write(oc->id, record::Tag{tag}, Context::NowMs()), "Tagged " + tag);
+  return PrintWritten(c, oc->node->Write(oc->id, record::Tag{tag}, Context::NowMs()), "Tagged " + tag);
 }
 
 int RunCaseUntag(Context& c) {
@@ -184,7 +175,7 @@ int RunCaseUntag(Context& c) {
   auto adds = oc->node->LiveTagAdds(oc->id, tag);
   if (!adds.ok()) return Fail(adds.status());
   if (adds->empty()) return Fail(Status::NotFound("case has no tag '" + tag + "'"));
-  return Written(c, oc->node->Write(oc->id, record::Untag{tag, *adds}, Context::NowMs()),
+  return PrintWritten(c, oc->node->Write(oc->id, record::Untag{tag, *adds}, Context::NowMs()),
                  "Removed tag " + tag);
 }
 

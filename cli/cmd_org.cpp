@@ -190,9 +190,7 @@ int RunOrgRotateTeamKey(Context& c) {
   if (!node.ok()) return Fail(node.status());
   auto id = (*node)->RotateTeamKey(Context::NowMs());
   if (!id.ok()) return Fail(id.status());
-  if (c.json()) std::printf("{\"key_id\":\"%s\"}\n", ToHex(*id).c_str());
-  else std::printf("New team key generation %s.\n", ShortHex(*id, 16).c_str());
-  return kExitOk;
+  return PrintWritten(c, ByteView(*id), "Wrote a new team key generation", "key_id");
 }
 
 int RunRecover(Context& c) {
@@ -214,11 +212,8 @@ int RunRecover(Context& c) {
   if (!id.ok()) return Fail(id.status());
   auto persons = c.PersonsFromTo(**node);
   if (!persons.ok()) return Fail(persons.status());
-  auto grant = (*node)->Recover(*id, *persons, std::move(recovery).value(), Context::NowMs());
-  if (!grant.ok()) return Fail(grant.status());
-  if (c.json()) std::printf("{\"entry\":\"%s\"}\n", ToHex(*grant).c_str());
-  else std::printf("Granted the case key (entry %s).\n", ShortHex(*grant, 16).c_str());
-  return kExitOk;
+  return PrintWritten(c, (*node)->Recover(*id, *persons, std::move(recovery).value(), Context::NowMs()),
+                      "Granted the case key");
 }
 
 int RunBackup(Context& c) {

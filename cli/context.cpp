@@ -66,6 +66,20 @@ int Fail(const Status& s) {
   }
 }
 
+int PrintWritten(const Context& c, ByteView id, const std::string& what, const std::string& json_key) {
+  if (c.json()) {
+    std::printf("{\"%s\":\"%s\"}\n", json_key.c_str(), ToHex(id).c_str());
+  } else {
+    std::printf("%s (%s %s)\n", what.c_str(), json_key.c_str(), ToHex(id).substr(0, 16).c_str());
+  }
+  return kExitOk;
+}
+
+int PrintWritten(const Context& c, const Result<Id>& id, const std::string& what) {
+  if (!id.ok()) return Fail(id.status());
+  return PrintWritten(c, ByteView(*id), what, "entry");
+}
+
 std::string CommandHelp(const Command& c) {
   std::string h = "Usage: fieldcase " + c.name + (c.synopsis.empty() ? "" : " " + c.synopsis) +
                   " [options]\n\n" + c.summary + "\n";

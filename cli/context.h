@@ -57,5 +57,10 @@ const std::vector<Command>& AllCommands();
 std::string CommandHelp(const Command& c);
 // Prints "fieldcase: message" and maps the status to an exit code.
 int Fail(const Status& s);
+// What every writing command prints once its entry is committed: `{"entry": ID}` with
+// --json, else "<what> (entry 1a2b…)". Fails with the status when the write failed.
+int PrintWritten(const Context& c, const Result<Id>& id, const std::string& what);
+// The same for another id (a key id): `{"<json_key>": ID}`, "<what> (<json_key> 1a2b…)".
+int PrintWritten(const Context& c, ByteView id, const std::string& what, const std::string& json_key);
 
 }  // namespace fieldcase::cli

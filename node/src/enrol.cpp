@@ -2,6 +2,7 @@
 // moving entries in and out.
 #include <filesystem>
 
+#include "fieldcase/base/cleanup.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/node/node.h"
 #include "fieldcase/sync/ingest.h"
@@ -180,10 +181,9 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     }
     return Status::Ok();
   };
-  Status joined = first_join();
-  if (!joined.ok()) {
-    // Nothing of a failed join stays: the folder must be free to join again. The log of
-    // a device that never joined holds nothing of its own, so it is made anew.
+  // Nothing of a failed join stays: the folder must be free to join again. The log of a
+  // device that never joined holds nothing of its own, so it is made anew.
+  Cleanup undo([&] {
     p.log.reset();
     RemoveLogFiles(p.dir);
     auto log = OpenLog(p.dir);
@@ -191,8 +191,10 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     p.org_id = Id{};
     p.members = org::Membership{};
     p.signer.Unadopt(new_key);
-  }
-  return joined;
+  });
+  FC_RETURN_IF_ERROR(first_join());
+  undo.Cancel();
+  return Status::Ok();
 }
 
 }  // namespace fieldcase::node

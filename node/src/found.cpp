@@ -2,6 +2,7 @@
 // asks to join one.
 #include <filesystem>
 
+#include "fieldcase/base/cleanup.h"
 #include "fieldcase/crypto/passphrase.h"
 #include "fieldcase/node/node.h"
 #include "parts.h"
@@ -97,24 +98,21 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
   ks.Put(kDirectoryLabel, p->directory_key->Clone());
   p->keystore = std::move(ks);
   p->keystore_cost = options.cost;
-  Status s = p->SaveKeystore(passphrase);
-  if (s.ok()) {
-    Bytes file(kRecoveryMagic, kRecoveryMagic + sizeof(kRecoveryMagic));
-    Append(file, crypto::SealWithPassphrase(recovery_passphrase, recovery.secret(), options.cost));
-    s = store::WriteFileAtomic(options.recovery_out, file);
-  }
-  if (s.ok()) {
-    auto log = OpenLog(dir);
-    if (log.ok()) p->log = std::move(log).value();
-    else s = log.status();
-  }
-  if (s.ok()) s = p->log->SetOrgId(p->org_id);
-  if (s.ok()) s = WriteFounding(*p, options, recovery, now_ms);
-  if (!s.ok()) {
+  Cleanup undo([&] {
     p->log.reset();
     RemoveFoundFiles(dir, options.recovery_out);
-    return s.Prefixed("founding the organisation");
-  }
+  });
+  auto found = [&]() -> Status {
+    FC_RETURN_IF_ERROR(p->SaveKeystore(passphrase));
+    Bytes file(kRecoveryMagic, kRecoveryMagic + sizeof(kRecoveryMagic));
+    Append(file, crypto::SealWithPassphrase(recovery_passphrase, recovery.secret(), options.cost));
+    FC_RETURN_IF_ERROR(store::WriteFileAtomic(options.recovery_out, file));
+    FC_ASSIGN_OR_RETURN(p->log, OpenLog(dir));
+    FC_RETURN_IF_ERROR(p->log->SetOrgId(p->org_id));
+    return WriteFounding(*p, options, recovery, now_ms);
+  };
+  FC_RETURN_IF_ERROR(found().Prefixed("founding the organisation"));
+  undo.Cancel();
   return std::unique_ptr<Node>(new Node(std::move(p)));
 }
 
