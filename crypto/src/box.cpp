@@ -24,13 +24,29 @@ Result<BoxKeyPair> BoxKeyPair::FromSecret(ByteView secret32) {
   return k;
 }
 
-Bytes SealTo(const PublicKey& recipient, ByteView context, ByteView secret) {
+Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secret) {
   SecretBytes inner(context.size() + secret.size());
   if (!context.empty()) std::memcpy(inner.data(), context.data(), context.size());
   if (!secret.empty()) std::memcpy(inner.data() + context.size(), secret.data(), secret.size());
   Bytes out(inner.size() + crypto_box_SEALBYTES);
-  crypto_box_seal(out.data(), inner.data(), inner.size(), recipient.data());
+  if (!IsUsableBoxKey(recipient) ||
+      crypto_box_seal(out.data(), inner.data(), inner.size(), recipient.data()) != 0) {
+    return Status::InvalidArgument("cannot seal to that X25519 key (all zero or of low order)");
+  }
   return out;
+}
+
+bool IsUsableBoxKey(const PublicKey& key) {
+  static_assert(sizeof(PublicKey) == crypto_scalarmult_BYTES);
+  if (sodium_is_zero(key.data(), key.size())) return false;
+  // X25519 with any scalar gives all zero for a point of low order; libsodium refuses it.
+  unsigned char scalar[crypto_scalarmult_SCALARBYTES];
+  unsigned char out[crypto_scalarmult_BYTES];
+  randombytes_buf(scalar, sizeof scalar);
+  const bool ok = crypto_scalarmult(out, scalar, key.data()) == 0;
+  sodium_memzero(scalar, sizeof scalar);
+  sodium_memzero(out, sizeof out);
+  return ok;
 }
 
 Result<SecretBytes> OpenSealed(const BoxKeyPair& keys, ByteView context, ByteView sealed) {

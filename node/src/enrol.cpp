@@ -71,6 +71,21 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
     }
     FC_ASSIGN_OR_RETURN(old_head, p.log->HeadOf(*request.successor_of));
   }
+  // The box key names the person in restricted cases (org/validity.h): it must be one a
+  // sealed box can be made for, never the recovery key, and no other member's.
+  if (!crypto::IsUsableBoxKey(request.box_key)) {
+    return Status::NotPermitted("the request's X25519 key is unusable (all zero or of low order); "
+                                "make a new request");
+  }
+  if (request.box_key == p.members.recovery_public()) {
+    return Status::NotPermitted("the request's X25519 key is the organisation's recovery key; refused");
+  }
+  for (const auto& [key, m] : p.members.members()) {
+    if (m.box_key != request.box_key) continue;
+    if (predecessor && key == predecessor->key) continue;  // a successor on the same device
+    return Status::NotPermitted("the request's X25519 key already belongs to another member's "
+                                "device; refused");
+  }
   const Role signer = role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
   if (!p.signer.Has(signer)) {
     return Status::NotPermitted(std::string("enrolling a") + (role == Role::kAdmin ? "n admin" : " device") +
@@ -106,7 +121,9 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
       k.key_id = team->key_id;
       k.generation = team->generation;
       k.check = org::KeyCheck(key);
-      k.wraps.push_back(org::WrapSealed(key, request.box_key, p.org_id, h.case_id, team->key_id));
+      FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, request.box_key, p.org_id, h.case_id, team->key_id));
+      k.wraps.push_back(std::move(wrap));
+      return Status::Ok();
     }));
     out.team_key_granted = true;
   }
@@ -118,8 +135,9 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   resp.org_id = p.org_id;
   resp.device = request.signing_key;
   if (p.directory_key && (reads_cases || role == Role::kAdmin)) {
-    resp.sealed_directory_key = crypto::SealTo(
-        request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key), p.directory_key->view());
+    FC_ASSIGN_OR_RETURN(resp.sealed_directory_key,
+                        crypto::SealTo(request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key),
+                                       p.directory_key->view()));
     out.directory_key_sealed = true;
   }
   FC_ASSIGN_OR_RETURN(resp.entries, ExportAll());

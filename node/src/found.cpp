@@ -59,7 +59,9 @@ Status WriteFounding(Node::Parts& p, const FoundOptions& options,
     k.generation = 1;
     k.check = org::KeyCheck(team_key);
     k.orglog_digest = orglog;
-    k.wraps.push_back(org::WrapSealed(team_key, device_pk, p.org_id, h.case_id, k.key_id));
+    FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(team_key, device_pk, p.org_id, h.case_id, k.key_id));
+    k.wraps.push_back(std::move(wrap));
+    return Status::Ok();
   }));
   FC_RETURN_IF_ERROR(p.Commit(std::move(team), now_ms).status());
   return p.Recompute();

@@ -25,43 +25,58 @@ Draft GrantDraft(Role role, const Id128& case_id, const org::KeyRef& ref,
     k.key_id = ref.key_id;
     k.generation = ref.generation;
     k.check = org::KeyCheck(key);
-    for (const auto& d : devices) k.wraps.push_back(org::WrapSealed(key, d, org_id, h.case_id, ref.key_id));
+    for (const auto& d : devices) {
+      FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, d, org_id, h.case_id, ref.key_id));
+      k.wraps.push_back(std::move(wrap));
+    }
+    return Status::Ok();
   });
 }
 
 }  // namespace
 
 bool Node::Parts::ExposedToRevoked(const Id128& key_id) const {
-  std::set<PublicKey> revoked = members.RevokedBoxKeys();
-  if (revoked.empty()) return false;
-  auto sealed_to_revoked = [&](const org::KeyInfo& i) {
+  const std::set<PublicKey> revoked_boxes = members.RevokedBoxKeys();
+  // A revoked device could know a key it was sealed to, and one it wrote or granted itself
+  // (issue 7 #3: a revoked introducer must not read what is written after).
+  auto known_to_revoked = [&](const org::KeyInfo& i) {
+    if (members.IsRevoked(i.introducer)) return true;
+    for (const auto& g : i.granters)
+      if (members.IsRevoked(g)) return true;
     for (const auto& r : i.recipients)
-      if (revoked.count(r)) return true;
+      if (revoked_boxes.count(r)) return true;
     return false;
   };
   const org::KeyInfo* info = ring.Info(key_id);
   if (info == nullptr) return false;
-  if (sealed_to_revoked(*info)) return true;
+  if (known_to_revoked(*info)) return true;
+  // A key wrapped under a team key is known to whoever knows that team key, or any later
+  // generation (which carries the earlier ones).
   for (const Id128& team : info->wrapped_under) {
     const org::KeyInfo* t = ring.Info(team);
     const uint32_t gen = t == nullptr ? 0 : t->generation;
     for (const auto& [id, other] : ring.infos()) {
-      if (IsZero(other.case_id) && other.generation >= gen && sealed_to_revoked(other)) return true;
+      if (IsZero(other.case_id) && other.generation >= gen && known_to_revoked(other)) return true;
     }
   }
   return false;
 }
 
-std::vector<org::Wrap> Node::Parts::CaseKeyWraps(const crypto::SecretBytes& key, const Id128& case_id,
-                                                 const Id128& key_id,
-                                                 const std::set<Id128>* persons) const {
+Result<std::vector<org::Wrap>> Node::Parts::CaseKeyWraps(const crypto::SecretBytes& key,
+                                                         const Id128& case_id, const Id128& key_id,
+                                                         const std::set<Id128>* persons) const {
   std::vector<org::Wrap> wraps;
+  auto seal_to = [&](const PublicKey& r) -> Status {
+    FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, r, org_id, case_id, key_id));
+    wraps.push_back(std::move(wrap));
+    return Status::Ok();
+  };
   if (persons) {
     std::set<PublicKey> to;
     for (const auto& d : members.ReaderDevices(persons)) to.insert(d);
     if (device) to.insert(device->public_key());
     if (!IsZero(members.recovery_public())) to.insert(members.recovery_public());
-    for (const auto& r : to) wraps.push_back(org::WrapSealed(key, r, org_id, case_id, key_id));
+    for (const auto& r : to) FC_RETURN_IF_ERROR(seal_to(r));
     return wraps;
   }
   const auto& team = ring.preferred_team_key();
@@ -70,9 +85,7 @@ std::vector<org::Wrap> Node::Parts::CaseKeyWraps(const crypto::SecretBytes& key,
                                           case_id, key_id));
     return wraps;
   }
-  for (const auto& r : members.ReaderDevices()) {
-    wraps.push_back(org::WrapSealed(key, r, org_id, case_id, key_id));
-  }
+  for (const auto& r : members.ReaderDevices()) FC_RETURN_IF_ERROR(seal_to(r));
   return wraps;
 }
 
@@ -92,8 +105,9 @@ Status Node::Parts::RotateCaseKeyIfExposed(const Id128& case_id, int64_t now_ms)
     k.previous_key_id = old->key_id;
     k.orglog_digest = orglog;
     k.check = org::KeyCheck(key);
-    k.wraps = CaseKeyWraps(key, case_id, k.key_id, info.restricted ? &persons : nullptr);
+    FC_ASSIGN_OR_RETURN(k.wraps, CaseKeyWraps(key, case_id, k.key_id, info.restricted ? &persons : nullptr));
     k.previous_wrap = PreviousWrap(old_key, old->key_id, key, k.key_id, org_id, case_id);
+    return Status::Ok();
   }));
   return Commit(std::move(drafts), now_ms).status();
 }
@@ -131,12 +145,16 @@ Result<Id128> Node::RotateTeamKey(int64_t now_ms) {
     k.generation = prev ? prev->generation + 1 : 1;
     k.orglog_digest = orglog;
     k.check = org::KeyCheck(key);
-    for (const auto& r : to) k.wraps.push_back(org::WrapSealed(key, r, p.org_id, h.case_id, k.key_id));
+    for (const auto& r : to) {
+      FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, r, p.org_id, h.case_id, k.key_id));
+      k.wraps.push_back(std::move(wrap));
+    }
     if (prev) {
       k.previous_key_id = prev->key_id;
       k.previous_wrap = PreviousWrap(*p.ring.Key(prev->key_id), prev->key_id, key, k.key_id,
                                      p.org_id, h.case_id);
     }
+    return Status::Ok();
   }));
   FC_RETURN_IF_ERROR(p.Commit(std::move(drafts), now_ms).status());
   return key_id;

@@ -9,17 +9,18 @@
 namespace fieldcase::node {
 
 Draft KeyDraft(org::Role role, const Id128& case_id,
-               std::function<void(org::KeyPayload&, const store::Header&)> fill) {
-  return Draft::Of(role, store::Kind::kKey, case_id, [fill = std::move(fill)](const store::Header& h) {
-    org::KeyPayload p;
-    fill(p, h);
-    return org::EncodeKeyPayload(p);
-  });
+               std::function<Status(org::KeyPayload&, const store::Header&)> fill) {
+  return Draft::Of(role, store::Kind::kKey, case_id,
+                   [fill = std::move(fill)](const store::Header& h) -> Result<Bytes> {
+                     org::KeyPayload p;
+                     FC_RETURN_IF_ERROR(fill(p, h));
+                     return org::EncodeKeyPayload(p);
+                   });
 }
 
 Draft ControlDraft(org::Role role, std::function<org::ControlPayload()> make) {
   return Draft::Of(role, store::Kind::kControl, Id128{},
-                   [make = std::move(make)](const store::Header&) {
+                   [make = std::move(make)](const store::Header&) -> Result<Bytes> {
                      return org::EncodeControlPayload(make());
                    });
 }

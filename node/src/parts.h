@@ -35,7 +35,7 @@ inline constexpr uint64_t kCertificateLifeMs = 2ull * 365 * 24 * 3600 * 1000;
 
 // A key entry to sign: `fill` writes the payload, seeing the signed header fields.
 Draft KeyDraft(org::Role role, const Id128& case_id,
-               std::function<void(org::KeyPayload&, const store::Header&)> fill);
+               std::function<Status(org::KeyPayload&, const store::Header&)> fill);
 // A control entry to sign.
 Draft ControlDraft(org::Role role, std::function<org::ControlPayload()> make);
 
@@ -67,8 +67,8 @@ struct Node::Parts {
   // sealed to every current reader when a revoked device could read that team key); for a
   // restricted case, sealed to the named persons' current devices, this device and the
   // recovery recipient.
-  std::vector<org::Wrap> CaseKeyWraps(const crypto::SecretBytes& key, const Id128& case_id,
-                                      const Id128& key_id, const std::set<Id128>* persons) const;
+  Result<std::vector<org::Wrap>> CaseKeyWraps(const crypto::SecretBytes& key, const Id128& case_id,
+                                              const Id128& key_id, const std::set<Id128>* persons) const;
   // Writes a new generation of a case's key when a revoked device could read the current one.
   Status RotateCaseKeyIfExposed(const Id128& case_id, int64_t now_ms);
   // A supervisor node grants the preferred team key to every current officer or

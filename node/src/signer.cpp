@@ -107,7 +107,7 @@ Result<std::vector<store::Entry>> Signer::SignAll(std::vector<Draft>& drafts, co
     h.seq = it->second.first + 1;
     h.prev = it->second.second;
     FC_ASSIGN_OR_RETURN(h.hlc, clock_.Tick(uint64_t(now_ms)));
-    Bytes payload = d.make_payload(h);
+    FC_ASSIGN_OR_RETURN(Bytes payload, d.make_payload(h));
     out.push_back(store::SignEntry(h, std::move(payload), org_id, key));
     it->second = {h.seq, out.back().id};
   }

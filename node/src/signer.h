@@ -20,14 +20,15 @@
 namespace fieldcase::node {
 
 // An entry to sign: the caller sets kind, case_id and key_id; the signer sets author, seq,
-// prev and hlc, then asks for the payload (which may depend on them).
+// prev and hlc, then asks for the payload (which may depend on them). A payload that cannot
+// be made (a recipient no one can open) fails the whole commit: nothing is written.
 struct Draft {
   org::Role role;
   store::Header header;
-  std::function<Bytes(const store::Header&)> make_payload;
+  std::function<Result<Bytes>(const store::Header&)> make_payload;
 
   static Draft Of(org::Role role, store::Kind kind, const Id128& case_id,
-                  std::function<Bytes(const store::Header&)> make_payload) {
+                  std::function<Result<Bytes>(const store::Header&)> make_payload) {
     store::Header h;
     h.kind = uint8_t(kind);
     h.case_id = case_id;

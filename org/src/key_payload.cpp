@@ -105,12 +105,13 @@ Wrap WrapUnderTeamKey(const crypto::SecretBytes& key, const crypto::SecretBytes&
   return w;
 }
 
-Wrap WrapSealed(const crypto::SecretBytes& key, const PublicKey& recipient, const Id& org_id,
-                const Id128& case_id, const Id128& key_id) {
+Result<Wrap> WrapSealed(const crypto::SecretBytes& key, const PublicKey& recipient,
+                        const Id& org_id, const Id128& case_id, const Id128& key_id) {
   Wrap w;
   w.type = WrapType::kSealed;
   w.recipient = recipient;
-  w.blob = crypto::SealTo(recipient, WrapContext(org_id, case_id, key_id, recipient), key.view());
+  FC_ASSIGN_OR_RETURN(w.blob, crypto::SealTo(recipient, WrapContext(org_id, case_id, key_id, recipient),
+                                             key.view()));
   return w;
 }
 

@@ -44,6 +44,9 @@ KeyRing KeyRing::Load(const Id& org_id, std::vector<store::StoredEntry> stored, 
     if (!p.ok()) continue;
     const store::Header& h = se.entry.header;
     Id128 key_id = p->op == KeyOpCode::kGrant ? p->key_id : store::KeyIdFor(h.author, h.seq);
+    // An introducing entry names its own key; one that names another is never believed
+    // (statuses quarantine it; this holds even for a store written before that rule).
+    if (p->op != KeyOpCode::kGrant && p->key_id != key_id) continue;
     entries.push_back(KeyEntry{key_id, h, std::move(p).value()});
   }
   for (const auto& [key_id, h, p] : entries) {
@@ -66,7 +69,9 @@ KeyRing KeyRing::Load(const Id& org_id, std::vector<store::StoredEntry> stored, 
   for (const auto& [key_id, h, p] : entries) {
     if (p.op != KeyOpCode::kGrant) continue;
     auto it = ring.info_.find(key_id);
-    if (it == ring.info_.end() || it->second.check != p.check) continue;
+    if (it == ring.info_.end() || it->second.check != p.check || it->second.case_id != h.case_id) {
+      continue;
+    }
     it->second.granters.insert(h.author);
     NoteWraps(it->second, p);
   }

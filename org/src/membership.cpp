@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "fieldcase/crypto/box.h"
 #include "fieldcase/record/entry_stamp.h"
 
 namespace fieldcase::org {
@@ -17,7 +18,18 @@ Membership Membership::Learn(const Id& org_id, std::vector<store::StoredEntry> c
     return record::CanonicalLess(record::StampOf(x.entry), record::StampOf(y.entry));
   });
   Membership m;
+  std::vector<std::pair<PublicKey, Id128>> boxes;  // (box key, person) in canonical order
   for (const auto& se : control) m.LearnOne(org_id, se, directory_key);
+  for (const auto& se : control) {
+    auto p = DecodeControlPayload(*se.entry.payload);
+    if (!p.ok()) continue;
+    const auto* en = std::get_if<Enrolment>(&*p);
+    if (!en || m.box_owner_.count(en->box_key) || en->box_key == m.recovery_public_) continue;
+    const Member* member = m.Find(en->subject);
+    if (!member || member->person_id != en->person_id || member->box_key != en->box_key) continue;
+    if (!crypto::IsUsableBoxKey(en->box_key)) continue;
+    m.box_owner_.emplace(en->box_key, en->person_id);
+  }
   return m;
 }
 
@@ -121,17 +133,23 @@ std::vector<PublicKey> Membership::ReaderDevices(const std::set<Id128>* persons)
   std::set<PublicKey> revoked = RevokedBoxKeys(), out;
   for (const auto& [key, m] : members_) {
     if (m.role != Role::kOfficer && m.role != Role::kSupervisor) continue;
-    if (revoked.count(m.box_key) || IsZero(m.box_key)) continue;
+    if (revoked.count(m.box_key) || OwnerOf(m.box_key) != m.person_id) continue;
     if (persons && !persons->count(m.person_id)) continue;
     out.insert(m.box_key);
   }
   return {out.begin(), out.end()};
 }
 
+std::optional<Id128> Membership::OwnerOf(const PublicKey& box_key) const {
+  auto it = box_owner_.find(box_key);
+  if (it == box_owner_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::set<Id128> Membership::PersonsOf(const std::set<PublicKey>& box_keys) const {
   std::set<Id128> persons;
-  for (const auto& [key, m] : members_)
-    if (box_keys.count(m.box_key)) persons.insert(m.person_id);
+  for (const PublicKey& b : box_keys)
+    if (auto owner = OwnerOf(b)) persons.insert(*owner);
   return persons;
 }
 

@@ -1,5 +1,7 @@
 #include "fieldcase/org/validity.h"
 
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/org/payload_rules.h"
 #include "fieldcase/record/entry_stamp.h"
 
 #include <algorithm>
@@ -67,6 +69,13 @@ ValidityInput MakeValidityInput(const store::StoredEntry& se) {
     return in;
   }
   if (!in.payload_held) return in;
+  // The store ran these checks when the payload arrived; they run again here so that no
+  // way a payload got in (an older store, a database edit) puts a malformed one in a rule.
+  if (Status v = ValidateKeyOrControl(in.header, *se.entry.payload); !v.ok()) {
+    if (v.IsNeedsUpgrade()) in.unknown_op = true;
+    else in.malformed = true;
+    return in;
+  }
   if (IsKind(in, Kind::kControl)) {
     auto p = DecodeControlPayload(*se.entry.payload);
     if (p.ok()) in.control = std::move(p).value();
@@ -104,12 +113,40 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
 
   // Layer 1: the root is the author of a founding entry whose key names this org.
   for (const auto& e : entries) {
-    if (e.header.seq == 1 && AsFounding(e) && store::OrgId(e.header.author) == org_id) {
+    if (const Founding* f = AsFounding(e);
+        f && e.header.seq == 1 && store::OrgId(e.header.author) == org_id) {
       out.root = e.header.author;
+      out.recovery = f->recovery_public_key;
     }
   }
 
-  // Status of e given what is known of its author so far; nullopt = author undecided.
+  // The chain that ends at a cut-off's last entry: (anchor held, ids on it). The store
+  // holds an entry only with its predecessor, so the walk fails only at a missing anchor.
+  struct CutChain {
+    bool anchor_held = false;
+    std::set<Id> ids;
+  };
+  std::map<std::pair<PublicKey, Id>, CutChain> cut_chains;
+  auto cut_chain = [&](const PublicKey& a, uint64_t last_seq, const Id& last_id) -> const CutChain& {
+    auto [it, fresh] = cut_chains.try_emplace({a, last_id});
+    if (!fresh) return it->second;
+    auto chain = chains.by_author.find(a);
+    Id want = last_id;
+    for (uint64_t seq = last_seq; seq >= 1 && chain != chains.by_author.end(); --seq) {
+      auto at = chain->second.find(seq);
+      if (at == chain->second.end()) break;
+      const ValidityInput* hit = nullptr;
+      for (const auto* c : at->second)
+        if (c->id == want) hit = c;
+      if (!hit) break;
+      if (seq == last_seq) it->second.anchor_held = true;
+      it->second.ids.insert(hit->id);
+      want = hit->header.prev;
+    }
+    return it->second;
+  };
+
+  // Status of e given what is known of its author so far.
   auto judge = [&](const ValidityInput& e) -> EntryStatus {
     const PublicKey& a = e.header.author;
     uint64_t s = e.header.seq;
@@ -118,11 +155,13 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     }
     auto en = out.enrolled.find(a);
     if (en != out.enrolled.end() && en->second.cut_off) {
-      uint64_t c = *en->second.cut_off;
-      if (s > c || (s == c && en->second.cut_off_id && *en->second.cut_off_id != e.id)) {
-        return EntryStatus::kQuarantined;
-      }
+      const uint64_t c = *en->second.cut_off;
+      if (s > c) return EntryStatus::kQuarantined;
+      const CutChain& chain = cut_chain(a, c, en->second.cut_off_id.value_or(Id{}));
+      if (!chain.anchor_held) return EntryStatus::kPending;  // which branch counts is unknown
+      if (!chain.ids.count(e.id)) return EntryStatus::kQuarantined;
     }
+    if (e.malformed) return EntryStatus::kQuarantined;
     if (e.unknown_op) return EntryStatus::kNeedsUpgrade;
     if (auto u = chains.upgrade_point.find(a); u != chains.upgrade_point.end() && s > u->second) {
       return EntryStatus::kPending;
@@ -219,6 +258,15 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     apply_org_entries(Role::kRoot);   // layer 2
     apply_org_entries(Role::kAdmin);  // layers 3 and 4
   }
+  // Box keys name persons: the first counting certificate that carries one owns it.
+  for (const auto* e : ordered) {
+    const Enrolment* en = AsEnrolment(*e);
+    if (!en) continue;
+    auto rec = out.enrolled.find(en->subject);
+    if (rec == out.enrolled.end() || rec->second.certificate != e->id) continue;
+    if (en->box_key == out.recovery || !crypto::IsUsableBoxKey(en->box_key)) continue;
+    out.box_owner.emplace(en->box_key, en->person_id);
+  }
 
   // Key entries that introduce a key (not grants), by key_id. Two introducers for one
   // key_id can only come from a fork of their author; the lowest id is taken on every node.
@@ -236,8 +284,9 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
       if (w.type == WrapType::kUnderTeamKey) return std::nullopt;
     std::set<Id128> persons;
     for (const auto& w : k.key->wraps) {
-      for (const auto& [key, rec] : out.enrolled)
-        if (rec.enrolment.box_key == w.recipient) persons.insert(rec.enrolment.person_id);
+      if (auto owner = out.box_owner.find(w.recipient); owner != out.box_owner.end()) {
+        persons.insert(owner->second);
+      }
     }
     return persons;
   };
@@ -267,6 +316,7 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
       return named(in, e, /*supervisor_may=*/true) ? EntryStatus::kAccepted
                                                    : EntryStatus::kQuarantined;
     }
+    if (p.key_id != store::KeyIdFor(e.header.author, e.header.seq)) return EntryStatus::kQuarantined;
     const bool opening = !IsZero(case_id) && store::CaseIdFor(e.header.author, e.header.seq) == case_id;
     if (p.op == KeyOpCode::kCaseKey && IsZero(case_id)) return EntryStatus::kQuarantined;
     if (p.op == KeyOpCode::kTeamKey && !IsZero(case_id)) return EntryStatus::kQuarantined;
@@ -297,26 +347,6 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     return EntryStatus::kAccepted;
   };
 
-  // Entries at or below a cut-off that are not on the chain ending at its last_id are a
-  // fork of the revoked key (DESIGN §5).
-  std::set<Id> on_cut_chain;
-  for (const auto& [key, rec] : out.enrolled) {
-    if (!rec.cut_off || !rec.cut_off_id) continue;
-    auto chain = chains.by_author.find(key);
-    if (chain == chains.by_author.end()) continue;
-    Id want = *rec.cut_off_id;
-    for (uint64_t seq = *rec.cut_off; seq >= 1; --seq) {
-      auto at = chain->second.find(seq);
-      if (at == chain->second.end()) break;
-      const ValidityInput* hit = nullptr;
-      for (const auto* c : at->second)
-        if (c->id == want) hit = c;
-      if (!hit) break;
-      on_cut_chain.insert(hit->id);
-      want = hit->header.prev;
-    }
-  }
-
   // A cut-off counts only for a key its writer governs (root: admins; admin: the rest).
   auto cut_off_governed = [&](const ValidityInput& e) {
     const auto* c = AsCutOff(e);
@@ -331,11 +361,6 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
   for (const auto& e : entries) {
     EntryStatus st = judge(e);
     if (st == EntryStatus::kAccepted && !cut_off_governed(e)) st = EntryStatus::kQuarantined;
-    auto en = out.enrolled.find(e.header.author);
-    if (st == EntryStatus::kAccepted && en != out.enrolled.end() && en->second.cut_off &&
-        e.header.seq <= *en->second.cut_off && !on_cut_chain.count(e.id)) {
-      st = EntryStatus::kQuarantined;
-    }
     if (st == EntryStatus::kAccepted && IsKind(e, Kind::kKey) && e.key) st = key_rules(e);
     if (st == EntryStatus::kAccepted && IsKind(e, Kind::kData)) st = data_rules(e);
     out.status[e.id] = st;

@@ -121,6 +121,23 @@ Result<std::optional<Bytes>> Store::GetMeta(std::string_view key) {
 namespace {
 
 // Checks one entry against the store and inserts it. Caller holds the transaction.
+// The one check of a payload against its signed header, however the payload arrives (with
+// its header, or after it): length and hash (not again for a payload this process just
+// hashed and signed), then for key and control payloads the organisation's strict rules.
+// Rejected with the reason, or the provisional status the payload allows.
+Result<EntryStatus> CheckPayload(const Header& h, ByteView payload, const PayloadValidator& validator,
+                                 bool locally_signed) {
+  if (!locally_signed) {
+    if (payload.size() != h.payload_len) return Status::Rejected("payload length does not match header");
+    if (PayloadHash(payload) != h.payload_hash) return Status::Rejected("payload hash does not match header");
+  }
+  if (h.kind != uint8_t(Kind::kKey) && h.kind != uint8_t(Kind::kControl)) return EntryStatus::kAccepted;
+  Status v = validator(h, payload);
+  if (v.IsNeedsUpgrade()) return EntryStatus::kNeedsUpgrade;
+  if (!v.ok()) return Status::Rejected(v.message());
+  return EntryStatus::kAccepted;
+}
+
 AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
                        const PayloadValidator& validator, const Entry& in, bool locally_signed,
                        int64_t now_ms) {
@@ -155,9 +172,9 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
     // The header came first (header-only transfer); its payload arrives now. Same id,
     // same signed header: the payload must match its length and hash.
     if (payload_missing && in.payload) {
-      if (in.payload->size() != h.payload_len || PayloadHash(*in.payload) != h.payload_hash) {
-        return reject("payload does not match the held header");
-      }
+      // The same checks as a whole entry gets: a late payload is no way around them.
+      auto checked = CheckPayload(h, *in.payload, validator, /*locally_signed=*/false);
+      if (!checked.ok()) return reject(checked.status().message());
       im.insert_late_payload.Reset().Bind(1, held_rowid).BindStatic(2, r.id).BindStatic(3, *in.payload);
       r.status = im.insert_late_payload.Run("storing a payload");
       r.late_payload = r.status.ok();
@@ -197,10 +214,11 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
     if (h.hlc <= prev_hlc) return reject("hlc does not increase along the author's chain");
   }
 
-  // A payload this process just hashed and signed is not hashed again.
-  if (in.payload && !locally_signed) {
-    if (in.payload->size() != h.payload_len) return reject("payload length does not match header");
-    if (PayloadHash(*in.payload) != h.payload_hash) return reject("payload hash does not match header");
+  std::optional<EntryStatus> payload_status;
+  if (in.payload) {
+    auto checked = CheckPayload(h, *in.payload, validator, locally_signed);
+    if (!checked.ok()) return reject(checked.status().message());
+    payload_status = *checked;
   }
   if (!locally_signed && !VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature)) {
     return reject("bad signature");
@@ -236,17 +254,8 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
   EntryStatus status = EntryStatus::kAccepted;
   if (!IsKnownKind(h.kind)) {
     status = EntryStatus::kNeedsUpgrade;
-  } else if ((h.kind == uint8_t(Kind::kKey) || h.kind == uint8_t(Kind::kControl))) {
-    if (!in.payload) {
-      status = EntryStatus::kPending;
-    } else if (validator) {
-      Status v = validator(h, *in.payload);
-      if (v.IsNeedsUpgrade()) {
-        status = EntryStatus::kNeedsUpgrade;
-      } else if (!v.ok()) {
-        return reject(v.message());
-      }
-    }
+  } else if (h.kind == uint8_t(Kind::kKey) || h.kind == uint8_t(Kind::kControl)) {
+    status = payload_status.value_or(EntryStatus::kPending);
   }
 
   auto& ins = im.insert_entry;

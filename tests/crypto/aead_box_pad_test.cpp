@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include "fieldcase/crypto/aead.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/pad.h"
@@ -49,7 +52,7 @@ TEST_CASE("crypto: sealed box opens only with the key and the same context", "[c
   auto bob = crypto::BoxKeyPair::Generate();
   Bytes ctx = {1, 2, 3};
   Bytes secret(32, 7);
-  Bytes sealed = crypto::SealTo(alice.public_key(), ctx, secret);
+  Bytes sealed = *crypto::SealTo(alice.public_key(), ctx, secret);
   auto opened = crypto::OpenSealed(alice, ctx, sealed);
   REQUIRE(opened.ok());
   CHECK(crypto::ConstantTimeEqual(opened->view(), secret));
@@ -65,6 +68,27 @@ TEST_CASE("crypto: sealed box opens only with the key and the same context", "[c
   auto again = crypto::BoxKeyPair::FromSecret(alice.secret());
   REQUIRE(again.ok());
   CHECK(again->public_key() == alice.public_key());
+}
+
+TEST_CASE("crypto: nothing is sealed to an all-zero or low-order X25519 key", "[crypto][attack]") {
+  // Issue 7 #1: a certificate may carry any 32 bytes as its box key; sealing a key to a
+  // point of low order would write a wrap anyone can open (or no one), so it fails.
+  PublicKey zero{};
+  PublicKey one{};
+  one[0] = 1;  // u = 1, a point of order 4
+  // The order-8 point of the Curve25519 twist list (libsodium's blocklist).
+  PublicKey order8{};
+  const uint8_t p8[32] = {0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3,
+                          0xfa, 0xf1, 0x9f, 0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32,
+                          0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49, 0xb8, 0x00};
+  std::copy(std::begin(p8), std::end(p8), order8.begin());
+  for (const PublicKey& bad : {zero, one, order8}) {
+    CHECK_FALSE(crypto::IsUsableBoxKey(bad));
+    auto sealed = crypto::SealTo(bad, {}, Bytes(32, 1));
+    REQUIRE_FALSE(sealed.ok());
+    CHECK_THAT(sealed.status().message(), Catch::Contains("low order"));
+  }
+  CHECK(crypto::IsUsableBoxKey(crypto::BoxKeyPair::Generate().public_key()));
 }
 
 TEST_CASE("crypto: padding hides value lengths within a 64-byte block", "[crypto]") {

@@ -91,7 +91,7 @@ TEST_CASE("org: key payload round-trip and wraps bound to their context", "[org]
   kp.key_id = key_id;
   kp.check = KeyCheck(case_key);
   kp.wraps.push_back(WrapUnderTeamKey(case_key, team, team_id, Org(), case_id, key_id));
-  kp.wraps.push_back(WrapSealed(case_key, device.public_key(), Org(), case_id, key_id));
+  kp.wraps.push_back(*WrapSealed(case_key, device.public_key(), Org(), case_id, key_id));
   Bytes enc = EncodeKeyPayload(kp);
   auto dec = DecodeKeyPayload(enc);
   REQUIRE(dec.ok());

@@ -27,7 +27,11 @@ class BoxKeyPair {
   PublicKey public_{};
 };
 
-Bytes SealTo(const PublicKey& recipient, ByteView context, ByteView secret);
+// Fails for a recipient that is all zero or of low order (crypto_box_seal refuses it):
+// nothing is ever "sealed" to a key no one can open.
+Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secret);
+// Whether a sealed box to this X25519 key can be made: not all zero, not of low order.
+bool IsUsableBoxKey(const PublicKey& key);
 Result<SecretBytes> OpenSealed(const BoxKeyPair& keys, ByteView context, ByteView sealed);
 
 }  // namespace fieldcase::crypto

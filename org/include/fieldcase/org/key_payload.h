@@ -75,8 +75,9 @@ Bytes WrapContext(const Id& org_id, const Id128& case_id, const Id128& key_id,
 Wrap WrapUnderTeamKey(const crypto::SecretBytes& key, const crypto::SecretBytes& team_key,
                       const Id128& team_key_id, const Id& org_id, const Id128& case_id,
                       const Id128& key_id);
-Wrap WrapSealed(const crypto::SecretBytes& key, const PublicKey& recipient, const Id& org_id,
-                const Id128& case_id, const Id128& key_id);
+// Fails for a recipient no one can open a sealed box for (crypto::IsUsableBoxKey).
+Result<Wrap> WrapSealed(const crypto::SecretBytes& key, const PublicKey& recipient,
+                        const Id& org_id, const Id128& case_id, const Id128& key_id);
 Result<crypto::SecretBytes> UnwrapUnderTeamKey(const Wrap& w, const crypto::SecretBytes& team_key,
                                                const Id& org_id, const Id128& case_id,
                                                const Id128& key_id);

@@ -67,7 +67,9 @@ class Membership {
   // Current devices that read cases: officer and supervisor keys not revoked, optionally
   // only those of the given persons. Sorted, so wraps come out in one order.
   std::vector<PublicKey> ReaderDevices(const std::set<Id128>* persons = nullptr) const;
-  // Persons whose devices hold one of these X25519 keys.
+  // The person an X25519 key names, if any (see box_owner_).
+  std::optional<Id128> OwnerOf(const PublicKey& box_key) const;
+  // Persons named by these X25519 keys.
   std::set<Id128> PersonsOf(const std::set<PublicKey>& box_keys) const;
   // The root and admin keys: the authors of the org log.
   std::vector<PublicKey> OrgAuthors() const;
@@ -83,6 +85,9 @@ class Membership {
   std::map<PublicKey, Member> members_;
   std::vector<CutOff> cut_offs_;  // accepted revocations and accept-up-tos
   std::set<PublicKey> retired_;   // keys replaced by a successor enrolment
+  // Box key → the person it names: the first certificate (canonical order) that carries
+  // it; never the recovery key or a key no one can seal to (as org/validity.h).
+  std::map<PublicKey, Id128> box_owner_;
 };
 
 }  // namespace fieldcase::org

@@ -13,11 +13,22 @@
 //   5  every other entry
 // An entry *counts* when its status is accepted.
 //
+// Restricted cases name persons through the X25519 keys their key entries are sealed to. A
+// box key names the person of the first counting certificate (canonical order) that
+// carries it, and never anyone when it is the founding entry's recovery key or cannot be
+// sealed to (all zero, low order): a certificate cannot borrow another's box key.
+//
 // Status of an entry e by author a at seq s:
-//   quarantined  s ≥ fork point of a; or s past a's cut-off (or at it with another id);
-//                or a is enrolled but its role may not write e (authority table, §5)
+//   quarantined  s ≥ fork point of a; or s past a's cut-off, or at or below it but not on
+//                the chain that ends at the cut-off's last entry (applied while
+//                certificates are applied, so an off-chain certificate of a revoked admin
+//                enrols nobody); or a key or control payload that is signed but malformed
+//                (org/payload_rules.h); or a is enrolled but its role may not write e
+//                (authority table, §5)
 //   needs upgrade  e itself has an unknown kind or op
-//   pending      s > upgrade point of a (waits behind it); a not enrolled (yet); a key or
+//   pending      s > upgrade point of a (waits behind it); a not enrolled (yet); a has a
+//                cut-off whose last entry is not held here (which branch counts is not
+//                known yet); a key or
 //                control payload not held; a case key entry whose case's opening entry is
 //                not held; a data entry whose key entry is not held; no root held
 //   accepted     otherwise
@@ -40,6 +51,7 @@ struct ValidityInput {
   store::Header header;
   bool payload_held = false;
   bool unknown_op = false;  // an unknown kind, or a key/control op this version cannot read
+  bool malformed = false;   // a key/control payload, held and signed, that breaks the rules
   std::optional<ControlPayload> control;
   std::optional<KeyPayload> key;
 };
@@ -59,6 +71,8 @@ struct ValidityResult {
   std::map<Id, store::EntryStatus> status;
   std::map<PublicKey, Enrolled> enrolled;  // every key with a certificate that counts
   std::optional<PublicKey> root;
+  PublicKey recovery{};                    // the founding entry's recovery recipient
+  std::map<PublicKey, Id128> box_owner;    // box key → the one person it names
   std::map<PublicKey, uint64_t> fork_points;
 };
 
