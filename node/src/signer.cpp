@@ -1,5 +1,7 @@
 #include "signer.h"
 
+#include "fieldcase/base/byte_io.h"
+
 namespace fieldcase::node {
 
 using org::Role;
@@ -45,9 +47,11 @@ std::set<PublicKey> Signer::OwnKeys() const {
 
 Status Signer::SeedClock(store::Store& log) {
   FC_ASSIGN_OR_RETURN(auto seen, log.GetMeta("clock"));
-  if (seen && seen->size() == 8) {
-    uint64_t v = GetLE(seen->data(), 8);
-    clock_.Observe(v, record::HlcMillis(v));
+  if (seen) {
+    // Not exactly a u64: a damaged value, and the heads below still seed the clock.
+    ByteReader r(*seen);
+    uint64_t v = 0;
+    if (r.U64(v, "clock").ok() && r.End("clock").ok()) clock_.Observe(v, record::HlcMillis(v));
   }
   for (const auto& [role, key] : keys_) {
     FC_ASSIGN_OR_RETURN(auto head, log.HeadOf(key.public_key()));

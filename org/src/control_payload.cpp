@@ -1,5 +1,6 @@
 #include "fieldcase/org/control_payload.h"
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/aead.h"
 #include "fieldcase/record/portable_binary.h"
 
@@ -135,12 +136,11 @@ Bytes SealPersonal(const Personal& p, const crypto::SecretBytes& directory_key, 
 
 Result<Personal> OpenPersonal(ByteView sealed, const crypto::SecretBytes& directory_key,
                               const Id& org_id, const PublicKey& subject) {
-  if (sealed.size() < crypto::kAeadNonceBytes) return Status::Corruption("personal data truncated");
+  ByteReader in(sealed);
   crypto::AeadNonce nonce;
-  std::memcpy(nonce.data(), sealed.data(), nonce.size());
+  if (!in.Fixed(nonce, "nonce").ok()) return Status::Corruption("personal data truncated");
   FC_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
-                      crypto::AeadDecrypt(directory_key, nonce,
-                                          sealed.subspan(crypto::kAeadNonceBytes),
+                      crypto::AeadDecrypt(directory_key, nonce, in.Rest(),
                                           PersonalAd(org_id, subject)));
   Personal p;
   FC_RETURN_IF_ERROR(record::strict::Decode(plain.view(), "personal data", [&](record::strict::Reader& r) {

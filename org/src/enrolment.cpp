@@ -1,5 +1,8 @@
 #include "fieldcase/org/enrolment.h"
 
+#include <cstring>
+
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/store/store.h"
 
@@ -13,46 +16,19 @@ constexpr uint8_t kVersion = 1;
 constexpr size_t kMaxNameBytes = 256;
 constexpr uint32_t kNoPayload = 0xFFFFFFFF;
 
-// Bounded reads over a byte span: every length is checked against what is left.
-class Cursor {
- public:
-  explicit Cursor(ByteView b) : b_(b) {}
-  size_t left() const { return b_.size() - off_; }
-  size_t offset() const { return off_; }
-  bool Take(size_t n, ByteView& out) {
-    if (left() < n) return false;
-    out = b_.subspan(off_, n);
-    off_ += n;
-    return true;
-  }
-  template <size_t N>
-  bool Fixed(Array<N>& a) {
-    ByteView v;
-    if (!Take(N, v)) return false;
-    std::memcpy(a.data(), v.data(), N);
-    return true;
-  }
-  bool Int(size_t width, uint64_t& v) {
-    ByteView x;
-    if (!Take(width, x)) return false;
-    v = GetLE(x.data(), width);
-    return true;
-  }
-
- private:
-  ByteView b_;
-  size_t off_ = 0;
-};
-
-void PutStr16(Bytes& out, const std::string& s) {
-  PutLE(out, uint16_t(s.size()), 2);
-  Append(out, AsBytes(s));
+void PutStr16(ByteWriter& w, const std::string& s) {
+  w.U16(uint16_t(s.size()));
+  w.Raw(AsBytes(s));
 }
 
-bool GetStr16(Cursor& c, std::string& s) {
-  uint64_t n = 0;
+// Every failure maps to the caller's one message, so the reader's own is dropped.
+bool GetStr16(ByteReader& r, std::string& s, const char* what) {
+  uint16_t n = 0;
   ByteView v;
-  if (!c.Int(2, n) || n > kMaxNameBytes || !c.Take(n, v)) return false;
+  if (!r.U16(n, what).ok() || !r.Bound(n, kMaxNameBytes, 0, what).ok() ||
+      !r.Take(n, v, what).ok()) {
+    return false;
+  }
   s.assign(AsChars(v));
   return true;
 }
@@ -60,14 +36,16 @@ bool GetStr16(Cursor& c, std::string& s) {
 }  // namespace
 
 Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device) {
-  Bytes out(kRequestMagic, kRequestMagic + 4);
-  out.push_back(kVersion);
-  Append(out, r.signing_key);
-  Append(out, r.box_key);
-  PutStr16(out, r.name.substr(0, kMaxNameBytes));
-  PutStr16(out, r.badge.substr(0, kMaxNameBytes));
-  out.push_back(r.successor_of ? 1 : 0);
-  if (r.successor_of) Append(out, *r.successor_of);
+  ByteWriter w;
+  w.Raw(AsBytes(std::string_view(kRequestMagic, 4)));
+  w.U8(kVersion);
+  w.Fixed(r.signing_key);
+  w.Fixed(r.box_key);
+  PutStr16(w, r.name.substr(0, kMaxNameBytes));
+  PutStr16(w, r.badge.substr(0, kMaxNameBytes));
+  w.U8(r.successor_of ? 1 : 0);
+  if (r.successor_of) w.Fixed(*r.successor_of);
+  Bytes out = w.Take();
   Signature sig = device.Sign(crypto::SignTag::kEnrolRequest, {out});
   Append(out, sig);
   return out;
@@ -83,49 +61,52 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
   }
   if (bytes[4] != kVersion) return Status::NeedsUpgrade("enrolment request of a newer version; update fieldcase");
   EnrolRequest r;
-  Cursor c(bytes.first(bytes.size() - 64));
+  const ByteView signed_part = bytes.first(bytes.size() - 64);
+  ByteReader c(signed_part);
   ByteView skip;
-  (void)c.Take(5, skip);
-  uint64_t successor = 0;
-  if (!c.Fixed(r.signing_key) || !c.Fixed(r.box_key) || !GetStr16(c, r.name) ||
-      !GetStr16(c, r.badge) || !c.Int(1, successor) || successor > 1) {
+  uint8_t successor = 0;
+  if (!c.Take(5, skip, "magic and version").ok() || !c.Fixed(r.signing_key, "signing key").ok() ||
+      !c.Fixed(r.box_key, "box key").ok() || !GetStr16(c, r.name, "name") ||
+      !GetStr16(c, r.badge, "badge") || !c.U8(successor, "successor flag").ok() ||
+      successor > 1) {
     return bad();
   }
   if (successor == 1) {
     PublicKey old{};
-    if (!c.Fixed(old)) return bad();
+    if (!c.Fixed(old, "successor of").ok()) return bad();
     r.successor_of = old;
   }
-  if (c.left() != 0) return bad();
+  if (!c.End("request").ok()) return bad();
+  ByteReader tail(bytes.subspan(signed_part.size()));
   Signature sig;
-  std::memcpy(sig.data(), bytes.data() + bytes.size() - 64, 64);
-  if (!crypto::Verify(r.signing_key, crypto::SignTag::kEnrolRequest,
-                      {bytes.first(bytes.size() - 64)}, sig)) {
+  if (!tail.Fixed(sig, "signature").ok()) return bad();
+  if (!crypto::Verify(r.signing_key, crypto::SignTag::kEnrolRequest, {signed_part}, sig)) {
     return Status::Corruption("enrolment request signature does not verify; ask for a new one");
   }
   return r;
 }
 
 Bytes EncodeEnrolResponse(const EnrolResponse& r) {
-  Bytes out(kResponseMagic, kResponseMagic + 4);
-  out.push_back(kVersion);
-  Append(out, r.org_id);
-  Append(out, r.device);
-  PutLE(out, uint32_t(r.sealed_directory_key.size()), 4);
-  Append(out, r.sealed_directory_key);
-  PutLE(out, uint64_t(r.entries.size()), 8);
+  ByteWriter w;
+  w.Raw(AsBytes(std::string_view(kResponseMagic, 4)));
+  w.U8(kVersion);
+  w.Fixed(r.org_id);
+  w.Fixed(r.device);
+  w.U32(uint32_t(r.sealed_directory_key.size()));
+  w.Raw(r.sealed_directory_key);
+  w.U64(r.entries.size());
   for (const auto& e : r.entries) {
-    PutLE(out, uint16_t(e.header.size()), 2);
-    Append(out, e.header);
-    Append(out, e.signature);
+    w.U16(uint16_t(e.header.size()));
+    w.Raw(e.header);
+    w.Fixed(e.signature);
     if (e.payload) {
-      PutLE(out, uint32_t(e.payload->size()), 4);
-      Append(out, *e.payload);
+      w.U32(uint32_t(e.payload->size()));
+      w.Raw(*e.payload);
     } else {
-      PutLE(out, kNoPayload, 4);
+      w.U32(kNoPayload);
     }
   }
-  return out;
+  return w.Take();
 }
 
 Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
@@ -135,35 +116,49 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
   };
   if (bytes.size() < 5 || std::memcmp(bytes.data(), kResponseMagic, 4) != 0) return bad("magic");
   if (bytes[4] != kVersion) return Status::NeedsUpgrade("enrolment response of a newer version; update fieldcase");
-  Cursor c(bytes.subspan(5));
+  ByteReader c(bytes.subspan(5));
   EnrolResponse r;
-  uint64_t n = 0, count = 0;
+  uint32_t n = 0;
+  uint64_t count = 0;
   ByteView v;
-  if (!c.Fixed(r.org_id) || !c.Fixed(r.device) || !c.Int(4, n) || n > 256 || !c.Take(n, v)) {
+  if (!c.Fixed(r.org_id, "org id").ok() || !c.Fixed(r.device, "device").ok() ||
+      !c.U32(n, "directory key").ok() || !c.Bound(n, 256, 0, "directory key").ok() ||
+      !c.Take(n, v, "directory key").ok()) {
     return bad("header");
   }
   r.sealed_directory_key.assign(v.begin(), v.end());
-  if (!c.Int(8, count) || count > kMaxResponseEntries) return bad("entry count");
+  if (!c.U64(count, "entry count").ok() ||
+      !c.Bound(count, kMaxResponseEntries, 0, "entry count").ok()) {
+    return bad("entry count");
+  }
   // Each entry needs at least 2 + 1 + 64 + 4 bytes: bound the reservation by what is left.
-  if (count > c.left() / 71) return bad("entry count larger than the file");
+  if (!c.Bound(count, kMaxResponseEntries, 71, "entry count").ok()) {
+    return bad("entry count larger than the file");
+  }
   r.entries.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
     store::RawEntry e;
-    uint64_t hlen = 0, plen = 0;
-    if (!c.Int(2, hlen) || hlen == 0 || hlen > store::kMaxOpaqueHeaderBytes || !c.Take(hlen, v)) {
+    uint16_t hlen = 0;
+    uint32_t plen = 0;
+    if (!c.U16(hlen, "header length").ok() || hlen == 0 ||
+        !c.Bound(hlen, store::kMaxOpaqueHeaderBytes, 0, "header").ok() ||
+        !c.Take(hlen, v, "header").ok()) {
       return bad("entry " + std::to_string(i) + " header");
     }
     e.header.assign(v.begin(), v.end());
-    if (!c.Fixed(e.signature) || !c.Int(4, plen)) return bad("entry " + std::to_string(i));
+    if (!c.Fixed(e.signature, "signature").ok() || !c.U32(plen, "payload length").ok()) {
+      return bad("entry " + std::to_string(i));
+    }
     if (plen != kNoPayload) {
-      if (plen > store::kMaxPayloadBytes || !c.Take(plen, v)) {
+      if (!c.Bound(plen, store::kMaxPayloadBytes, 0, "payload").ok() ||
+          !c.Take(plen, v, "payload").ok()) {
         return bad("entry " + std::to_string(i) + " payload");
       }
       e.payload = Bytes(v.begin(), v.end());
     }
     r.entries.push_back(std::move(e));
   }
-  if (c.left() != 0) return bad("trailing bytes");
+  if (!c.End("response").ok()) return bad("trailing bytes");
   return r;
 }
 

@@ -1,5 +1,6 @@
 #include "fieldcase/org/key_payload.h"
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/aead.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/sign.h"
@@ -118,15 +119,14 @@ Result<Wrap> WrapSealed(const crypto::SecretBytes& key, const PublicKey& recipie
 Result<crypto::SecretBytes> UnwrapUnderTeamKey(const Wrap& w, const crypto::SecretBytes& team_key,
                                                const Id& org_id, const Id128& case_id,
                                                const Id128& key_id) {
-  if (w.type != WrapType::kUnderTeamKey || w.blob.size() < crypto::kAeadNonceBytes) {
+  ByteReader in(w.blob);
+  crypto::AeadNonce nonce;
+  if (w.type != WrapType::kUnderTeamKey || !in.Fixed(nonce, "nonce").ok()) {
     return Status::Corruption("not a team-key wrap");
   }
-  crypto::AeadNonce nonce;
-  std::memcpy(nonce.data(), w.blob.data(), nonce.size());
   crypto::SecretBytes wrap_key = crypto::KeyedHash256(team_key.view(), hn::kWrap, {nonce});
   FC_ASSIGN_OR_RETURN(crypto::SecretBytes key,
-                      crypto::AeadDecrypt(wrap_key, nonce,
-                                          ByteView(w.blob).subspan(crypto::kAeadNonceBytes),
+                      crypto::AeadDecrypt(wrap_key, nonce, in.Rest(),
                                           WrapContext(org_id, case_id, key_id, w.recipient)));
   if (key.size() != kSymmetricKeyBytes) return Status::Corruption("wrapped key has the wrong size");
   return key;

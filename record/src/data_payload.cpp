@@ -1,7 +1,6 @@
 #include "fieldcase/record/data_payload.h"
 
-#include <cstring>
-
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/aead.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/pad.h"
@@ -11,10 +10,17 @@ namespace fieldcase::record {
 
 namespace hn = crypto::hashname;
 
+namespace {
+Array<8> Seq(uint64_t seq) {
+  Array<8> s;
+  ByteWriter(s).U64(seq);
+  return s;
+}
+}  // namespace
+
 crypto::SecretBytes EntryKey(const crypto::SecretBytes& case_key, const PublicKey& author,
                              uint64_t seq, ByteView nonce) {
-  Array<8> s;
-  for (size_t i = 0; i < 8; ++i) s[i] = uint8_t(seq >> (8 * i));
+  const Array<8> s = Seq(seq);
   return crypto::KeyedHash256(case_key.view(), hn::kEntry, {author, s, nonce});
 }
 
@@ -26,22 +32,15 @@ using DataAdArray = Array<kDataAdBytes>;
 
 DataAdArray DataAdInto(const Id& org_id, const store::Header& h) {
   DataAdArray ad;
-  uint8_t* p = ad.data();
-  auto put = [&p](ByteView b) {
-    std::memcpy(p, b.data(), b.size());
-    p += b.size();
-  };
-  auto put_le = [&p](uint64_t v) {
-    for (size_t i = 0; i < 8; ++i) *p++ = uint8_t(v >> (8 * i));
-  };
-  *p++ = h.version;
-  *p++ = h.kind;
-  put(org_id);
-  put(h.author);
-  put_le(h.seq);
-  put(h.case_id);
-  put_le(h.hlc);
-  put(h.key_id);
+  ByteWriter w(ad);
+  w.U8(h.version);
+  w.U8(h.kind);
+  w.Fixed(org_id);
+  w.Fixed(h.author);
+  w.U64(h.seq);
+  w.Fixed(h.case_id);
+  w.U64(h.hlc);
+  w.Fixed(h.key_id);
   return ad;
 }
 
@@ -59,26 +58,28 @@ constexpr size_t kKeyAt = 0, kCommitAt = 32, kScratchHead = 64;
 
 void DeriveKeyAndCommit(const crypto::SecretBytes& case_key, const store::Header& h,
                         ByteView nonce, std::span<uint8_t> scratch) {
-  Array<8> s;
-  for (size_t i = 0; i < 8; ++i) s[i] = uint8_t(h.seq >> (8 * i));
+  const Array<8> s = Seq(h.seq);
   crypto::KeyedHash256Into(case_key.view(), hn::kEntry, {h.author, s, nonce},
                            scratch.subspan(kKeyAt, 32));
   crypto::KeyedHash256Into(scratch.subspan(kKeyAt, 32), hn::kCommit, {},
                            scratch.subspan(kCommitAt, 32));
 }
 
-// Decrypts into scratch[kScratchHead..] and returns the unpadded plaintext there.
+// Decrypts into scratch[kScratchHead..] and returns the unpadded plaintext there. The
+// caller has checked payload holds at least kDataOverheadBytes.
 Result<ByteView> OpenInto(const crypto::SecretBytes& case_key, const Id& org_id,
                           const store::Header& h, ByteView payload, crypto::Scratch& scratch) {
-  ByteView nonce_bytes = payload.subspan(32, crypto::kAeadNonceBytes);
+  ByteReader r(payload);
+  ByteView commit;
+  crypto::AeadNonce nonce;
+  FC_RETURN_IF_ERROR(r.Take(32, commit, "key commitment"));
+  FC_RETURN_IF_ERROR(r.Fixed(nonce, "nonce"));
+  ByteView sealed = r.Rest();
   auto sp = scratch.span();
-  DeriveKeyAndCommit(case_key, h, nonce_bytes, sp);
-  if (!crypto::ConstantTimeEqual(sp.subspan(kCommitAt, 32), payload.first(32))) {
+  DeriveKeyAndCommit(case_key, h, nonce, sp);
+  if (!crypto::ConstantTimeEqual(sp.subspan(kCommitAt, 32), commit)) {
     return Status::Corruption("cannot decrypt: key commitment does not match");
   }
-  crypto::AeadNonce nonce;
-  std::memcpy(nonce.data(), nonce_bytes.data(), nonce.size());
-  ByteView sealed = payload.subspan(32 + nonce.size());
   auto plain = sp.subspan(kScratchHead, sealed.size() - crypto::kAeadTagBytes);
   const DataAdArray ad = DataAdInto(org_id, h);
   FC_RETURN_IF_ERROR(crypto::AeadDecryptInto(sp.subspan(kKeyAt, 32), nonce, sealed, ad, plain));

@@ -1,5 +1,6 @@
 #include "fieldcase/store/entry.h"
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/hash.h"
 
 namespace fieldcase::store {
@@ -7,45 +8,27 @@ namespace fieldcase::store {
 namespace hn = crypto::hashname;
 
 namespace {
-template <size_t N>
-void Put(uint8_t*& p, const Array<N>& a) {
-  std::memcpy(p, a.data(), N);
-  p += N;
-}
-void PutInt(uint8_t*& p, uint64_t v, size_t width) {
-  for (size_t i = 0; i < width; ++i) *p++ = uint8_t(v >> (8 * i));
-}
-template <size_t N>
-void Get(const uint8_t*& p, Array<N>& a) {
-  std::memcpy(a.data(), p, N);
-  p += N;
-}
-uint64_t GetInt(const uint8_t*& p, size_t width) {
-  uint64_t v = GetLE(p, width);
-  p += width;
-  return v;
-}
 Array<8> U64(uint64_t v) {
   Array<8> a;
-  for (size_t i = 0; i < 8; ++i) a[i] = uint8_t(v >> (8 * i));
+  ByteWriter(a).U64(v);
   return a;
 }
 }  // namespace
 
 Array<kHeaderV1Bytes> EncodeHeader(const Header& h) {
   Array<kHeaderV1Bytes> out{};
-  uint8_t* p = out.data();
-  *p++ = h.version;
-  *p++ = h.kind;
-  *p++ = h.flags;
-  Put(p, h.author);
-  PutInt(p, h.seq, 8);
-  Put(p, h.prev);
-  Put(p, h.case_id);
-  PutInt(p, h.hlc, 8);
-  Put(p, h.key_id);
-  PutInt(p, h.payload_len, 4);
-  Put(p, h.payload_hash);
+  ByteWriter w(out);
+  w.U8(h.version);
+  w.U8(h.kind);
+  w.U8(h.flags);
+  w.Fixed(h.author);
+  w.U64(h.seq);
+  w.Fixed(h.prev);
+  w.Fixed(h.case_id);
+  w.U64(h.hlc);
+  w.Fixed(h.key_id);
+  w.U32(h.payload_len);
+  w.Fixed(h.payload_hash);
   return out;
 }
 
@@ -57,20 +40,22 @@ Result<Header> DecodeHeader(ByteView bytes) {
   if (bytes.size() != kHeaderV1Bytes) {
     return Status::Rejected("v1 header must be 151 bytes, got " + std::to_string(bytes.size()));
   }
+  // The length is checked above, so no read below can come up short.
   Header h;
-  const uint8_t* p = bytes.data();
-  h.version = *p++;
-  h.kind = *p++;
-  h.flags = *p++;
+  ByteReader r(bytes);
+  FC_RETURN_IF_ERROR(r.U8(h.version, "version"));
+  FC_RETURN_IF_ERROR(r.U8(h.kind, "kind"));
+  FC_RETURN_IF_ERROR(r.U8(h.flags, "flags"));
   if (h.flags != 0) return Status::Rejected("header flags must be zero");
-  Get(p, h.author);
-  h.seq = GetInt(p, 8);
-  Get(p, h.prev);
-  Get(p, h.case_id);
-  h.hlc = GetInt(p, 8);
-  Get(p, h.key_id);
-  h.payload_len = uint32_t(GetInt(p, 4));
-  Get(p, h.payload_hash);
+  FC_RETURN_IF_ERROR(r.Fixed(h.author, "author"));
+  FC_RETURN_IF_ERROR(r.U64(h.seq, "seq"));
+  FC_RETURN_IF_ERROR(r.Fixed(h.prev, "prev"));
+  FC_RETURN_IF_ERROR(r.Fixed(h.case_id, "case_id"));
+  FC_RETURN_IF_ERROR(r.U64(h.hlc, "hlc"));
+  FC_RETURN_IF_ERROR(r.Fixed(h.key_id, "key_id"));
+  FC_RETURN_IF_ERROR(r.U32(h.payload_len, "payload_len"));
+  FC_RETURN_IF_ERROR(r.Fixed(h.payload_hash, "payload_hash"));
+  FC_RETURN_IF_ERROR(r.End("header"));
   return h;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/hash.h"
 
 namespace fieldcase::store {
@@ -14,7 +15,6 @@ namespace fieldcase::store {
 namespace {
 constexpr char kMagic[4] = {'F', 'C', 'K', 'S'};
 constexpr uint8_t kVersion = 1;
-constexpr size_t kPrefix = 37;
 constexpr size_t kMaxKeystoreBytes = 1 << 20;
 constexpr std::string_view kChecksumName = "fc-keystore";
 
@@ -40,42 +40,36 @@ crypto::SecretBytes Keystore::Serialize() const {
   size_t n = 2;
   for (auto& [label, s] : items_) n += 1 + label.size() + 4 + s.size();
   crypto::SecretBytes out(n);
-  uint8_t* p = out.data();
-  auto put = [&p](uint64_t v, size_t w) {
-    for (size_t i = 0; i < w; ++i) *p++ = uint8_t(v >> (8 * i));
-  };
-  put(items_.size(), 2);
+  // In place: the secrets must not pass through a std::vector on their way out.
+  ByteWriter w(std::span<uint8_t>(out.data(), out.size()));
+  w.U16(uint16_t(items_.size()));
   for (auto& [label, s] : items_) {
-    put(label.size(), 1);
-    std::memcpy(p, label.data(), label.size());
-    p += label.size();
-    put(s.size(), 4);
-    if (!s.empty()) std::memcpy(p, s.data(), s.size());
-    p += s.size();
+    w.U8(uint8_t(label.size()));
+    w.Raw(AsBytes(label));
+    w.U32(uint32_t(s.size()));
+    w.Raw(s.view());
   }
   return out;
 }
 
 Result<Keystore> Keystore::Parse(ByteView plain) {
+  // The plaintext came out of an authenticated seal: one message per kind of damage will do.
+  auto truncated = [] { return Status::Corruption("keystore contents truncated"); };
   Keystore ks;
-  size_t off = 0;
-  auto need = [&](size_t n) { return plain.size() - off >= n; };
-  if (!need(2)) return Status::Corruption("keystore contents truncated");
-  uint64_t count = GetLE(plain.data(), 2);
-  off = 2;
+  ByteReader r(plain);
+  uint16_t count = 0;
+  if (!r.U16(count, "count").ok()) return truncated();
   for (uint64_t i = 0; i < count; ++i) {
-    if (!need(1)) return Status::Corruption("keystore contents truncated");
-    size_t llen = plain[off++];
-    if (!need(llen + 4)) return Status::Corruption("keystore contents truncated");
-    std::string label(AsChars(plain.subspan(off, llen)));
-    off += llen;
-    uint64_t slen = GetLE(plain.data() + off, 4);
-    off += 4;
-    if (!need(slen)) return Status::Corruption("keystore contents truncated");
-    ks.Put(label, crypto::SecretBytes::CopyFrom(plain.subspan(off, slen)));
-    off += slen;
+    uint8_t llen = 0;
+    uint32_t slen = 0;
+    ByteView label, secret;
+    if (!r.U8(llen, "label length").ok() || !r.Take(llen, label, "label").ok() ||
+        !r.U32(slen, "secret length").ok() || !r.Take(slen, secret, "secret").ok()) {
+      return truncated();
+    }
+    ks.Put(std::string(AsChars(label)), crypto::SecretBytes::CopyFrom(secret));
   }
-  if (off != plain.size()) return Status::Corruption("keystore has trailing bytes");
+  if (!r.End("keystore").ok()) return Status::Corruption("keystore has trailing bytes");
   return ks;
 }
 
@@ -138,12 +132,12 @@ Status WriteKeystore(const std::filesystem::path& path, const Keystore& ks,
                      const crypto::SecretBytes& passphrase, crypto::KdfCost cost) {
   crypto::SecretBytes plain = ks.Serialize();
   Bytes sealed = crypto::SealWithPassphrase(passphrase, plain.view(), cost);
-  Bytes file(kMagic, kMagic + 4);
-  file.push_back(kVersion);
-  Id sum = crypto::Hash256(kChecksumName, {sealed});
-  Append(file, sum);
-  Append(file, sealed);
-  return WriteFileAtomic(path, file);
+  ByteWriter file(4 + 1 + 32 + sealed.size());
+  file.Raw(AsBytes(std::string_view(kMagic, 4)));
+  file.U8(kVersion);
+  file.Fixed(crypto::Hash256(kChecksumName, {sealed}));
+  file.Raw(sealed);
+  return WriteFileAtomic(path, file.Take());
 }
 
 namespace {
@@ -153,13 +147,20 @@ Result<Bytes> ReadSealed(const std::filesystem::path& path) {
                             "; run `fieldcase init` first or check --data");
   }
   FC_ASSIGN_OR_RETURN(Bytes file, ReadFileBounded(path, kMaxKeystoreBytes));
-  if (file.size() < kPrefix || std::memcmp(file.data(), kMagic, 4) != 0 || file[4] != kVersion) {
+  ByteReader r(file);
+  ByteView magic;
+  uint8_t version = 0;
+  Id stored_sum;
+  if (!r.Take(4, magic, "magic").ok() || AsChars(magic) != std::string_view(kMagic, 4) ||
+      !r.U8(version, "version").ok() || version != kVersion ||
+      !r.Fixed(stored_sum, "checksum").ok()) {
     return Status::Corruption("keystore " + path.string() +
                               " is not a fieldcase keystore; restore it from a backup");
   }
-  Bytes sealed(file.begin() + kPrefix, file.end());
+  ByteView rest = r.Rest();
+  Bytes sealed(rest.begin(), rest.end());
   Id sum = crypto::Hash256(kChecksumName, {sealed});
-  if (!crypto::ConstantTimeEqual(sum, ByteView(file.data() + 5, 32))) {
+  if (!crypto::ConstantTimeEqual(sum, stored_sum)) {
     return Status::Corruption("keystore " + path.string() +
                               " is damaged; restore it from a backup");
   }

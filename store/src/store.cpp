@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "db.h"
+#include "fieldcase/base/byte_io.h"
 #include "schema.h"
 
 namespace fieldcase::store {
@@ -78,9 +79,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path,
   store->validator_ = std::move(validator);
   FC_ASSIGN_OR_RETURN(auto org, store->GetMeta("org_id"));
   if (org) {
-    if (org->size() != 32) return Status::Corruption("stored org id has the wrong length");
+    ByteReader r(*org);
     Id id;
-    std::memcpy(id.data(), org->data(), 32);
+    if (!r.Fixed(id, "org id").ok() || !r.End("org id").ok()) {
+      return Status::Corruption("stored org id has the wrong length");
+    }
     store->org_id_ = id;
   }
   return store;

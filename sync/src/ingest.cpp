@@ -5,6 +5,7 @@
 #include <iterator>
 #include <tuple>
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/sync/statuses.h"
 
 namespace fieldcase::sync {
@@ -105,9 +106,9 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     v1 = std::move(again);
   }
   if (rep.added > 0) {
-    Bytes last;
-    PutLE(last, clock.last(), 8);
-    FC_RETURN_IF_ERROR(log.PutMeta("clock", last));
+    ByteWriter last;
+    last.U64(clock.last());
+    FC_RETURN_IF_ERROR(log.PutMeta("clock", last.Take()));
   }
   FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
   return rep;
