@@ -4,6 +4,7 @@
 #include "fieldcase/store/verify.h"
 #include "fieldcase/record/hlc.h"
 #include "fieldcase/node/node.h"
+#include "node/node_fixture.h"
 #include "org/org_builder.h"
 #include "test_util.h"
 
@@ -13,64 +14,10 @@ using namespace fieldcase::org;
 using namespace fieldcase::sync;
 using namespace fieldcase::node;
 
-namespace {
-
-constexpr int64_t kNow = 1764374400000;
-
-crypto::SecretBytes Pass() { return crypto::SecretBytes::CopyFrom(AsBytes("Correct-Horse-42")); }
-
-// Several nodes of one organisation in one process, each in its own data folder.
-struct Org {
-  test::TempDir tmp;
-  std::unique_ptr<Node> hq;  // root, admin and supervisor keys
-  Id128 case_id{};
-
-  Org() {
-    FoundOptions o;
-    o.org_name = "Test Force";
-    o.person_name = "Sgt Hq";
-    o.cost = crypto::KdfCost::kInteractive;
-    o.recovery_out = tmp.path() / "recovery";
-    auto n = Node::Found({tmp.path() / "hq"}, o, Pass(),
-                         crypto::SecretBytes::CopyFrom(AsBytes("Recovery-Staple-77")), kNow);
-    REQUIRE(n.ok());
-    hq = std::move(n).value();
-    OpenCase op;
-    op.template_name = "stalking";
-    op.fields = {{"victim", {}}};
-    op.note_kinds = {"incident"};
-    auto c = hq->OpenCase(op, kNow);
-    REQUIRE(c.ok());
-    case_id = *c;
-    REQUIRE(hq->Write(case_id, AddNote{"incident", "written at HQ"}, kNow).ok());
-  }
-
-  std::unique_ptr<Node> Device(const std::string& name, Role role) {
-    auto d = Node::InitDevice({tmp.path() / name}, Pass(), crypto::KdfCost::kInteractive);
-    REQUIRE(d.ok());
-    auto req = (*d)->MakeEnrolRequest(name, "B-" + name);
-    REQUIRE(req.ok());
-    auto decoded = DecodeEnrolRequest(*req);
-    REQUIRE(decoded.ok());
-    auto out = hq->Enrol(*decoded, role, kNow);
-    REQUIRE(out.ok());
-    auto resp = DecodeEnrolResponse(out->response);
-    REQUIRE(resp.ok());
-    REQUIRE((*d)->Join(*resp, Pass(), kNow).ok());
-    return std::move(d).value();
-  }
-};
-
-// Moves everything `from` holds into `to` (what sync will do over a wire).
-ImportReport Sync(Node& from, Node& to) {
-  auto all = from.ExportAll();
-  REQUIRE(all.ok());
-  auto rep = to.Import(*all, kNow);
-  REQUIRE(rep.ok());
-  return *rep;
-}
-
-}  // namespace
+using test::kNow;
+using test::Org;
+using test::Pass;
+using test::Sync;
 
 TEST_CASE("node: an enrolled officer reads a colleague's case and is read back", "[sync][org]") {
   Org org;
