@@ -26,6 +26,11 @@ int RunVerify(Context& c) {
       j.BeginObject().Field("entry", ToHex(p.id)).Field("author", ToHex(p.author));
       j.Field("seq", int64_t(p.seq)).Field("what", p.what).EndObject();
     }
+    j.EndArray().Key("missing").BeginArray();
+    for (const auto& p : rep->missing) {
+      j.BeginObject().Field("entry", ToHex(p.id)).Field("author", ToHex(p.author));
+      j.Field("seq", int64_t(p.seq)).Field("what", p.what).EndObject();
+    }
     j.EndArray().Key("forks").BeginArray();
     for (const auto& f : rep->forks) {
       j.BeginObject().Field("author", ToHex(f.author)).Field("seq", int64_t(f.seq));
@@ -48,18 +53,23 @@ int RunVerify(Context& c) {
         std::printf("  entry %s\n    %s\n", ToHex(f.ids[i]).c_str(), ToHex(f.headers[i]).c_str());
       }
     }
+    for (const auto& p : rep->missing) {
+      std::printf("MISSING entry %s (author %s seq %llu): %s\n", ToHex(p.id).c_str(),
+                  ShortHex(p.author).c_str(), static_cast<unsigned long long>(p.seq),
+                  p.what.c_str());
+    }
     for (const auto& p : rep->problems) {
       std::printf("FAIL entry %s (author %s seq %llu): %s\n", ToHex(p.id).c_str(),
                   ShortHex(p.author).c_str(), static_cast<unsigned long long>(p.seq),
                   p.what.c_str());
     }
     std::printf("%s: %lld entries from %lld keys, %lld payloads; %lld accepted, %lld pending, "
-                "%lld need upgrade, %lld quarantined; %zu problems\n",
+                "%lld need upgrade, %lld quarantined; %zu missing payloads; %zu problems\n",
                 rep->ok() ? "verify ok" : "VERIFY FAILED", static_cast<long long>(rep->entries),
                 static_cast<long long>(rep->authors), static_cast<long long>(rep->payloads),
                 static_cast<long long>(rep->accepted), static_cast<long long>(rep->pending),
                 static_cast<long long>(rep->needs_upgrade),
-                static_cast<long long>(rep->quarantined), rep->problems.size());
+                static_cast<long long>(rep->quarantined), rep->missing.size(), rep->problems.size());
   }
   return rep->ok() ? kExitOk : kExitFailure;
 }

@@ -14,6 +14,10 @@ Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir) {
   if (!rep.ok()) return rep;
   FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
   FC_ASSIGN_OR_RETURN(sync::DerivedStatuses derived, sync::DeriveStatuses(*log));
+  if (!derived.validity.root) {
+    rep.problems.push_back({{}, {}, 0, "the organisation's founding entry is not held (or does "
+                                       "not name this store's organisation)"});
+  }
   for (const auto& [id, st] : derived.validity.status) {
     const store::EntryStatus stored = derived.stored.at(id);
     if (stored == st) continue;

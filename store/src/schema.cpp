@@ -79,7 +79,14 @@ WHEN EXISTS (SELECT 1 FROM entries e WHERE e.rowid = OLD.rowid)
 BEGIN SELECT RAISE(ABORT, 'payloads are removed only by an erasure entry'); END;
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1};
+// v2: an index on (author, seq) over every row, evidence or not: the next seq, forks and
+// a node's refusal to sign a held seq are read from the signed rows, never from the heads
+// table or the evidence flag alone (issue 7 #10).
+constexpr const char* kV2 = R"sql(
+CREATE INDEX entries_author_seq_any ON entries(author, seq);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2};
 
 }  // namespace
 

@@ -5,7 +5,11 @@
 
 namespace fieldcase::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
+// The triggers that keep the log append-only; verify reports any that is missing.
+inline constexpr const char* kAppendOnlyTriggers[] = {
+    "opaque_immutable", "entries_signed_columns_immutable", "entries_no_delete",
+    "payloads_immutable", "payloads_no_delete"};
 // Brings the database to kSchemaVersion inside one transaction; refuses a database
 // written by a newer fieldcase.
 Status Migrate(Db& db);

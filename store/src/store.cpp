@@ -8,6 +8,30 @@
 
 namespace fieldcase::store {
 
+namespace {
+
+// Payloads join their entries by id — the one join every reader uses (verify too). A
+// payload row normally shares its entry's rowid, which keeps scans in order (p); a row
+// found there must also carry the entry's id, and when it does not (moved, swapped) the
+// payload is looked up by id (q). So a row moved by hand is neither lost nor taken for
+// another entry's payload. Select kPayloadColumn.
+constexpr const char* kPayloadJoin =
+    "payloads p ON p.rowid = e.rowid AND p.id = e.id "
+    "LEFT JOIN payloads q ON p.rowid IS NULL AND q.id = e.id";
+constexpr const char* kPayloadColumn = "coalesce(p.payload, q.payload)";
+// Another row at e's (author, seq): what makes e a fork, whatever its evidence flag says.
+constexpr const char* kHasSibling =
+    "EXISTS (SELECT 1 FROM entries f WHERE f.author = e.author AND f.seq = e.seq AND f.id != e.id)";
+
+// Key and control payloads decide statuses, members and keys: a reader believes one only
+// when it hashes to what the signed header says (a data payload is bound by its AEAD).
+bool PayloadTrusted(const Header& h, ByteView payload) {
+  if (h.kind != uint8_t(Kind::kKey) && h.kind != uint8_t(Kind::kControl)) return true;
+  return payload.size() == h.payload_len && PayloadHash(payload) == h.payload_hash;
+}
+
+}  // namespace
+
 const char* ToString(EntryStatus s) {
   switch (s) {
     case EntryStatus::kAccepted: return "accepted";
@@ -24,22 +48,21 @@ class Store::Impl {
   Stmt find_id, insert_late_payload, find_author_seq, find_prev, fork_point, insert_entry, insert_payload, drop_head, add_head, head_of;
 
   Status Prepare() {
-    FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT e.rowid, p.rowid IS NULL FROM entries e "
-                                             "LEFT JOIN payloads p ON p.rowid = e.rowid "
-                                             "WHERE e.id = ?1"));
+    FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT e.rowid, " + std::string(kPayloadColumn) +
+                                             " IS NULL FROM entries e LEFT JOIN " +
+                                             std::string(kPayloadJoin) + " WHERE e.id = ?1"));
     FC_ASSIGN_OR_RETURN(insert_late_payload,
                         db->Prepare("INSERT OR IGNORE INTO payloads(rowid, id, payload) "
                                     "VALUES(?1, ?2, ?3)"));
     FC_ASSIGN_OR_RETURN(find_author_seq,
-                        db->Prepare("SELECT id, hlc FROM entries WHERE author = ?1 AND seq = ?2 "
-                                    "AND evidence = 0"));
+                        db->Prepare("SELECT id, hlc FROM entries WHERE author = ?1 AND seq = ?2"));
     FC_ASSIGN_OR_RETURN(
         insert_entry,
         db->Prepare("INSERT INTO entries(id, author, seq, prev, kind, case_id, hlc, key_id, "
                     "header, signature, status, received_ms, evidence) "
                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
-    FC_ASSIGN_OR_RETURN(fork_point, db->Prepare("SELECT min(seq) FROM entries WHERE "
-                                                "author = ?1 AND evidence = 1"));
+    FC_ASSIGN_OR_RETURN(fork_point, db->Prepare("SELECT min(e.seq) FROM entries e WHERE e.author = ?1 "
+                                                "AND e.evidence = 1 AND " + std::string(kHasSibling)));
     FC_ASSIGN_OR_RETURN(find_prev,
                         db->Prepare("SELECT author, seq, hlc FROM entries WHERE id = ?1"));
     FC_ASSIGN_OR_RETURN(insert_payload,
@@ -49,9 +72,10 @@ class Store::Impl {
     FC_ASSIGN_OR_RETURN(drop_head, db->Prepare("DELETE FROM heads WHERE author = ?1 AND id = ?2"));
     FC_ASSIGN_OR_RETURN(add_head,
                         db->Prepare("INSERT OR IGNORE INTO heads(author, id, seq) VALUES(?1, ?2, ?3)"));
-    FC_ASSIGN_OR_RETURN(head_of, db->Prepare("SELECT seq, id, (SELECT hlc FROM entries e WHERE "
-                                             "e.id = h.id) FROM heads h WHERE author = ?1 "
-                                             "ORDER BY seq DESC LIMIT 1"));
+    // From the signed rows, not the heads table: a node takes its next seq from here, and
+    // the heads table is only an index (verify checks it).
+    FC_ASSIGN_OR_RETURN(head_of, db->Prepare("SELECT seq, id, hlc FROM entries WHERE author = ?1 "
+                                             "ORDER BY seq DESC, id LIMIT 1"));
     return Status::Ok();
   }
 };
@@ -123,7 +147,6 @@ Result<std::optional<Bytes>> Store::GetMeta(std::string_view key) {
 
 namespace {
 
-// Checks one entry against the store and inserts it. Caller holds the transaction.
 // The one check of a payload against its signed header, however the payload arrives (with
 // its header, or after it): length and hash (not again for a payload this process just
 // hashed and signed), then for key and control payloads the organisation's strict rules.
@@ -141,6 +164,7 @@ Result<EntryStatus> CheckPayload(const Header& h, ByteView payload, const Payloa
   return EntryStatus::kAccepted;
 }
 
+// Checks one entry against the store and inserts it. Caller holds the transaction.
 AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
                        const PayloadValidator& validator, const Entry& in, bool locally_signed,
                        int64_t now_ms) {
@@ -237,6 +261,13 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
     return r;
   }
   const bool evidence = *same_seq;
+  if (evidence && locally_signed) {
+    // This process just signed it: a second entry at a held (author, seq) would fork this
+    // device's own chain and quarantine it on every node. Never store it.
+    return reject("refusing to sign a second entry at seq " + std::to_string(h.seq) +
+                  " of this device's own chain (the store may have been edited); run "
+                  "`fieldcase verify`");
+  }
   r.fork = evidence;
   {
     // Format constant: at most kMaxEvidencePerBranch entries per branch from a fork point
@@ -425,7 +456,7 @@ Result<std::optional<StoredEntry>> Store::Get(const Id& id) {
   se.entry.id = id;
   se.status = EntryStatus(q.Int(2));
   se.received_ms = q.Int(3);
-  if (!q.IsNull(4)) {
+  if (!q.IsNull(4) && PayloadTrusted(se.entry.header, q.Blob(4))) {
     ByteView p = q.Blob(4);
     se.entry.payload = Bytes(p.begin(), p.end());
   }
@@ -437,7 +468,8 @@ Status Store::ForEach(const EntryFilter& filter,
                       const std::function<Status(StoredEntry&)>& fn) {
   std::string sql = filter.payloads
                         ? "SELECT e.id, e.header, e.signature, e.status, e.received_ms, "
-                          "p.payload FROM entries e LEFT JOIN payloads p ON p.rowid = e.rowid WHERE 1"
+                          + std::string(kPayloadColumn) + " FROM entries e LEFT JOIN " +
+                          std::string(kPayloadJoin) + " WHERE 1"
                         : "SELECT e.id, e.header, e.signature, e.status, e.received_ms, NULL "
                           "FROM entries e WHERE 1";
   if (filter.case_id) sql += " AND e.case_id = ?1";
@@ -463,7 +495,7 @@ Status Store::ForEach(const EntryFilter& filter,
     se.entry.header = *h;
     se.status = EntryStatus(q.Int(3));
     se.received_ms = q.Int(4);
-    if (q.IsNull(5)) {
+    if (q.IsNull(5) || !PayloadTrusted(se.entry.header, q.Blob(5))) {
       se.entry.payload.reset();
     } else {
       ByteView p = q.Blob(5);
@@ -558,8 +590,11 @@ Result<int64_t> Store::DropOldestPending(int64_t keep) {
 }
 
 Result<bool> Store::HasForkEvidence(const PublicKey& author) {
+  // A fork is two rows at one (author, seq), whatever the evidence flag says: the flag is
+  // only an index, and a flag set by hand on a lone row is no fork.
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
-      "SELECT 1 FROM entries WHERE author = ?1 AND evidence = 1 LIMIT 1"));
+      "SELECT 1 FROM entries e WHERE e.author = ?1 AND e.evidence = 1 AND " +
+      std::string(kHasSibling) + " LIMIT 1"));
   q.Bind(1, author);
   return q.Step("looking for forks");
 }

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "db.h"
+#include "schema.h"
 #include "fieldcase/store/entry.h"
 #include "fieldcase/store/store.h"
 
@@ -74,6 +75,15 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     }
     if (EntryId(r.header, r.sig) != r.id) problem("id does not match header and signature");
     if (!VerifyEntrySignature(org, r.header, r.h.author, r.sig)) problem("bad signature");
+    const bool key_or_control = r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl);
+    if (!q.Int(13) && key_or_control) {
+      // Not a fault of this store (a header may arrive before its payload, DESIGN §4.1),
+      // but members, roles and keys follow from these payloads: named, so it is seen.
+      rep.missing.push_back({r.id, r.h.author, r.h.seq,
+                             std::string(r.h.kind == uint8_t(Kind::kKey) ? "key" : "control") +
+                                 " entry held without its payload (pending until a device "
+                                 "that holds it syncs)"});
+    }
     if (q.Int(13)) {
       ++rep.payloads;
       ByteView p = q.Blob(12);
@@ -124,6 +134,14 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
           }
         }
       }
+      // The evidence flag is an index of forks: exactly one row of a seq has it clear.
+      size_t clear = 0;
+      for (const Row& r : rows) clear += r.evidence ? 0 : 1;
+      if (clear != 1) {
+        rep.problems.push_back({rows.front().id, author, seq,
+                                rows.size() == 1 ? "evidence flag set on an entry that is no fork"
+                                                 : "evidence flags disagree with the fork"});
+      }
       if (rows.size() > 1) {
         ForkProof proof{author, seq, {}, {}};
         for (const Row& r : rows) {
@@ -152,15 +170,57 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     }
   }
 
-  // Heads must name held entries.
-  FC_ASSIGN_OR_RETURN(Stmt hq, db->Prepare("SELECT h.id FROM heads h LEFT JOIN entries e ON "
-                                           "e.id = h.id WHERE e.id IS NULL"));
+  // The heads table is an index of the entries that end a chain or branch: it must say
+  // exactly what the entries say (a node that took its next seq from it could fork itself).
+  std::set<Id> parents, expected_heads;
+  for (const auto& [author, by_seq] : chains)
+    for (const auto& [seq, rows] : by_seq)
+      for (const Row& r : rows) parents.insert(r.h.prev);
+  std::map<Id, std::pair<PublicKey, uint64_t>> where;
+  for (const auto& [author, by_seq] : chains) {
+    for (const auto& [seq, rows] : by_seq) {
+      for (const Row& r : rows) {
+        where[r.id] = {author, seq};
+        if (!parents.count(r.id)) expected_heads.insert(r.id);
+      }
+    }
+  }
+  FC_ASSIGN_OR_RETURN(Stmt hq, db->Prepare("SELECT id FROM heads"));
+  std::set<Id> listed;
   while (true) {
     FC_ASSIGN_OR_RETURN(bool more, hq.Step("reading heads"));
     if (!more) break;
     Id id{};
     hq.BlobInto(0, id);
-    rep.problems.push_back({id, {}, 0, "head names an entry that is not held"});
+    listed.insert(id);
+    if (!where.count(id)) {
+      rep.problems.push_back({id, {}, 0, "head names an entry that is not held"});
+    } else if (!expected_heads.count(id)) {
+      rep.problems.push_back({id, where[id].first, where[id].second,
+                              "heads table lists an entry that a later entry follows"});
+    }
+  }
+  for (const Id& id : expected_heads) {
+    if (!listed.count(id)) {
+      rep.problems.push_back({id, where[id].first, where[id].second,
+                              "heads table is missing the newest entry of a chain"});
+    }
+  }
+
+  // What must be there at all: entries and the database's own guards. (That the founding
+  // entry is among them needs the payload rules: node::VerifyFolder checks it.)
+  if (rep.entries == 0) {
+    rep.problems.push_back({{}, {}, 0, "the store holds no entries at all"});
+  }
+  for (const char* trigger : kAppendOnlyTriggers) {
+    FC_ASSIGN_OR_RETURN(Stmt tq, db->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' "
+                                             "AND name = ?1"));
+    tq.BindText(1, trigger);
+    FC_ASSIGN_OR_RETURN(bool present, tq.Step("reading the schema"));
+    if (!present) {
+      rep.problems.push_back({{}, {}, 0, std::string("the append-only guard '") + trigger +
+                                             "' is missing from the database"});
+    }
   }
   return rep;
 }

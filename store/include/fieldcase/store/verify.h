@@ -34,6 +34,9 @@ struct VerifyReport {
   int64_t authors = 0;
   int64_t accepted = 0, pending = 0, needs_upgrade = 0, quarantined = 0;
   std::vector<VerifyProblem> problems;
+  // What this store lacks without being at fault: key and control entries held without
+  // their payloads. Named, so an auditor sees them; `ok()` does not depend on them.
+  std::vector<VerifyProblem> missing;
   std::vector<ForkProof> forks;
   bool ok() const { return problems.empty(); }
 };
