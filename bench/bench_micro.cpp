@@ -7,9 +7,9 @@
 #include "fieldcase/crypto/aead.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/sign.h"
-#include "fieldcase/store/entry.h"
 #include "fieldcase/record/data_payload.h"
 #include "fieldcase/record/ops.h"
+#include "fieldcase/store/entry.h"
 #include "fixture.h"
 #include "report.h"
 

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "fieldcase/base/status.h"
 #include "fieldcase/crypto/passphrase.h"
 #include "fieldcase/crypto/secret.h"
-#include "fieldcase/base/status.h"
-#include "fieldcase/store/data_dir.h"
 #include "fieldcase/node/node.h"
 #include "fieldcase/record/ops.h"
+#include "fieldcase/store/data_dir.h"
 
 namespace fieldcase::bench {
 

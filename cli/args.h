@@ -13,7 +13,7 @@
 namespace fieldcase::cli {
 
 struct OptionSpec {
-  std::string name;      // without dashes
+  std::string name;  // without dashes
   bool takes_value = false;
   bool repeatable = false;
 };

@@ -98,8 +98,8 @@ void ShowText(const node::Node& n, const Id128& id, const record::CaseView& v) {
                 note.text.c_str(), "", AuthorLabel(n, note.author).c_str());
   }
   for (const auto& u : v.unknown_changes) {
-    std::printf("  %s  unknown change by %s (needs a newer fieldcase)\n",
-                FormatHlc(u.hlc).c_str(), AuthorLabel(n, u.author).c_str());
+    std::printf("  %s  unknown change by %s (needs a newer fieldcase)\n", FormatHlc(u.hlc).c_str(),
+                AuthorLabel(n, u.author).c_str());
   }
   if (!v.undecryptable.empty()) {
     std::printf("\n%zu entries of this case cannot be read with the keys on this device.\n",
@@ -137,9 +137,12 @@ std::string DescribeOp(const record::Op& op) {
   return std::visit(
       [](const auto& o) -> std::string {
         using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, record::OpenCase>) return "opened case (" + o.template_name + ")";
-        if constexpr (std::is_same_v<T, record::SetField>) return "set " + o.field + " = " + o.value;
-        if constexpr (std::is_same_v<T, record::AddNote>) return "added " + o.kind + " note: " + o.text;
+        if constexpr (std::is_same_v<T, record::OpenCase>)
+          return "opened case (" + o.template_name + ")";
+        if constexpr (std::is_same_v<T, record::SetField>)
+          return "set " + o.field + " = " + o.value;
+        if constexpr (std::is_same_v<T, record::AddNote>)
+          return "added " + o.kind + " note: " + o.text;
         if constexpr (std::is_same_v<T, record::Tag>) return "tagged " + o.tag;
         if constexpr (std::is_same_v<T, record::Untag>) return "untagged " + o.tag;
         if constexpr (std::is_same_v<T, record::SetStatus>) {
@@ -161,8 +164,10 @@ int RunCaseShow(Context& c) {
   if (!id.ok()) return Fail(id.status());
   auto view = (*node)->LoadCase(*id);
   if (!view.ok()) return Fail(view.status());
-  if (c.json()) ShowJson(**node, *id, *view);
-  else ShowText(**node, *id, *view);
+  if (c.json())
+    ShowJson(**node, *id, *view);
+  else
+    ShowText(**node, *id, *view);
   return kExitOk;
 }
 
@@ -200,8 +205,10 @@ int RunCaseList(Context& c) {
                 FieldSummary(v, "risk_level").c_str(), v.notes.size(), conflicts.c_str());
   }
   j.EndArray();
-  if (c.json()) std::puts(j.str().c_str());
-  else if (shown == 0) Note("no cases match");
+  if (c.json())
+    std::puts(j.str().c_str());
+  else if (shown == 0)
+    Note("no cases match");
   return kExitOk;
 }
 

@@ -37,9 +37,8 @@ Status CheckField(const record::CaseView& v, const std::string& field, const std
     return Status::InvalidArgument("unknown field '" + field + "' for template " +
                                    v.opened->value.template_name + "; fields: " + names);
   }
-  if (!it->allowed_values.empty() &&
-      std::find(it->allowed_values.begin(), it->allowed_values.end(), value) ==
-          it->allowed_values.end()) {
+  if (!it->allowed_values.empty() && std::find(it->allowed_values.begin(), it->allowed_values.end(),
+                                               value) == it->allowed_values.end()) {
     std::string allowed;
     for (auto& x : it->allowed_values) allowed += (allowed.empty() ? "" : ", ") + x;
     return Status::InvalidArgument("value '" + value + "' is not allowed for " + field +
@@ -54,7 +53,6 @@ std::vector<Id> CurrentIds(const record::FieldState& f) {
   return ids;
 }
 
-
 int WriteStatus(Context& c, record::CaseStatus status) {
   auto oc = LoadCaseArg(c);
   if (!oc.ok()) return Fail(oc.status());
@@ -63,14 +61,15 @@ int WriteStatus(Context& c, record::CaseStatus status) {
   for (const auto& v : oc->view.status.current) op.supersedes.push_back(v.id);
   bool closing = status == record::CaseStatus::kClosed;
   return PrintWritten(c, oc->node->Write(oc->id, op, Context::NowMs()),
-                 closing ? "Closed case" : "Reopened case");
+                      closing ? "Closed case" : "Reopened case");
 }
 
 }  // namespace
 
 int RunCaseOpen(Context& c) {
   auto name = c.args().Get("template");
-  if (!name) return Fail(Status::InvalidArgument("`case open` needs --template NAME (try stalking)"));
+  if (!name)
+    return Fail(Status::InvalidArgument("`case open` needs --template NAME (try stalking)"));
   auto tmpl = FindTemplate(*name, c.TemplateDirs());
   if (!tmpl.ok()) return Fail(tmpl.status());
   // Validate every --set before anything is written.
@@ -82,7 +81,8 @@ int RunCaseOpen(Context& c) {
     auto eq = s.find('=');
     if (eq == std::string::npos) return Fail(Status::InvalidArgument("--set needs FIELD=VALUE"));
     sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
-    if (Status st = CheckField(shape, sets.back().first, sets.back().second); !st.ok()) return Fail(st);
+    if (Status st = CheckField(shape, sets.back().first, sets.back().second); !st.ok())
+      return Fail(st);
   }
   if (c.args().Has("to") && !c.args().Has("restricted")) {
     return Fail(Status::InvalidArgument("--to names the readers of a --restricted case"));
@@ -93,7 +93,8 @@ int RunCaseOpen(Context& c) {
   if (!persons.ok()) return Fail(persons.status());
   const std::vector<Id128>& readers = *persons;
   if (c.args().Has("restricted") && readers.empty()) {
-    return Fail(Status::InvalidArgument("a --restricted case needs at least one --to PERSON besides you"));
+    return Fail(
+        Status::InvalidArgument("a --restricted case needs at least one --to PERSON besides you"));
   }
   int64_t now = Context::NowMs();
   auto id = (*node)->OpenCase(tmpl->op, now, readers);
@@ -132,7 +133,8 @@ int RunCaseNote(Context& c) {
   }
   auto oc = LoadCaseArg(c);
   if (!oc.ok()) return Fail(oc.status());
-  if (!oc->view.opened) return Fail(Status::NotFound("this case's opening entry is not readable here"));
+  if (!oc->view.opened)
+    return Fail(Status::NotFound("this case's opening entry is not readable here"));
   const auto& kinds = oc->view.opened->value.note_kinds;
   std::string kind = c.args().Get("kind").value_or(kinds.empty() ? "note" : kinds.front());
   if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) {
@@ -142,7 +144,7 @@ int RunCaseNote(Context& c) {
   }
   if (!from_stdin) {
     return PrintWritten(c, oc->node->Write(oc->id, record::AddNote{kind, p[1]}, Context::NowMs()),
-                   "Added " + kind + " note");
+                        "Added " + kind + " note");
   }
   // One commit per line, acknowledged only after it is durable: a reader of stdout knows
   // exactly which lines are safe, even if this process is killed.
@@ -164,8 +166,10 @@ int RunCaseTag(Context& c) {
   auto oc = LoadCaseArg(c);
   if (!oc.ok()) return Fail(oc.status());
   const std::string& tag = c.args().positional()[1];
-  if (tag.empty() || tag.size() > 64) return Fail(Status::InvalidArgument("a tag is 1 to 64 bytes"));
-  return PrintWritten(c, oc->node->Write(oc->id, record::Tag{tag}, Context::NowMs()), "Tagged " + tag);
+  if (tag.empty() || tag.size() > 64)
+    return Fail(Status::InvalidArgument("a tag is 1 to 64 bytes"));
+  return PrintWritten(c, oc->node->Write(oc->id, record::Tag{tag}, Context::NowMs()),
+                      "Tagged " + tag);
 }
 
 int RunCaseUntag(Context& c) {
@@ -176,7 +180,7 @@ int RunCaseUntag(Context& c) {
   if (!adds.ok()) return Fail(adds.status());
   if (adds->empty()) return Fail(Status::NotFound("case has no tag '" + tag + "'"));
   return PrintWritten(c, oc->node->Write(oc->id, record::Untag{tag, *adds}, Context::NowMs()),
-                 "Removed tag " + tag);
+                      "Removed tag " + tag);
 }
 
 int RunCaseClose(Context& c) { return WriteStatus(c, record::CaseStatus::kClosed); }

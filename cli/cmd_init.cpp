@@ -36,10 +36,11 @@ int InitDevice(Context& c) {
                 JsonEscape(c.dir().root.string()).c_str());
     return kExitOk;
   }
-  std::printf("Device keys made in %s (device key %s).\n"
-              "Next: fieldcase enrol-request --name \"YOUR NAME\" --out request.fcreq, and give\n"
-              "the file to an administrator.\n",
-              c.dir().root.string().c_str(), key.substr(0, 16).c_str());
+  std::printf(
+      "Device keys made in %s (device key %s).\n"
+      "Next: fieldcase enrol-request --name \"YOUR NAME\" --out request.fcreq, and give\n"
+      "the file to an administrator.\n",
+      c.dir().root.string().c_str(), key.substr(0, 16).c_str());
   return kExitOk;
 }
 
@@ -70,7 +71,8 @@ int RunInit(Context& c) {
   opt.person_name = a.Get("name").value_or("");
   opt.badge = a.Get("badge").value_or("");
   opt.cost = Cost(a);
-  opt.recovery_out = a.Get("recovery-out").value_or((c.dir().root / "recovery.fcrecovery").string());
+  opt.recovery_out =
+      a.Get("recovery-out").value_or((c.dir().root / "recovery.fcrecovery").string());
   auto node = node::Node::Found(c.dir(), opt, *pass, *rec_pass, Context::NowMs());
   if (!node.ok()) return Fail(node.status());
   const node::Node& n = **node;
@@ -93,8 +95,9 @@ int RunInit(Context& c) {
     std::printf("  %-10s key %s\n", org::ToString(role), ShortHex(pk, 16).c_str());
   }
   std::printf("Recovery secret written to %s\n", opt.recovery_out.string().c_str());
-  std::printf("  Move it offline to its custodian: with its passphrase it can read every\n"
-              "  restricted case. Then open a case: fieldcase case open --template stalking\n");
+  std::printf(
+      "  Move it offline to its custodian: with its passphrase it can read every\n"
+      "  restricted case. Then open a case: fieldcase case open --template stalking\n");
   return kExitOk;
 }
 

@@ -3,9 +3,9 @@
 #include <map>
 
 #include "commands.h"
-#include "fieldcase/store/keystore.h"
 #include "fieldcase/node/inspect.h"
 #include "fieldcase/org/control_payload.h"
+#include "fieldcase/store/keystore.h"
 #include "format.h"
 #include "json.h"
 #include "templates.h"
@@ -45,10 +45,10 @@ int RunVerify(Context& c) {
     std::puts(j.str().c_str());
   } else {
     for (const auto& f : rep->forks) {
-      std::printf("FORK by key %s at seq %llu: %zu entries signed for one place in its chain; "
-                  "its entries from there on are quarantined. Proof (header ‖ signature):\n",
-                  ShortHex(f.author, 16).c_str(), static_cast<unsigned long long>(f.seq),
-                  f.ids.size());
+      std::printf(
+          "FORK by key %s at seq %llu: %zu entries signed for one place in its chain; "
+          "its entries from there on are quarantined. Proof (header ‖ signature):\n",
+          ShortHex(f.author, 16).c_str(), static_cast<unsigned long long>(f.seq), f.ids.size());
       for (size_t i = 0; i < f.ids.size(); ++i) {
         std::printf("  entry %s\n    %s\n", ToHex(f.ids[i]).c_str(), ToHex(f.headers[i]).c_str());
       }
@@ -63,13 +63,14 @@ int RunVerify(Context& c) {
                   ShortHex(p.author).c_str(), static_cast<unsigned long long>(p.seq),
                   p.what.c_str());
     }
-    std::printf("%s: %lld entries from %lld keys, %lld payloads; %lld accepted, %lld pending, "
-                "%lld need upgrade, %lld quarantined; %zu missing payloads; %zu problems\n",
-                rep->ok() ? "verify ok" : "VERIFY FAILED", static_cast<long long>(rep->entries),
-                static_cast<long long>(rep->authors), static_cast<long long>(rep->payloads),
-                static_cast<long long>(rep->accepted), static_cast<long long>(rep->pending),
-                static_cast<long long>(rep->needs_upgrade),
-                static_cast<long long>(rep->quarantined), rep->missing.size(), rep->problems.size());
+    std::printf(
+        "%s: %lld entries from %lld keys, %lld payloads; %lld accepted, %lld pending, "
+        "%lld need upgrade, %lld quarantined; %zu missing payloads; %zu problems\n",
+        rep->ok() ? "verify ok" : "VERIFY FAILED", static_cast<long long>(rep->entries),
+        static_cast<long long>(rep->authors), static_cast<long long>(rep->payloads),
+        static_cast<long long>(rep->accepted), static_cast<long long>(rep->pending),
+        static_cast<long long>(rep->needs_upgrade), static_cast<long long>(rep->quarantined),
+        rep->missing.size(), rep->problems.size());
   }
   return rep->ok() ? kExitOk : kExitFailure;
 }
@@ -117,10 +118,11 @@ int RunStatus(Context& c) {
   std::printf("Entries:      %lld\n", static_cast<long long>(*count));
   if (summary->halted) std::printf("Writing:      STOPPED — %s\n", summary->halted->c_str());
   for (const auto& f : *forks) {
-    std::printf("FORK:         key %s (%s) signed %lld entries at seq %llu; its entries from there "
-                "on are quarantined. `fieldcase verify` prints the proof.\n",
-                ShortHex(f.author, 16).c_str(), role_of(f.author), static_cast<long long>(f.branches),
-                static_cast<unsigned long long>(f.seq));
+    std::printf(
+        "FORK:         key %s (%s) signed %lld entries at seq %llu; its entries from there "
+        "on are quarantined. `fieldcase verify` prints the proof.\n",
+        ShortHex(f.author, 16).c_str(), role_of(f.author), static_cast<long long>(f.branches),
+        static_cast<unsigned long long>(f.seq));
   }
   std::printf("Chains (newest entry per key):\n");
   for (const auto& h : *heads) {

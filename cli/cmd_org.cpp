@@ -40,16 +40,18 @@ int RunEnrolRequest(Context& c) {
                                        : (*node)->MakeEnrolRequest(name, badge);
   if (!req.ok()) return Fail(req.status());
   if (Status s = WriteOut(*out, *req); !s.ok()) return Fail(s);
-  std::printf("Enrolment request written to %s (device key %s).\n"
-              "Give it to an administrator; they run `fieldcase org enrol %s --role ROLE`.\n",
-              out->c_str(), ShortHex(*(*node)->device_key(), 16).c_str(), out->c_str());
+  std::printf(
+      "Enrolment request written to %s (device key %s).\n"
+      "Give it to an administrator; they run `fieldcase org enrol %s --role ROLE`.\n",
+      out->c_str(), ShortHex(*(*node)->device_key(), 16).c_str(), out->c_str());
   return kExitOk;
 }
 
 int RunOrgEnrol(Context& c) {
   auto role_name = c.args().Get("role");
   auto out = c.args().Get("out");
-  if (!role_name || !out) return Fail(Status::InvalidArgument("`org enrol` needs --role ROLE and --out FILE"));
+  if (!role_name || !out)
+    return Fail(Status::InvalidArgument("`org enrol` needs --role ROLE and --out FILE"));
   auto role = org::ParseRole(*role_name);
   if (!role || *role == org::Role::kRoot) {
     return Fail(Status::InvalidArgument("--role takes officer, supervisor, admin, hub or auditor"));
@@ -69,7 +71,8 @@ int RunOrgEnrol(Context& c) {
                req->badge.empty() ? "" : ("(badge " + req->badge + ")").c_str(), role_name->c_str(),
                fp.c_str());
   if (!c.args().Has("yes")) {
-    if (Status s = Confirm("Does the device show the same fingerprint when it joins?"); !s.ok()) return Fail(s);
+    if (Status s = Confirm("Does the device show the same fingerprint when it joins?"); !s.ok())
+      return Fail(s);
   }
   auto outcome = (*node)->Enrol(*req, *role, Context::NowMs());
   if (!outcome.ok()) return Fail(outcome.status());
@@ -84,8 +87,10 @@ int RunOrgEnrol(Context& c) {
   }
   std::printf("Enrolled as %s. Response written to %s; the device runs `fieldcase join %s`.\n",
               role_name->c_str(), out->c_str(), out->c_str());
-  if ((*role == org::Role::kOfficer || *role == org::Role::kSupervisor) && !outcome->team_key_granted) {
-    std::printf("This node holds no supervisor key: a supervisor grants the team key at its next sync.\n");
+  if ((*role == org::Role::kOfficer || *role == org::Role::kSupervisor) &&
+      !outcome->team_key_granted) {
+    std::printf(
+        "This node holds no supervisor key: a supervisor grants the team key at its next sync.\n");
   }
   return kExitOk;
 }
@@ -109,7 +114,8 @@ int RunJoin(Context& c) {
   }
   std::fprintf(stderr, "Fingerprint: %s\n", org::Fingerprint(resp->org_id, *key).c_str());
   if (!c.args().Has("yes")) {
-    if (Status s = Confirm("Does the administrator's screen show the same fingerprint?"); !s.ok()) return Fail(s);
+    if (Status s = Confirm("Does the administrator's screen show the same fingerprint?"); !s.ok())
+      return Fail(s);
   }
   if (Status s = (*node)->Join(*resp, *pass, Context::NowMs()); !s.ok()) return Fail(s);
   const auto* me = &(*node)->members().at(*key);
@@ -171,12 +177,15 @@ int CutOff(Context& c, bool accept) {
   const Id* id = &done->entry;
   const bool rotated = done->team_key_rotated;
   if (c.json()) {
-    std::printf("{\"entry\":\"%s\",\"device\":\"%s\"}\n", ToHex(*id).c_str(), ToHex(*device).c_str());
+    std::printf("{\"entry\":\"%s\",\"device\":\"%s\"}\n", ToHex(*id).c_str(),
+                ToHex(*device).c_str());
   } else {
     std::printf("%s %s (entry %s)\n", accept ? "Extended the cut-off of" : "Revoked",
                 ShortHex(*device, 16).c_str(), ShortHex(*id, 16).c_str());
-    if (rotated) std::printf("Wrote a new team key generation without that device.\n");
-    else if (!accept) std::printf("A supervisor should run `fieldcase org rotate-team-key`.\n");
+    if (rotated)
+      std::printf("Wrote a new team key generation without that device.\n");
+    else if (!accept)
+      std::printf("A supervisor should run `fieldcase org rotate-team-key`.\n");
   }
   return kExitOk;
 }
@@ -212,8 +221,9 @@ int RunRecover(Context& c) {
   if (!id.ok()) return Fail(id.status());
   auto persons = c.PersonsFromTo(**node);
   if (!persons.ok()) return Fail(persons.status());
-  return PrintWritten(c, (*node)->Recover(*id, *persons, std::move(recovery).value(), Context::NowMs()),
-                      "Granted the case key");
+  return PrintWritten(
+      c, (*node)->Recover(*id, *persons, std::move(recovery).value(), Context::NowMs()),
+      "Granted the case key");
 }
 
 int RunBackup(Context& c) {

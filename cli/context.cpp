@@ -60,13 +60,17 @@ Result<std::vector<Id128>> Context::PersonsFromTo(const node::Node& node) const 
 int Fail(const Status& s) {
   std::fprintf(stderr, "fieldcase: %s\n", s.message().c_str());
   switch (s.code()) {
-    case Status::Code::kWrongPassphrase: return kExitWrongPassphrase;
-    case Status::Code::kInvalidArgument: return kExitUsage;
-    default: return kExitFailure;
+    case Status::Code::kWrongPassphrase:
+      return kExitWrongPassphrase;
+    case Status::Code::kInvalidArgument:
+      return kExitUsage;
+    default:
+      return kExitFailure;
   }
 }
 
-int PrintWritten(const Context& c, ByteView id, const std::string& what, const std::string& json_key) {
+int PrintWritten(const Context& c, ByteView id, const std::string& what,
+                 const std::string& json_key) {
   if (c.json()) {
     std::printf("{\"%s\":\"%s\"}\n", json_key.c_str(), ToHex(id).c_str());
   } else {

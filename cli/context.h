@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "args.h"
-#include "fieldcase/store/data_dir.h"
 #include "fieldcase/node/node.h"
+#include "fieldcase/store/data_dir.h"
 
 namespace fieldcase::cli {
 
@@ -61,6 +61,7 @@ int Fail(const Status& s);
 // --json, else "<what> (entry 1a2b…)". Fails with the status when the write failed.
 int PrintWritten(const Context& c, const Result<Id>& id, const std::string& what);
 // The same for another id (a key id): `{"<json_key>": ID}`, "<what> (<json_key> 1a2b…)".
-int PrintWritten(const Context& c, ByteView id, const std::string& what, const std::string& json_key);
+int PrintWritten(const Context& c, ByteView id, const std::string& what,
+                 const std::string& json_key);
 
 }  // namespace fieldcase::cli

@@ -19,15 +19,16 @@ void PrintUsage() {
       "Commands:\n";
   for (const auto& c : AllCommands()) {
     std::string left = "  " + c.name + (c.synopsis.empty() ? "" : " " + c.synopsis);
-    if (left.size() < 34) left.resize(34, ' ');
-    else left += "\n" + std::string(34, ' ');
+    if (left.size() < 34)
+      left.resize(34, ' ');
+    else
+      left += "\n" + std::string(34, ' ');
     std::string first = c.summary.substr(0, c.summary.find(". ") + 1);
     s += left + first + "\n";
   }
-  s +=
-      "\nRun `fieldcase COMMAND --help` for a command's options.\n\n"
-      "Exit codes: 0 ok, 1 failure (verify found a problem, disk full, busy folder …),\n"
-      "            2 wrong passphrase, 64 bad usage.\n";
+  s += "\nRun `fieldcase COMMAND --help` for a command's options.\n\n"
+       "Exit codes: 0 ok, 1 failure (verify found a problem, disk full, busy folder …),\n"
+       "            2 wrong passphrase, 64 bad usage.\n";
   std::fputs(s.c_str(), stdout);
 }
 
@@ -80,9 +81,9 @@ int Main(int argc, char** argv) {
     }
   }
   if (cmd == nullptr) {
-    std::fprintf(stderr, "fieldcase: unknown command '%s'; run `fieldcase --help`\n",
-                 words[0] == "case" && words.size() > 1 ? ("case " + words[1]).c_str()
-                                                        : words[0].c_str());
+    std::fprintf(
+        stderr, "fieldcase: unknown command '%s'; run `fieldcase --help`\n",
+        words[0] == "case" && words.size() > 1 ? ("case " + words[1]).c_str() : words[0].c_str());
     return kExitUsage;
   }
   std::vector<OptionSpec> specs = kGlobalOptions;

@@ -19,7 +19,8 @@ Result<crypto::SecretBytes> ReadLine(FILE* f, const std::string& what) {
   size_t n = 0;
   int c;
   while ((c = std::fgetc(f)) != EOF && c != '\n') {
-    if (n >= kMaxPassphrase) return Status::InvalidArgument(what + ": passphrase longer than 1024 bytes");
+    if (n >= kMaxPassphrase)
+      return Status::InvalidArgument(what + ": passphrase longer than 1024 bytes");
     buf.data()[n++] = uint8_t(c);
   }
   if (n > 0 && buf.data()[n - 1] == '\r') --n;

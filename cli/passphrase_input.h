@@ -5,8 +5,8 @@
 #include <optional>
 #include <string>
 
-#include "fieldcase/crypto/secret.h"
 #include "fieldcase/base/status.h"
+#include "fieldcase/crypto/secret.h"
 
 namespace fieldcase::cli {
 

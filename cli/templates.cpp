@@ -35,7 +35,8 @@ bool ValidName(const std::string& s) {
 }  // namespace
 
 Result<Template> ParseTemplate(std::string_view json) {
-  if (json.size() > kMaxTemplateBytes) return Status::InvalidArgument("template larger than 256 KiB");
+  if (json.size() > kMaxTemplateBytes)
+    return Status::InvalidArgument("template larger than 256 KiB");
   Template t;
   std::vector<JsonField> fields;
   try {
@@ -48,11 +49,13 @@ Result<Template> ParseTemplate(std::string_view json) {
                                    " (expected name, description, fields[{name, allowed}], "
                                    "note_kinds)");
   }
-  if (!ValidName(t.name)) return Status::InvalidArgument("template name must be letters, digits, - or _");
+  if (!ValidName(t.name))
+    return Status::InvalidArgument("template name must be letters, digits, - or _");
   std::set<std::string> seen;
   for (auto& f : fields) {
     if (!ValidName(f.name)) {
-      return Status::InvalidArgument("template field name '" + f.name + "' must be letters, digits, - or _");
+      return Status::InvalidArgument("template field name '" + f.name +
+                                     "' must be letters, digits, - or _");
     }
     if (!seen.insert(f.name).second) {
       return Status::InvalidArgument("template field '" + f.name + "' is listed twice");

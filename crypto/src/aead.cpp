@@ -10,8 +10,7 @@ static_assert(crypto_aead_xchacha20poly1305_ietf_KEYBYTES == kAeadKeyBytes);
 static_assert(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES == kAeadNonceBytes);
 static_assert(crypto_aead_xchacha20poly1305_ietf_ABYTES == kAeadTagBytes);
 
-Bytes AeadEncrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView plaintext,
-                  ByteView ad) {
+Bytes AeadEncrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView plaintext, ByteView ad) {
   return AeadEncrypt(key.view(), nonce, plaintext, ad);
 }
 
@@ -33,8 +32,8 @@ Status AeadDecryptInto(ByteView key, const AeadNonce& nonce, ByteView sealed, By
   if (out.size() != sealed.size() - kAeadTagBytes) throw std::logic_error("AEAD output size");
   unsigned long long n = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.empty() ? nullptr : out.data(), &n, nullptr,
-                                                 sealed.data(), sealed.size(), ad.data(),
-                                                 ad.size(), nonce.data(), key.data()) != 0) {
+                                                 sealed.data(), sealed.size(), ad.data(), ad.size(),
+                                                 nonce.data(), key.data()) != 0) {
     return Status::Corruption("decryption failed: wrong key or altered ciphertext");
   }
   return Status::Ok();
@@ -47,8 +46,8 @@ Result<SecretBytes> AeadDecrypt(const SecretBytes& key, const AeadNonce& nonce, 
   SecretBytes out(sealed.size() - kAeadTagBytes);
   unsigned long long n = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(out.empty() ? nullptr : out.data(), &n, nullptr,
-                                                 sealed.data(), sealed.size(), ad.data(),
-                                                 ad.size(), nonce.data(), key.data()) != 0) {
+                                                 sealed.data(), sealed.size(), ad.data(), ad.size(),
+                                                 nonce.data(), key.data()) != 0) {
     return Status::Corruption("decryption failed: wrong key or altered ciphertext");
   }
   return out;

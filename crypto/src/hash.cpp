@@ -21,8 +21,8 @@ Hasher::Hasher(std::string_view personal, size_t outlen, ByteView key) : outlen_
   unsigned char salt[16] = {0};
   unsigned char pers[16] = {0};
   std::memcpy(pers, personal.data(), personal.size());
-  if (crypto_generichash_blake2b_init_salt_personal(State(state_), key.empty() ? nullptr : key.data(),
-                                                    key.size(), outlen, salt, pers) != 0) {
+  if (crypto_generichash_blake2b_init_salt_personal(
+          State(state_), key.empty() ? nullptr : key.data(), key.size(), outlen, salt, pers) != 0) {
     throw std::logic_error("BLAKE2b init rejected its parameters");
   }
 }

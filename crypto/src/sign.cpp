@@ -14,12 +14,18 @@ static_assert(crypto_sign_SECRETKEYBYTES == 64);
 std::string_view TagBytes(SignTag tag) {
   using namespace std::string_view_literals;
   switch (tag) {
-    case SignTag::kEntry: return "fieldcase/v1/entry\0"sv;
-    case SignTag::kHandshake: return "fieldcase/v1/handshake\0"sv;
-    case SignTag::kEnrolRequest: return "fieldcase/v1/enrol-request\0"sv;
-    case SignTag::kBundleManifest: return "fieldcase/v1/bundle-manifest\0"sv;
-    case SignTag::kKeyWrap: return "fieldcase/v1/key-wrap\0"sv;
-    case SignTag::kReceipt: return "fieldcase/v1/receipt\0"sv;
+    case SignTag::kEntry:
+      return "fieldcase/v1/entry\0"sv;
+    case SignTag::kHandshake:
+      return "fieldcase/v1/handshake\0"sv;
+    case SignTag::kEnrolRequest:
+      return "fieldcase/v1/enrol-request\0"sv;
+    case SignTag::kBundleManifest:
+      return "fieldcase/v1/bundle-manifest\0"sv;
+    case SignTag::kKeyWrap:
+      return "fieldcase/v1/key-wrap\0"sv;
+    case SignTag::kReceipt:
+      return "fieldcase/v1/receipt\0"sv;
   }
   throw std::logic_error("unknown signature tag");
 }

@@ -10,14 +10,16 @@ using org::Role;
 
 namespace {
 
-Result<Id> WriteCutOff(Node::Parts& p, org::ControlOpCode op, const PublicKey& device,
-                       uint64_t seq, const Id& id, int64_t now_ms) {
+Result<Id> WriteCutOff(Node::Parts& p, org::ControlOpCode op, const PublicKey& device, uint64_t seq,
+                       const Id& id, int64_t now_ms) {
   const org::Member* m = p.members.Find(device);
   if (m == nullptr) return Status::NotFound("that key is not an enrolled member");
   if (m->role == Role::kRoot) return Status::NotPermitted("the root key cannot be revoked");
   const Role signer = m->role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
   std::vector<Draft> drafts;
-  drafts.push_back(ControlDraft(signer, [&] { return org::ControlPayload(org::CutOff{op, device, seq, id}); }));
+  drafts.push_back(ControlDraft(signer, [&] {
+    return org::ControlPayload(org::CutOff{op, device, seq, id});
+  }));
   FC_ASSIGN_OR_RETURN(auto ids, p.Commit(std::move(drafts), now_ms));
   FC_RETURN_IF_ERROR(p.Recompute());
   return ids.front();
@@ -52,7 +54,8 @@ Result<Id> Node::AcceptUpTo(const PublicKey& device, uint64_t seq, int64_t now_m
     if (se.entry.header.seq == seq) at = se.entry.id;
     return Status::Ok();
   }));
-  if (!at) return Status::NotFound("no entry at seq " + std::to_string(seq) + " of that device here");
+  if (!at)
+    return Status::NotFound("no entry at seq " + std::to_string(seq) + " of that device here");
   return WriteCutOff(*p_, org::ControlOpCode::kAcceptUpTo, device, seq, *at, now_ms);
 }
 
@@ -67,10 +70,9 @@ Status Node::Backup(const std::filesystem::path& dir) {
   FC_RETURN_IF_ERROR(p_->log->BackupTo(target.db()));
   // A restored copy must not write with the old keys: they may have written since.
   FC_ASSIGN_OR_RETURN(auto copy, OpenLog(target));
-  return copy->PutMeta("halted",
-                       AsBytes("this store was restored from a backup; its keys may have "
-                               "written entries since. Writing is stopped until an "
-                               "administrator enrols a successor key"));
+  return copy->PutMeta("halted", AsBytes("this store was restored from a backup; its keys may have "
+                                         "written entries since. Writing is stopped until an "
+                                         "administrator enrols a successor key"));
 }
 
 }  // namespace fieldcase::node

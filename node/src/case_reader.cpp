@@ -46,8 +46,10 @@ Result<record::CaseView> CaseReader::LoadCase(const Id128& case_id) const {
   CaseState state;
   for (const auto& se : entries) {
     auto r = Decrypt(se);
-    if (r.ok()) state.Apply(std::move(r).value());
-    else state.AddUndecryptable(se.entry.id);
+    if (r.ok())
+      state.Apply(std::move(r).value());
+    else
+      state.AddUndecryptable(se.entry.id);
   }
   return std::move(state).View();
 }
@@ -131,8 +133,10 @@ Result<std::vector<CaseRecord>> CaseReader::LoadAll(int threads) const {
     Chunk* c = current.get();
     chunks.push_back(std::move(current));
     current = std::make_unique<Chunk>();
-    if (overlap) queue.Push(c);
-    else decrypt(*c);
+    if (overlap)
+      queue.Push(c);
+    else
+      decrypt(*c);
     free_done();
   };
   store::EntryFilter f;
@@ -160,8 +164,10 @@ Result<std::vector<CaseRecord>> CaseReader::LoadAll(int threads) const {
   for (auto& c : chunks) {
     for (size_t i = 0; i < c->decoded.size(); ++i) {
       CaseState& st = states[c->case_index[i]];
-      if (c->decoded[i]) st.Apply(std::move(*c->decoded[i]));
-      else st.AddUndecryptable(c->ids[i]);
+      if (c->decoded[i])
+        st.Apply(std::move(*c->decoded[i]));
+      else
+        st.AddUndecryptable(c->ids[i]);
     }
     c.reset();
   }
@@ -169,7 +175,8 @@ Result<std::vector<CaseRecord>> CaseReader::LoadAll(int threads) const {
   for (const auto& [c, i] : index) out[i].case_id = c;
   std::atomic<size_t> next{0};
   auto build = [&] {
-    for (size_t i = next++; i < states.size(); i = next++) out[i].view = std::move(states[i]).View();
+    for (size_t i = next++; i < states.size(); i = next++)
+      out[i].view = std::move(states[i]).View();
   };
   std::vector<std::thread> builders;
   for (int t = 1; t < std::max(1, threads); ++t) builders.emplace_back(build);
@@ -212,13 +219,13 @@ Result<std::vector<HistoryLine>> CaseReader::History(const Id128& case_id) const
     auto it = superseded.find(l.id);
     if (it != superseded.end()) l.superseded_by = it->second;
   }
-  std::sort(lines.begin(), lines.end(), [](const HistoryLine& a, const HistoryLine& b) {
-    return record::CanonicalLess(a, b);
-  });
+  std::sort(lines.begin(), lines.end(),
+            [](const HistoryLine& a, const HistoryLine& b) { return record::CanonicalLess(a, b); });
   return lines;
 }
 
-Result<std::vector<Id>> CaseReader::LiveTagAdds(const Id128& case_id, const std::string& tag) const {
+Result<std::vector<Id>> CaseReader::LiveTagAdds(const Id128& case_id,
+                                                const std::string& tag) const {
   std::vector<store::StoredEntry> entries;
   FC_RETURN_IF_ERROR(Collect(case_id, entries));
   std::set<Id> adds, removed;

@@ -41,13 +41,15 @@ Result<Id128> Node::OpenCase(const record::OpenCase& op, int64_t now_ms,
     k.generation = 1;
     k.check = org::KeyCheck(case_key);
     k.orglog_digest = orglog;
-    FC_ASSIGN_OR_RETURN(k.wraps, p.CaseKeyWraps(case_key, case_id, key_id, restricted ? &persons : nullptr));
+    FC_ASSIGN_OR_RETURN(k.wraps,
+                        p.CaseKeyWraps(case_key, case_id, key_id, restricted ? &persons : nullptr));
     return Status::Ok();
   }));
   Bytes op_bytes = record::EncodeOp(op);
-  Draft data = Draft::Of(role, store::Kind::kData, case_id, [&](const store::Header& h) -> Result<Bytes> {
-    return record::SealData(case_key, p.org_id, h, op_bytes);
-  });
+  Draft data =
+      Draft::Of(role, store::Kind::kData, case_id, [&](const store::Header& h) -> Result<Bytes> {
+        return record::SealData(case_key, p.org_id, h, op_bytes);
+      });
   data.header.key_id = key_id;
   drafts.push_back(std::move(data));
   auto ids = p.Commit(std::move(drafts), now_ms);
@@ -71,17 +73,19 @@ Result<std::vector<Id>> Node::WriteBatch(const std::vector<std::pair<Id128, reco
     FC_RETURN_IF_ERROR(record::CheckOp(op));
     const auto ck = p.ring.PreferredCaseKey(case_id);
     if (!ck) {
-      return Status::NotFound("no case " + ToHex(case_id) + " readable here; see `fieldcase case list`");
+      return Status::NotFound("no case " + ToHex(case_id) +
+                              " readable here; see `fieldcase case list`");
     }
     const crypto::SecretBytes* key = p.ring.Key(ck->key_id);
     const record::Op* opp = &op;
     const Id* org = &p.org_id;
-    Draft d = Draft::Of(role, store::Kind::kData, case_id, [key, opp, org](const store::Header& h) -> Result<Bytes> {
-      Bytes b = record::EncodeOp(*opp);
-      Bytes out = record::SealData(*key, *org, h, b);
-      crypto::Wipe(b.data(), b.size());
-      return out;
-    });
+    Draft d = Draft::Of(role, store::Kind::kData, case_id,
+                        [key, opp, org](const store::Header& h) -> Result<Bytes> {
+                          Bytes b = record::EncodeOp(*opp);
+                          Bytes out = record::SealData(*key, *org, h, b);
+                          crypto::Wipe(b.data(), b.size());
+                          return out;
+                        });
     d.header.key_id = ck->key_id;
     drafts.push_back(std::move(d));
   }

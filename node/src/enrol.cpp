@@ -27,7 +27,8 @@ Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::str
                                          const crypto::SecretBytes& passphrase) {
   Parts& p = *p_;
   if (!is_member() || !p.signer.has_writer() || !p.device) {
-    return Status::NotPermitted("only an enrolled officer or supervisor device can ask for a successor key");
+    return Status::NotPermitted(
+        "only an enrolled officer or supervisor device can ask for a successor key");
   }
   const PublicKey old = p.signer.writer().public_key();
   // The new key waits under its own label: the old one stays until the successor
@@ -56,8 +57,10 @@ Result<std::vector<store::RawEntry>> Node::ExportAll() {
 
 Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, int64_t now_ms) {
   Parts& p = *p_;
-  if (role == Role::kRoot) return Status::NotPermitted("a root key is made by `init --org`, not enrolled");
-  if (p.members.Find(request.signing_key)) return Status::NotPermitted("this device is already enrolled");
+  if (role == Role::kRoot)
+    return Status::NotPermitted("a root key is made by `init --org`, not enrolled");
+  if (p.members.Find(request.signing_key))
+    return Status::NotPermitted("this device is already enrolled");
   std::optional<store::Head> old_head;
   const org::Member* predecessor = nullptr;
   if (request.successor_of) {
@@ -66,29 +69,34 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
       return Status::NotFound("the key this request succeeds is not an enrolled member");
     }
     if (predecessor->role != role) {
-      return Status::NotPermitted(std::string("a successor keeps the role of the key it replaces (") +
-                                  ToString(predecessor->role) + ")");
+      return Status::NotPermitted(
+          std::string("a successor keeps the role of the key it replaces (") +
+          ToString(predecessor->role) + ")");
     }
     FC_ASSIGN_OR_RETURN(old_head, p.log->HeadOf(*request.successor_of));
   }
   // The box key names the person in restricted cases (org/validity.h): it must be one a
   // sealed box can be made for, never the recovery key, and no other member's.
   if (!crypto::IsUsableBoxKey(request.box_key)) {
-    return Status::NotPermitted("the request's X25519 key is unusable (all zero or of low order); "
-                                "make a new request");
+    return Status::NotPermitted(
+        "the request's X25519 key is unusable (all zero or of low order); "
+        "make a new request");
   }
   if (request.box_key == p.members.recovery_public()) {
-    return Status::NotPermitted("the request's X25519 key is the organisation's recovery key; refused");
+    return Status::NotPermitted(
+        "the request's X25519 key is the organisation's recovery key; refused");
   }
   for (const auto& [key, m] : p.members.members()) {
     if (m.box_key != request.box_key) continue;
     if (predecessor && key == predecessor->key) continue;  // a successor on the same device
-    return Status::NotPermitted("the request's X25519 key already belongs to another member's "
-                                "device; refused");
+    return Status::NotPermitted(
+        "the request's X25519 key already belongs to another member's "
+        "device; refused");
   }
   const Role signer = role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
   if (!p.signer.Has(signer)) {
-    return Status::NotPermitted(std::string("enrolling a") + (role == Role::kAdmin ? "n admin" : " device") +
+    return Status::NotPermitted(std::string("enrolling a") +
+                                (role == Role::kAdmin ? "n admin" : " device") +
                                 " needs this node's " + ToString(signer) + " key");
   }
   EnrolOutcome out;
@@ -107,8 +115,8 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
       e.person_id = predecessor->person_id;
     }
     if (p.directory_key && (!request.name.empty() || !request.badge.empty())) {
-      e.sealed_personal = org::SealPersonal({request.name, request.badge}, *p.directory_key,
-                                            p.org_id, e.subject);
+      e.sealed_personal =
+          org::SealPersonal({request.name, request.badge}, *p.directory_key, p.org_id, e.subject);
     }
     return org::ControlPayload(e);
   }));
@@ -116,15 +124,17 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   const auto team = p.ring.preferred_team_key();
   if (reads_cases && p.signer.Has(Role::kSupervisor) && team) {
     const crypto::SecretBytes& key = *p.ring.Key(team->key_id);
-    drafts.push_back(KeyDraft(Role::kSupervisor, Id128{}, [&](org::KeyPayload& k, const store::Header& h) {
-      k.op = org::KeyOpCode::kGrant;
-      k.key_id = team->key_id;
-      k.generation = team->generation;
-      k.check = org::KeyCheck(key);
-      FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, request.box_key, p.org_id, h.case_id, team->key_id));
-      k.wraps.push_back(std::move(wrap));
-      return Status::Ok();
-    }));
+    drafts.push_back(
+        KeyDraft(Role::kSupervisor, Id128{}, [&](org::KeyPayload& k, const store::Header& h) {
+          k.op = org::KeyOpCode::kGrant;
+          k.key_id = team->key_id;
+          k.generation = team->generation;
+          k.check = org::KeyCheck(key);
+          FC_ASSIGN_OR_RETURN(
+              auto wrap, org::WrapSealed(key, request.box_key, p.org_id, h.case_id, team->key_id));
+          k.wraps.push_back(std::move(wrap));
+          return Status::Ok();
+        }));
     out.team_key_granted = true;
   }
   FC_ASSIGN_OR_RETURN(auto ids, p.Commit(std::move(drafts), now_ms));
@@ -135,9 +145,10 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   resp.org_id = p.org_id;
   resp.device = request.signing_key;
   if (p.directory_key && (reads_cases || role == Role::kAdmin)) {
-    FC_ASSIGN_OR_RETURN(resp.sealed_directory_key,
-                        crypto::SealTo(request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key),
-                                       p.directory_key->view()));
+    FC_ASSIGN_OR_RETURN(
+        resp.sealed_directory_key,
+        crypto::SealTo(request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key),
+                       p.directory_key->view()));
     out.directory_key_sealed = true;
   }
   FC_ASSIGN_OR_RETURN(resp.entries, ExportAll());
@@ -145,9 +156,11 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   return out;
 }
 
-Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entries, int64_t now_ms) {
+Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entries,
+                                        int64_t now_ms) {
   Parts& p = *p_;
-  FC_ASSIGN_OR_RETURN(auto rep, sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(), entries, now_ms));
+  FC_ASSIGN_OR_RETURN(auto rep,
+                      sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(), entries, now_ms));
   FC_RETURN_IF_ERROR(p.Reload());
   if (rep.added > 0) FC_RETURN_IF_ERROR(p.GrantMissingTeamKeys(now_ms));
   return rep;
@@ -156,7 +169,8 @@ Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entr
 Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
                   int64_t now_ms) {
   Parts& p = *p_;
-  const crypto::SigningKey* joining = p.signer.pending() ? p.signer.pending() : p.signer.successor();
+  const crypto::SigningKey* joining =
+      p.signer.pending() ? p.signer.pending() : p.signer.successor();
   if (joining == nullptr) {
     return Status::NotPermitted(
         "this device already belongs to an organisation (a restored device first asks for a "
@@ -164,7 +178,8 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
   }
   if (response.device != joining->public_key()) {
     return Status::NotPermitted(
-        "this response enrols another device; ask for the response made from this device's request");
+        "this response enrols another device; ask for the response made from this device's "
+        "request");
   }
   const PublicKey new_key = joining->public_key();
   if (p.signer.successor()) {
@@ -173,7 +188,8 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     }
     FC_RETURN_IF_ERROR(Import(response.entries, now_ms).status());
     if (!p.members.Find(new_key)) {
-      return Status::Corruption("the response holds no valid certificate for this device's new key");
+      return Status::Corruption(
+          "the response holds no valid certificate for this device's new key");
     }
     // The successor certificate names where the old key stops: writing may resume.
     return p.log->DeleteMeta("halted");
@@ -185,13 +201,14 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
     if (!is_member()) {
       return Status::Corruption("the response holds no valid certificate for this device (" +
-                                std::to_string(rep.rejected) + " entries rejected); nothing to join");
+                                std::to_string(rep.rejected) +
+                                " entries rejected); nothing to join");
     }
     if (!response.sealed_directory_key.empty()) {
-      FC_ASSIGN_OR_RETURN(crypto::SecretBytes dk,
-                          crypto::OpenSealed(*p.device,
-                                             org::DirectoryKeyContext(p.org_id, p.device->public_key()),
-                                             response.sealed_directory_key));
+      FC_ASSIGN_OR_RETURN(
+          crypto::SecretBytes dk,
+          crypto::OpenSealed(*p.device, org::DirectoryKeyContext(p.org_id, p.device->public_key()),
+                             response.sealed_directory_key));
       p.keystore->Put(kDirectoryLabel, dk.Clone());
       FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
       p.directory_key = std::move(dk);

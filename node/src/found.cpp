@@ -53,16 +53,18 @@ Status WriteFounding(Node::Parts& p, const FoundOptions& options,
   FC_ASSIGN_OR_RETURN(Id orglog, p.CurrentOrgLogDigest());
   auto team_key = crypto::SecretBytes::Random(org::kSymmetricKeyBytes);
   std::vector<Draft> team;
-  team.push_back(KeyDraft(Role::kSupervisor, Id128{}, [&](org::KeyPayload& k, const store::Header& h) {
-    k.op = org::KeyOpCode::kTeamKey;
-    k.key_id = store::KeyIdFor(h.author, h.seq);
-    k.generation = 1;
-    k.check = org::KeyCheck(team_key);
-    k.orglog_digest = orglog;
-    FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(team_key, device_pk, p.org_id, h.case_id, k.key_id));
-    k.wraps.push_back(std::move(wrap));
-    return Status::Ok();
-  }));
+  team.push_back(
+      KeyDraft(Role::kSupervisor, Id128{}, [&](org::KeyPayload& k, const store::Header& h) {
+        k.op = org::KeyOpCode::kTeamKey;
+        k.key_id = store::KeyIdFor(h.author, h.seq);
+        k.generation = 1;
+        k.check = org::KeyCheck(team_key);
+        k.orglog_digest = orglog;
+        FC_ASSIGN_OR_RETURN(auto wrap,
+                            org::WrapSealed(team_key, device_pk, p.org_id, h.case_id, k.key_id));
+        k.wraps.push_back(std::move(wrap));
+        return Status::Ok();
+      }));
   FC_RETURN_IF_ERROR(p.Commit(std::move(team), now_ms).status());
   return p.Recompute();
 }

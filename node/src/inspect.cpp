@@ -10,19 +10,26 @@
 namespace fieldcase::node {
 
 Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir) {
-  FC_ASSIGN_OR_RETURN(store::VerifyReport rep, store::VerifyStore(dir.db(), org::ValidateKeyOrControl));
+  FC_ASSIGN_OR_RETURN(store::VerifyReport rep,
+                      store::VerifyStore(dir.db(), org::ValidateKeyOrControl));
   if (!rep.ok()) return rep;
   FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
   FC_ASSIGN_OR_RETURN(sync::DerivedStatuses derived, sync::DeriveStatuses(*log));
   if (!derived.validity.root) {
-    rep.problems.push_back({{}, {}, 0, "the organisation's founding entry is not held (or does "
-                                       "not name this store's organisation)"});
+    rep.problems.push_back({{},
+                            {},
+                            0,
+                            "the organisation's founding entry is not held (or does "
+                            "not name this store's organisation)"});
   }
   for (const auto& [id, st] : derived.validity.status) {
     const store::EntryStatus stored = derived.stored.at(id);
     if (stored == st) continue;
-    rep.problems.push_back({id, {}, 0, std::string("status column says ") + store::ToString(stored) +
-                                           ", the entries say " + store::ToString(st)});
+    rep.problems.push_back({id,
+                            {},
+                            0,
+                            std::string("status column says ") + store::ToString(stored) +
+                                ", the entries say " + store::ToString(st)});
   }
   return rep;
 }

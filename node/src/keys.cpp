@@ -19,18 +19,20 @@ Bytes PreviousWrap(const crypto::SecretBytes& previous, const Id128& previous_id
 // A grant of an existing key: sealed to each of `devices`.
 Draft GrantDraft(Role role, const Id128& case_id, const org::KeyRef& ref,
                  const crypto::SecretBytes& key, const Id& org_id, std::vector<PublicKey> devices) {
-  return KeyDraft(role, case_id, [&key, ref, org_id, devices = std::move(devices)](
-                                     org::KeyPayload& k, const store::Header& h) {
-    k.op = KeyOpCode::kGrant;
-    k.key_id = ref.key_id;
-    k.generation = ref.generation;
-    k.check = org::KeyCheck(key);
-    for (const auto& d : devices) {
-      FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, d, org_id, h.case_id, ref.key_id));
-      k.wraps.push_back(std::move(wrap));
-    }
-    return Status::Ok();
-  });
+  return KeyDraft(role, case_id,
+                  [&key, ref, org_id, devices = std::move(devices)](org::KeyPayload& k,
+                                                                    const store::Header& h) {
+                    k.op = KeyOpCode::kGrant;
+                    k.key_id = ref.key_id;
+                    k.generation = ref.generation;
+                    k.check = org::KeyCheck(key);
+                    for (const auto& d : devices) {
+                      FC_ASSIGN_OR_RETURN(auto wrap,
+                                          org::WrapSealed(key, d, org_id, h.case_id, ref.key_id));
+                      k.wraps.push_back(std::move(wrap));
+                    }
+                    return Status::Ok();
+                  });
 }
 
 }  // namespace
@@ -81,8 +83,8 @@ Result<std::vector<org::Wrap>> Node::Parts::CaseKeyWraps(const crypto::SecretByt
   }
   const auto& team = ring.preferred_team_key();
   if (team && !ExposedToRevoked(team->key_id)) {
-    wraps.push_back(org::WrapUnderTeamKey(key, *ring.Key(team->key_id), team->key_id, org_id,
-                                          case_id, key_id));
+    wraps.push_back(
+        org::WrapUnderTeamKey(key, *ring.Key(team->key_id), team->key_id, org_id, case_id, key_id));
     return wraps;
   }
   for (const auto& r : members.ReaderDevices()) FC_RETURN_IF_ERROR(seal_to(r));
@@ -98,24 +100,27 @@ Status Node::Parts::RotateCaseKeyIfExposed(const Id128& case_id, int64_t now_ms)
   auto key = crypto::SecretBytes::Random(org::kSymmetricKeyBytes);
   const crypto::SecretBytes& old_key = *ring.Key(old->key_id);
   std::vector<Draft> drafts;
-  drafts.push_back(KeyDraft(signer.writer_role(), case_id, [&](org::KeyPayload& k, const store::Header& h) {
-    k.op = KeyOpCode::kCaseKey;
-    k.key_id = store::KeyIdFor(h.author, h.seq);
-    k.generation = old->generation + 1;
-    k.previous_key_id = old->key_id;
-    k.orglog_digest = orglog;
-    k.check = org::KeyCheck(key);
-    FC_ASSIGN_OR_RETURN(k.wraps, CaseKeyWraps(key, case_id, k.key_id, info.restricted ? &persons : nullptr));
-    k.previous_wrap = PreviousWrap(old_key, old->key_id, key, k.key_id, org_id, case_id);
-    return Status::Ok();
-  }));
+  drafts.push_back(
+      KeyDraft(signer.writer_role(), case_id, [&](org::KeyPayload& k, const store::Header& h) {
+        k.op = KeyOpCode::kCaseKey;
+        k.key_id = store::KeyIdFor(h.author, h.seq);
+        k.generation = old->generation + 1;
+        k.previous_key_id = old->key_id;
+        k.orglog_digest = orglog;
+        k.check = org::KeyCheck(key);
+        FC_ASSIGN_OR_RETURN(
+            k.wraps, CaseKeyWraps(key, case_id, k.key_id, info.restricted ? &persons : nullptr));
+        k.previous_wrap = PreviousWrap(old_key, old->key_id, key, k.key_id, org_id, case_id);
+        return Status::Ok();
+      }));
   return Commit(std::move(drafts), now_ms).status();
 }
 
 Status Node::Parts::GrantMissingTeamKeys(int64_t now_ms) {
   const auto team = ring.preferred_team_key();
   if (!signer.Has(Role::kSupervisor) || !team) return Status::Ok();
-  if (!signer.CheckMayWrite(Role::kSupervisor, members, *log).ok()) return Status::Ok();  // revoked or stopped
+  if (!signer.CheckMayWrite(Role::kSupervisor, members, *log).ok())
+    return Status::Ok();  // revoked or stopped
   const org::KeyInfo& info = *ring.Info(team->key_id);
   std::vector<PublicKey> missing;
   for (const auto& d : members.ReaderDevices()) {
@@ -139,23 +144,24 @@ Result<Id128> Node::RotateTeamKey(int64_t now_ms) {
   if (p.device) to.insert(p.device->public_key());
   Id128 key_id{};
   std::vector<Draft> drafts;
-  drafts.push_back(KeyDraft(Role::kSupervisor, Id128{}, [&](org::KeyPayload& k, const store::Header& h) {
-    k.op = KeyOpCode::kTeamKey;
-    k.key_id = key_id = store::KeyIdFor(h.author, h.seq);
-    k.generation = prev ? prev->generation + 1 : 1;
-    k.orglog_digest = orglog;
-    k.check = org::KeyCheck(key);
-    for (const auto& r : to) {
-      FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, r, p.org_id, h.case_id, k.key_id));
-      k.wraps.push_back(std::move(wrap));
-    }
-    if (prev) {
-      k.previous_key_id = prev->key_id;
-      k.previous_wrap = PreviousWrap(*p.ring.Key(prev->key_id), prev->key_id, key, k.key_id,
-                                     p.org_id, h.case_id);
-    }
-    return Status::Ok();
-  }));
+  drafts.push_back(
+      KeyDraft(Role::kSupervisor, Id128{}, [&](org::KeyPayload& k, const store::Header& h) {
+        k.op = KeyOpCode::kTeamKey;
+        k.key_id = key_id = store::KeyIdFor(h.author, h.seq);
+        k.generation = prev ? prev->generation + 1 : 1;
+        k.orglog_digest = orglog;
+        k.check = org::KeyCheck(key);
+        for (const auto& r : to) {
+          FC_ASSIGN_OR_RETURN(auto wrap, org::WrapSealed(key, r, p.org_id, h.case_id, k.key_id));
+          k.wraps.push_back(std::move(wrap));
+        }
+        if (prev) {
+          k.previous_key_id = prev->key_id;
+          k.previous_wrap = PreviousWrap(*p.ring.Key(prev->key_id), prev->key_id, key, k.key_id,
+                                         p.org_id, h.case_id);
+        }
+        return Status::Ok();
+      }));
   FC_RETURN_IF_ERROR(p.Commit(std::move(drafts), now_ms).status());
   return key_id;
 }
@@ -170,12 +176,14 @@ Result<Id> Node::Recover(const Id128& case_id, const std::vector<Id128>& persons
     FC_RETURN_IF_ERROR(p.Reload());
     const auto key = p.ring.PreferredCaseKey(case_id);
     if (!key) {
-      return Status::NotFound("the recovery key opens no key of this case; only restricted cases are "
-                              "sealed to it");
+      return Status::NotFound(
+          "the recovery key opens no key of this case; only restricted cases are "
+          "sealed to it");
     }
     std::set<Id128> to_persons(persons.begin(), persons.end());
     std::vector<PublicKey> devices = p.members.ReaderDevices(&to_persons);
-    if (devices.empty()) return Status::NotFound("those persons have no current officer or supervisor device");
+    if (devices.empty())
+      return Status::NotFound("those persons have no current officer or supervisor device");
     std::vector<Draft> drafts;
     drafts.push_back(GrantDraft(p.signer.writer_role(), case_id, *key, *p.ring.Key(key->key_id),
                                 p.org_id, std::move(devices)));

@@ -74,15 +74,19 @@ Result<std::vector<Id128>> Node::CaseIds() { return p_->ring.case_order(); }
 
 Result<Id128> Node::ResolveCase(std::string_view text) {
   std::string t(text);
-  std::transform(t.begin(), t.end(), t.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  if (t.size() < 6 || t.size() > 32 || t.find_first_not_of("0123456789abcdef") != std::string::npos) {
-    return Status::InvalidArgument("'" + std::string(text) +
-                                   "' is not a case id (6 to 32 hex digits); see `fieldcase case list`");
+  std::transform(t.begin(), t.end(), t.begin(),
+                 [](unsigned char c) { return char(std::tolower(c)); });
+  if (t.size() < 6 || t.size() > 32 ||
+      t.find_first_not_of("0123456789abcdef") != std::string::npos) {
+    return Status::InvalidArgument(
+        "'" + std::string(text) +
+        "' is not a case id (6 to 32 hex digits); see `fieldcase case list`");
   }
   std::optional<Id128> match;
   for (const Id128& c : p_->ring.case_order()) {
     if (ToHex(c).compare(0, t.size(), t) == 0) {
-      if (match) return Status::InvalidArgument("case id prefix '" + t + "' is ambiguous; give more digits");
+      if (match)
+        return Status::InvalidArgument("case id prefix '" + t + "' is ambiguous; give more digits");
       match = c;
     }
   }
@@ -91,7 +95,9 @@ Result<Id128> Node::ResolveCase(std::string_view text) {
 }
 
 Result<record::CaseView> Node::LoadCase(const Id128& case_id) { return Reader().LoadCase(case_id); }
-Result<std::vector<CaseRecord>> Node::LoadAllCases(int threads) { return Reader().LoadAll(threads); }
+Result<std::vector<CaseRecord>> Node::LoadAllCases(int threads) {
+  return Reader().LoadAll(threads);
+}
 Result<std::vector<HistoryLine>> Node::CaseHistory(const Id128& case_id) {
   return Reader().History(case_id);
 }
@@ -120,8 +126,9 @@ Result<crypto::BoxKeyPair> OpenRecoveryFile(const std::filesystem::path& path,
       std::memcmp(file.data(), kRecoveryMagic, sizeof(kRecoveryMagic)) != 0) {
     return Status::Corruption(path.string() + " is not a fieldcase recovery file");
   }
-  FC_ASSIGN_OR_RETURN(crypto::SecretBytes secret,
-                      crypto::OpenWithPassphrase(passphrase, ByteView(file).subspan(sizeof(kRecoveryMagic))));
+  FC_ASSIGN_OR_RETURN(
+      crypto::SecretBytes secret,
+      crypto::OpenWithPassphrase(passphrase, ByteView(file).subspan(sizeof(kRecoveryMagic))));
   return crypto::BoxKeyPair::FromSecret(secret.view());
 }
 

@@ -72,8 +72,8 @@ Status LoadRing(Node::Parts& p) {
 
 Status Node::Parts::Reload() {
   FC_ASSIGN_OR_RETURN(auto control, AcceptedOfKind(*log, store::Kind::kControl));
-  members = org::Membership::Learn(org_id, std::move(control),
-                                   directory_key ? &*directory_key : nullptr);
+  members =
+      org::Membership::Learn(org_id, std::move(control), directory_key ? &*directory_key : nullptr);
   signer.AdoptCertified(members);
   FC_RETURN_IF_ERROR(LoadRing(*this));
   return signer.SeedClock(*log);

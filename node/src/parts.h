@@ -68,7 +68,8 @@ struct Node::Parts {
   // restricted case, sealed to the named persons' current devices, this device and the
   // recovery recipient.
   Result<std::vector<org::Wrap>> CaseKeyWraps(const crypto::SecretBytes& key, const Id128& case_id,
-                                              const Id128& key_id, const std::set<Id128>* persons) const;
+                                              const Id128& key_id,
+                                              const std::set<Id128>* persons) const;
   // Writes a new generation of a case's key when a revoked device could read the current one.
   Status RotateCaseKeyIfExposed(const Id128& case_id, int64_t now_ms);
   // A supervisor node grants the preferred team key to every current officer or

@@ -72,7 +72,8 @@ Status Signer::CheckMayWrite(Role role, const org::Membership& members, store::S
   }
   const PublicKey& pk = keys_.at(role).public_key();
   if (members.IsRetired(pk)) {
-    return Status::NotPermitted("this key was replaced by a successor enrolment; it writes no more");
+    return Status::NotPermitted(
+        "this key was replaced by a successor enrolment; it writes no more");
   }
   FC_ASSIGN_OR_RETURN(bool forked, log.HasForkEvidence(pk));
   if (forked) {

@@ -74,8 +74,7 @@ class Signer {
   // Checks every role, signs the drafts in order (chaining each key's entries), and
   // appends them in one transaction. Returns the ids.
   Result<std::vector<Id>> Commit(std::vector<Draft>& drafts, const Id& org_id,
-                                 const org::Membership& members, store::Store& log,
-                                 int64_t now_ms);
+                                 const org::Membership& members, store::Store& log, int64_t now_ms);
 
  private:
   Result<std::vector<store::Entry>> SignAll(std::vector<Draft>& drafts, const Id& org_id,

@@ -8,12 +8,18 @@ namespace fieldcase::org {
 
 const char* ToString(Role r) {
   switch (r) {
-    case Role::kRoot: return "root";
-    case Role::kAdmin: return "admin";
-    case Role::kSupervisor: return "supervisor";
-    case Role::kOfficer: return "officer";
-    case Role::kHub: return "hub";
-    case Role::kAuditor: return "auditor";
+    case Role::kRoot:
+      return "root";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kSupervisor:
+      return "supervisor";
+    case Role::kOfficer:
+      return "officer";
+    case Role::kHub:
+      return "hub";
+    case Role::kAuditor:
+      return "auditor";
   }
   return "unknown";
 }
@@ -58,55 +64,59 @@ Bytes EncodeControlPayload(const ControlPayload& p) {
 Result<ControlPayload> DecodeControlPayload(ByteView bytes) {
   ControlPayload out;
   bool unknown_op = false;
-  Status s = record::strict::Decode(bytes, "control payload", [&](record::strict::Reader& r) -> Status {
-    uint8_t op = 0;
-    FC_RETURN_IF_ERROR(r.U8(op, "control op"));
-    if (op == uint8_t(ControlOpCode::kFounding)) {
-      Founding f;
-      FC_RETURN_IF_ERROR(r.Str(f.org_name, kMaxOrgNameBytes, "org name"));
-      FC_RETURN_IF_ERROR(r.Fixed(f.recovery_public_key, "recovery key"));
-      out = std::move(f);
-    } else if (op == uint8_t(ControlOpCode::kEnrol)) {
-      Enrolment e;
-      uint8_t role = 0;
-      FC_RETURN_IF_ERROR(r.Fixed(e.subject, "subject key"));
-      FC_RETURN_IF_ERROR(r.Fixed(e.box_key, "device key"));
-      FC_RETURN_IF_ERROR(r.U8(role, "role"));
-      if (!IsKnownRole(role)) return Status::Corruption("control payload: unknown role");
-      e.role = Role(role);
-      FC_RETURN_IF_ERROR(r.Fixed(e.person_id, "person id"));
-      FC_RETURN_IF_ERROR(r.U64(e.expiry_ms, "expiry"));
-      FC_RETURN_IF_ERROR(r.Blob(e.sealed_personal, kMaxPersonalBytes, "personal data"));
-      uint8_t successor = 0;
-      FC_RETURN_IF_ERROR(r.U8(successor, "successor flag"));
-      if (successor > 1) return Status::Corruption("control payload: bad successor flag");
-      if (successor == 1) {
-        PublicKey old{};
-        FC_RETURN_IF_ERROR(r.Fixed(old, "predecessor key"));
-        FC_RETURN_IF_ERROR(r.U64(e.predecessor_last_seq, "predecessor last seq"));
-        FC_RETURN_IF_ERROR(r.Fixed(e.predecessor_last_id, "predecessor last id"));
-        if ((e.predecessor_last_seq == 0) != IsZero(e.predecessor_last_id)) {
-          return Status::Corruption("control payload: last_id must be zero exactly when last_seq is 0");
+  Status s =
+      record::strict::Decode(bytes, "control payload", [&](record::strict::Reader& r) -> Status {
+        uint8_t op = 0;
+        FC_RETURN_IF_ERROR(r.U8(op, "control op"));
+        if (op == uint8_t(ControlOpCode::kFounding)) {
+          Founding f;
+          FC_RETURN_IF_ERROR(r.Str(f.org_name, kMaxOrgNameBytes, "org name"));
+          FC_RETURN_IF_ERROR(r.Fixed(f.recovery_public_key, "recovery key"));
+          out = std::move(f);
+        } else if (op == uint8_t(ControlOpCode::kEnrol)) {
+          Enrolment e;
+          uint8_t role = 0;
+          FC_RETURN_IF_ERROR(r.Fixed(e.subject, "subject key"));
+          FC_RETURN_IF_ERROR(r.Fixed(e.box_key, "device key"));
+          FC_RETURN_IF_ERROR(r.U8(role, "role"));
+          if (!IsKnownRole(role)) return Status::Corruption("control payload: unknown role");
+          e.role = Role(role);
+          FC_RETURN_IF_ERROR(r.Fixed(e.person_id, "person id"));
+          FC_RETURN_IF_ERROR(r.U64(e.expiry_ms, "expiry"));
+          FC_RETURN_IF_ERROR(r.Blob(e.sealed_personal, kMaxPersonalBytes, "personal data"));
+          uint8_t successor = 0;
+          FC_RETURN_IF_ERROR(r.U8(successor, "successor flag"));
+          if (successor > 1) return Status::Corruption("control payload: bad successor flag");
+          if (successor == 1) {
+            PublicKey old{};
+            FC_RETURN_IF_ERROR(r.Fixed(old, "predecessor key"));
+            FC_RETURN_IF_ERROR(r.U64(e.predecessor_last_seq, "predecessor last seq"));
+            FC_RETURN_IF_ERROR(r.Fixed(e.predecessor_last_id, "predecessor last id"));
+            if ((e.predecessor_last_seq == 0) != IsZero(e.predecessor_last_id)) {
+              return Status::Corruption(
+                  "control payload: last_id must be zero exactly when last_seq is 0");
+            }
+            e.predecessor = old;
+          }
+          out = std::move(e);
+        } else if (op == uint8_t(ControlOpCode::kRevoke) ||
+                   op == uint8_t(ControlOpCode::kAcceptUpTo)) {
+          CutOff c;
+          c.op = ControlOpCode(op);
+          FC_RETURN_IF_ERROR(r.Fixed(c.device, "device key"));
+          FC_RETURN_IF_ERROR(r.U64(c.last_seq, "last seq"));
+          FC_RETURN_IF_ERROR(r.Fixed(c.last_id, "last id"));
+          if ((c.last_seq == 0) != IsZero(c.last_id)) {
+            return Status::Corruption(
+                "control payload: last_id must be zero exactly when last_seq is 0");
+          }
+          out = c;
+        } else {
+          unknown_op = true;
+          return Status::Ok();
         }
-        e.predecessor = old;
-      }
-      out = std::move(e);
-    } else if (op == uint8_t(ControlOpCode::kRevoke) || op == uint8_t(ControlOpCode::kAcceptUpTo)) {
-      CutOff c;
-      c.op = ControlOpCode(op);
-      FC_RETURN_IF_ERROR(r.Fixed(c.device, "device key"));
-      FC_RETURN_IF_ERROR(r.U64(c.last_seq, "last seq"));
-      FC_RETURN_IF_ERROR(r.Fixed(c.last_id, "last id"));
-      if ((c.last_seq == 0) != IsZero(c.last_id)) {
-        return Status::Corruption("control payload: last_id must be zero exactly when last_seq is 0");
-      }
-      out = c;
-    } else {
-      unknown_op = true;
-      return Status::Ok();
-    }
-    return Status::Ok();
-  });
+        return Status::Ok();
+      });
   if (unknown_op) return Status::NeedsUpgrade("control payload: unknown op needs upgrade");
   if (!s.ok()) return s;
   return out;
@@ -139,14 +149,15 @@ Result<Personal> OpenPersonal(ByteView sealed, const crypto::SecretBytes& direct
   ByteReader in(sealed);
   crypto::AeadNonce nonce;
   if (!in.Fixed(nonce, "nonce").ok()) return Status::Corruption("personal data truncated");
-  FC_ASSIGN_OR_RETURN(crypto::SecretBytes plain,
-                      crypto::AeadDecrypt(directory_key, nonce, in.Rest(),
-                                          PersonalAd(org_id, subject)));
+  FC_ASSIGN_OR_RETURN(
+      crypto::SecretBytes plain,
+      crypto::AeadDecrypt(directory_key, nonce, in.Rest(), PersonalAd(org_id, subject)));
   Personal p;
-  FC_RETURN_IF_ERROR(record::strict::Decode(plain.view(), "personal data", [&](record::strict::Reader& r) {
-    FC_RETURN_IF_ERROR(r.Str(p.name, kMaxPersonalFieldBytes, "name"));
-    return r.Str(p.badge, kMaxPersonalFieldBytes, "badge");
-  }));
+  FC_RETURN_IF_ERROR(
+      record::strict::Decode(plain.view(), "personal data", [&](record::strict::Reader& r) {
+        FC_RETURN_IF_ERROR(r.Str(p.name, kMaxPersonalFieldBytes, "name"));
+        return r.Str(p.badge, kMaxPersonalFieldBytes, "badge");
+      }));
   return p;
 }
 

@@ -59,7 +59,8 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
       std::memcmp(bytes.data(), kRequestMagic, 4) != 0) {
     return bad();
   }
-  if (bytes[4] != kVersion) return Status::NeedsUpgrade("enrolment request of a newer version; update fieldcase");
+  if (bytes[4] != kVersion)
+    return Status::NeedsUpgrade("enrolment request of a newer version; update fieldcase");
   EnrolRequest r;
   const ByteView signed_part = bytes.first(bytes.size() - 64);
   ByteReader c(signed_part);
@@ -67,8 +68,7 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
   uint8_t successor = 0;
   if (!c.Take(5, skip, "magic and version").ok() || !c.Fixed(r.signing_key, "signing key").ok() ||
       !c.Fixed(r.box_key, "box key").ok() || !GetStr16(c, r.name, "name") ||
-      !GetStr16(c, r.badge, "badge") || !c.U8(successor, "successor flag").ok() ||
-      successor > 1) {
+      !GetStr16(c, r.badge, "badge") || !c.U8(successor, "successor flag").ok() || successor > 1) {
     return bad();
   }
   if (successor == 1) {
@@ -115,7 +115,8 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
                               "); ask the administrator to export it again");
   };
   if (bytes.size() < 5 || std::memcmp(bytes.data(), kResponseMagic, 4) != 0) return bad("magic");
-  if (bytes[4] != kVersion) return Status::NeedsUpgrade("enrolment response of a newer version; update fieldcase");
+  if (bytes[4] != kVersion)
+    return Status::NeedsUpgrade("enrolment response of a newer version; update fieldcase");
   ByteReader c(bytes.subspan(5));
   EnrolResponse r;
   uint32_t n = 0;

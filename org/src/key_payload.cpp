@@ -111,8 +111,9 @@ Result<Wrap> WrapSealed(const crypto::SecretBytes& key, const PublicKey& recipie
   Wrap w;
   w.type = WrapType::kSealed;
   w.recipient = recipient;
-  FC_ASSIGN_OR_RETURN(w.blob, crypto::SealTo(recipient, WrapContext(org_id, case_id, key_id, recipient),
-                                             key.view()));
+  FC_ASSIGN_OR_RETURN(
+      w.blob,
+      crypto::SealTo(recipient, WrapContext(org_id, case_id, key_id, recipient), key.view()));
   return w;
 }
 

@@ -18,8 +18,10 @@ Id128 TeamKeyIdOf(const Wrap& w) {
 
 void NoteWraps(KeyInfo& info, const KeyPayload& p) {
   for (const Wrap& w : p.wraps) {
-    if (w.type == WrapType::kSealed) info.recipients.insert(w.recipient);
-    else info.wrapped_under.push_back(TeamKeyIdOf(w));
+    if (w.type == WrapType::kSealed)
+      info.recipients.insert(w.recipient);
+    else
+      info.wrapped_under.push_back(TeamKeyIdOf(w));
   }
 }
 

@@ -162,7 +162,8 @@ std::vector<PublicKey> Membership::OrgAuthors() const {
 
 std::vector<MemberView> Membership::Views(const std::set<PublicKey>& own) const {
   std::vector<MemberView> out;
-  for (const auto& [key, m] : members_) out.push_back(MemberView{m, IsRevoked(key), own.count(key) > 0});
+  for (const auto& [key, m] : members_)
+    out.push_back(MemberView{m, IsRevoked(key), own.count(key) > 0});
   std::sort(out.begin(), out.end(), [](const MemberView& a, const MemberView& b) {
     return std::tie(a.member.role, a.member.key) < std::tie(b.member.role, b.member.key);
   });

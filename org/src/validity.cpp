@@ -72,18 +72,24 @@ ValidityInput MakeValidityInput(const store::StoredEntry& se) {
   // The store ran these checks when the payload arrived; they run again here so that no
   // way a payload got in (an older store, a database edit) puts a malformed one in a rule.
   if (Status v = ValidateKeyOrControl(in.header, *se.entry.payload); !v.ok()) {
-    if (v.IsNeedsUpgrade()) in.unknown_op = true;
-    else in.malformed = true;
+    if (v.IsNeedsUpgrade())
+      in.unknown_op = true;
+    else
+      in.malformed = true;
     return in;
   }
   if (IsKind(in, Kind::kControl)) {
     auto p = DecodeControlPayload(*se.entry.payload);
-    if (p.ok()) in.control = std::move(p).value();
-    else in.unknown_op = p.status().IsNeedsUpgrade();
+    if (p.ok())
+      in.control = std::move(p).value();
+    else
+      in.unknown_op = p.status().IsNeedsUpgrade();
   } else if (IsKind(in, Kind::kKey)) {
     auto p = DecodeKeyPayload(*se.entry.payload);
-    if (p.ok()) in.key = std::move(p).value();
-    else in.unknown_op = p.status().IsNeedsUpgrade();
+    if (p.ok())
+      in.key = std::move(p).value();
+    else
+      in.unknown_op = p.status().IsNeedsUpgrade();
   }
   return in;
 }
@@ -127,7 +133,8 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     std::set<Id> ids;
   };
   std::map<std::pair<PublicKey, Id>, CutChain> cut_chains;
-  auto cut_chain = [&](const PublicKey& a, uint64_t last_seq, const Id& last_id) -> const CutChain& {
+  auto cut_chain = [&](const PublicKey& a, uint64_t last_seq,
+                       const Id& last_id) -> const CutChain& {
     auto [it, fresh] = cut_chains.try_emplace({a, last_id});
     if (!fresh) return it->second;
     auto chain = chains.by_author.find(a);
@@ -180,7 +187,8 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
   std::vector<const ValidityInput*> ordered;
   for (const auto& e : entries) ordered.push_back(&e);
   std::sort(ordered.begin(), ordered.end(), [](const ValidityInput* x, const ValidityInput* y) {
-    return record::CanonicalLess(record::StampOf(x->id, x->header), record::StampOf(y->id, y->header));
+    return record::CanonicalLess(record::StampOf(x->id, x->header),
+                                 record::StampOf(y->id, y->header));
   });
 
   // Applies the certificates and cut-offs written by keys of `writer_role`.
@@ -316,8 +324,10 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
       return named(in, e, /*supervisor_may=*/true) ? EntryStatus::kAccepted
                                                    : EntryStatus::kQuarantined;
     }
-    if (p.key_id != store::KeyIdFor(e.header.author, e.header.seq)) return EntryStatus::kQuarantined;
-    const bool opening = !IsZero(case_id) && store::CaseIdFor(e.header.author, e.header.seq) == case_id;
+    if (p.key_id != store::KeyIdFor(e.header.author, e.header.seq))
+      return EntryStatus::kQuarantined;
+    const bool opening =
+        !IsZero(case_id) && store::CaseIdFor(e.header.author, e.header.seq) == case_id;
     if (p.op == KeyOpCode::kCaseKey && IsZero(case_id)) return EntryStatus::kQuarantined;
     if (p.op == KeyOpCode::kTeamKey && !IsZero(case_id)) return EntryStatus::kQuarantined;
     if (p.generation == 1) {

@@ -150,8 +150,8 @@ CaseView BuildView(Map& entries, const std::set<Id>& undecryptable) {
                           return Give<kTake>(std::get<SetField>(e.op).value);
                         }));
   }
-  view.status = BuildRegister<CaseStatus>(
-      status_sets, by, [](E& e) { return std::get<SetStatus>(e.op).status; });
+  view.status = BuildRegister<CaseStatus>(status_sets, by,
+                                          [](E& e) { return std::get<SetStatus>(e.op).status; });
   // Add wins: a tag is present while one of its adds is named by no removal of that tag.
   for (const auto& [tag, adds] : tag_adds) {
     if (std::any_of(adds.begin(), adds.end(),

@@ -56,8 +56,8 @@ namespace {
 // entry_key (32) and the commitment (32) in scratch memory.
 constexpr size_t kKeyAt = 0, kCommitAt = 32, kScratchHead = 64;
 
-void DeriveKeyAndCommit(const crypto::SecretBytes& case_key, const store::Header& h,
-                        ByteView nonce, std::span<uint8_t> scratch) {
+void DeriveKeyAndCommit(const crypto::SecretBytes& case_key, const store::Header& h, ByteView nonce,
+                        std::span<uint8_t> scratch) {
   const Array<8> s = Seq(h.seq);
   crypto::KeyedHash256Into(case_key.view(), hn::kEntry, {h.author, s, nonce},
                            scratch.subspan(kKeyAt, 32));
@@ -115,8 +115,8 @@ Result<crypto::SecretBytes> OpenData(const crypto::SecretBytes& case_key, const 
   return crypto::SecretBytes::CopyFrom(plain);
 }
 
-Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id,
-                      const store::Header& h, ByteView payload) {
+Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id, const store::Header& h,
+                      ByteView payload) {
   if (payload.size() < kDataOverheadBytes) return Status::Corruption("data payload too short");
   crypto::Scratch scratch(kScratchHead + payload.size());
   FC_ASSIGN_OR_RETURN(ByteView plain, OpenInto(case_key, org_id, h, payload, scratch));

@@ -66,7 +66,8 @@ Status Load(Reader& r, OpenCase& op) {
   op.fields.resize(n);
   for (auto& f : op.fields) {
     FC_RETURN_IF_ERROR(r.Str(f.name, store::kMaxPayloadBytes, "field name"));
-    FC_RETURN_IF_ERROR(r.Strs(f.allowed_values, kMaxListLength, store::kMaxPayloadBytes, "allowed values"));
+    FC_RETURN_IF_ERROR(
+        r.Strs(f.allowed_values, kMaxListLength, store::kMaxPayloadBytes, "allowed values"));
   }
   return r.Strs(op.note_kinds, kMaxListLength, store::kMaxPayloadBytes, "note kinds");
 }
@@ -193,7 +194,8 @@ Bytes EncodeOp(const Op& op) {
 
 Result<Op> DecodeOp(ByteView bytes) {
   if (bytes.empty()) return Status::Corruption("op: empty");
-  if (bytes.size() > store::kMaxPayloadBytes) return Status::Corruption("op: larger than the payload bound (16 MiB)");
+  if (bytes.size() > store::kMaxPayloadBytes)
+    return Status::Corruption("op: larger than the payload bound (16 MiB)");
   if (bytes[0] != strict::kLittleEndianFlag) {
     return Status::Corruption("op: first byte is 0x" + ToHex(bytes.first(1)) +
                               ", not the little-endian flag 0x01");

@@ -13,8 +13,7 @@ Result<std::unique_ptr<DirLock>> DirLock::Acquire(const DataDir& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir.root, ec);
   if (ec) {
-    return Status::IOError("cannot create data folder " + dir.root.string() + ": " +
-                           ec.message());
+    return Status::IOError("cannot create data folder " + dir.root.string() + ": " + ec.message());
   }
   std::filesystem::permissions(dir.root, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);

@@ -57,8 +57,8 @@ Status Db::Exec(std::string_view sql) {
 
 Result<Stmt> Db::Prepare(std::string_view sql) {
   sqlite3_stmt* s = nullptr;
-  int rc = sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
-                              nullptr);
+  int rc =
+      sqlite3_prepare_v3(db_, sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &s, nullptr);
   if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "preparing a query");
   return Stmt(db_, s);
 }

@@ -34,10 +34,14 @@ bool PayloadTrusted(const Header& h, ByteView payload) {
 
 const char* ToString(EntryStatus s) {
   switch (s) {
-    case EntryStatus::kAccepted: return "accepted";
-    case EntryStatus::kPending: return "pending";
-    case EntryStatus::kNeedsUpgrade: return "pending: needs upgrade";
-    case EntryStatus::kQuarantined: return "quarantined";
+    case EntryStatus::kAccepted:
+      return "accepted";
+    case EntryStatus::kPending:
+      return "pending";
+    case EntryStatus::kNeedsUpgrade:
+      return "pending: needs upgrade";
+    case EntryStatus::kQuarantined:
+      return "quarantined";
   }
   return "unknown";
 }
@@ -45,7 +49,8 @@ const char* ToString(EntryStatus s) {
 class Store::Impl {
  public:
   std::unique_ptr<Db> db;
-  Stmt find_id, insert_late_payload, find_author_seq, find_prev, fork_point, insert_entry, insert_payload, drop_head, add_head, head_of;
+  Stmt find_id, insert_late_payload, find_author_seq, find_prev, fork_point, insert_entry,
+      insert_payload, drop_head, add_head, head_of;
 
   Status Prepare() {
     FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT e.rowid, " + std::string(kPayloadColumn) +
@@ -61,8 +66,10 @@ class Store::Impl {
         db->Prepare("INSERT INTO entries(id, author, seq, prev, kind, case_id, hlc, key_id, "
                     "header, signature, status, received_ms, evidence) "
                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
-    FC_ASSIGN_OR_RETURN(fork_point, db->Prepare("SELECT min(e.seq) FROM entries e WHERE e.author = ?1 "
-                                                "AND e.evidence = 1 AND " + std::string(kHasSibling)));
+    FC_ASSIGN_OR_RETURN(fork_point,
+                        db->Prepare("SELECT min(e.seq) FROM entries e WHERE e.author = ?1 "
+                                    "AND e.evidence = 1 AND " +
+                                    std::string(kHasSibling)));
     FC_ASSIGN_OR_RETURN(find_prev,
                         db->Prepare("SELECT author, seq, hlc FROM entries WHERE id = ?1"));
     FC_ASSIGN_OR_RETURN(insert_payload,
@@ -70,8 +77,8 @@ class Store::Impl {
                         db->Prepare("INSERT OR IGNORE INTO payloads(rowid, id, payload) "
                                     "VALUES(last_insert_rowid(), ?1, ?2)"));
     FC_ASSIGN_OR_RETURN(drop_head, db->Prepare("DELETE FROM heads WHERE author = ?1 AND id = ?2"));
-    FC_ASSIGN_OR_RETURN(add_head,
-                        db->Prepare("INSERT OR IGNORE INTO heads(author, id, seq) VALUES(?1, ?2, ?3)"));
+    FC_ASSIGN_OR_RETURN(
+        add_head, db->Prepare("INSERT OR IGNORE INTO heads(author, id, seq) VALUES(?1, ?2, ?3)"));
     // From the signed rows, not the heads table: a node takes its next seq from here, and
     // the heads table is only an index (verify checks it).
     FC_ASSIGN_OR_RETURN(head_of, db->Prepare("SELECT seq, id, hlc FROM entries WHERE author = ?1 "
@@ -124,8 +131,8 @@ Status Store::SetOrgId(const Id& org_id) {
 }
 
 Status Store::PutMeta(std::string_view key, ByteView value) {
-  FC_ASSIGN_OR_RETURN(Stmt s, impl_->db->Prepare(
-                                  "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"));
+  FC_ASSIGN_OR_RETURN(Stmt s,
+                      impl_->db->Prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)"));
   s.BindText(1, key).Bind(2, value);
   return s.Run("writing node facts");
 }
@@ -151,13 +158,16 @@ namespace {
 // its header, or after it): length and hash (not again for a payload this process just
 // hashed and signed), then for key and control payloads the organisation's strict rules.
 // Rejected with the reason, or the provisional status the payload allows.
-Result<EntryStatus> CheckPayload(const Header& h, ByteView payload, const PayloadValidator& validator,
-                                 bool locally_signed) {
+Result<EntryStatus> CheckPayload(const Header& h, ByteView payload,
+                                 const PayloadValidator& validator, bool locally_signed) {
   if (!locally_signed) {
-    if (payload.size() != h.payload_len) return Status::Rejected("payload length does not match header");
-    if (PayloadHash(payload) != h.payload_hash) return Status::Rejected("payload hash does not match header");
+    if (payload.size() != h.payload_len)
+      return Status::Rejected("payload length does not match header");
+    if (PayloadHash(payload) != h.payload_hash)
+      return Status::Rejected("payload hash does not match header");
   }
-  if (h.kind != uint8_t(Kind::kKey) && h.kind != uint8_t(Kind::kControl)) return EntryStatus::kAccepted;
+  if (h.kind != uint8_t(Kind::kKey) && h.kind != uint8_t(Kind::kControl))
+    return EntryStatus::kAccepted;
   Status v = validator(h, payload);
   if (v.IsNeedsUpgrade()) return EntryStatus::kNeedsUpgrade;
   if (!v.ok()) return Status::Rejected(v.message());
@@ -202,7 +212,10 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
       // The same checks as a whole entry gets: a late payload is no way around them.
       auto checked = CheckPayload(h, *in.payload, validator, /*locally_signed=*/false);
       if (!checked.ok()) return reject(checked.status().message());
-      im.insert_late_payload.Reset().Bind(1, held_rowid).BindStatic(2, r.id).BindStatic(3, *in.payload);
+      im.insert_late_payload.Reset()
+          .Bind(1, held_rowid)
+          .BindStatic(2, r.id)
+          .BindStatic(3, *in.payload);
       r.status = im.insert_late_payload.Run("storing a payload");
       r.late_payload = r.status.ok();
     }
@@ -361,10 +374,11 @@ Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& e
 }
 
 AppendResult Store::AppendRaw(ByteView header, const Signature& signature,
-                               std::optional<Bytes> payload, int64_t now_ms) {
+                              std::optional<Bytes> payload, int64_t now_ms) {
   AppendResult r;
   if (header.empty() || header.size() > kMaxOpaqueHeaderBytes) {
-    r.status = Status::Rejected("header length " + std::to_string(header.size()) + " out of bounds");
+    r.status =
+        Status::Rejected("header length " + std::to_string(header.size()) + " out of bounds");
     return r;
   }
   if (payload && payload->size() > kMaxPayloadBytes) {
@@ -373,7 +387,8 @@ AppendResult Store::AppendRaw(ByteView header, const Signature& signature,
   }
   if (header[0] == kVersion1) {
     if (header.size() != kHeaderV1Bytes) {
-      r.status = Status::Rejected("v1 header must be 151 bytes, got " + std::to_string(header.size()));
+      r.status =
+          Status::Rejected("v1 header must be 151 bytes, got " + std::to_string(header.size()));
       return r;
     }
     Entry e;
@@ -421,9 +436,9 @@ Result<std::optional<Head>> Store::HeadOf(const PublicKey& author) {
 }
 
 Result<std::vector<Head>> Store::Heads() {
-  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
-                                  "SELECT h.author, h.seq, h.id, e.hlc FROM heads h JOIN entries e "
-                                  "ON e.id = h.id ORDER BY h.author, h.seq, h.id"));
+  FC_ASSIGN_OR_RETURN(
+      Stmt q, impl_->db->Prepare("SELECT h.author, h.seq, h.id, e.hlc FROM heads h JOIN entries e "
+                                 "ON e.id = h.id ORDER BY h.author, h.seq, h.id"));
   std::vector<Head> heads;
   while (true) {
     FC_ASSIGN_OR_RETURN(bool row, q.Step("reading heads"));
@@ -441,10 +456,10 @@ Result<std::vector<Head>> Store::Heads() {
 Result<std::optional<StoredEntry>> Store::Get(const Id& id) {
   std::optional<StoredEntry> found;
   EntryFilter all;
-  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
-                                  "SELECT e.header, e.signature, e.status, e.received_ms, p.payload "
-                                  "FROM entries e LEFT JOIN payloads p ON p.id = e.id "
-                                  "WHERE e.id = ?1"));
+  FC_ASSIGN_OR_RETURN(
+      Stmt q, impl_->db->Prepare("SELECT e.header, e.signature, e.status, e.received_ms, p.payload "
+                                 "FROM entries e LEFT JOIN payloads p ON p.id = e.id "
+                                 "WHERE e.id = ?1"));
   q.Bind(1, id);
   FC_ASSIGN_OR_RETURN(bool row, q.Step("reading entry"));
   if (!row) return found;
@@ -464,12 +479,11 @@ Result<std::optional<StoredEntry>> Store::Get(const Id& id) {
   return found;
 }
 
-Status Store::ForEach(const EntryFilter& filter,
-                      const std::function<Status(StoredEntry&)>& fn) {
+Status Store::ForEach(const EntryFilter& filter, const std::function<Status(StoredEntry&)>& fn) {
   std::string sql = filter.payloads
-                        ? "SELECT e.id, e.header, e.signature, e.status, e.received_ms, "
-                          + std::string(kPayloadColumn) + " FROM entries e LEFT JOIN " +
-                          std::string(kPayloadJoin) + " WHERE 1"
+                        ? "SELECT e.id, e.header, e.signature, e.status, e.received_ms, " +
+                              std::string(kPayloadColumn) + " FROM entries e LEFT JOIN " +
+                              std::string(kPayloadJoin) + " WHERE 1"
                         : "SELECT e.id, e.header, e.signature, e.status, e.received_ms, NULL "
                           "FROM entries e WHERE 1";
   if (filter.case_id) sql += " AND e.case_id = ?1";
@@ -529,8 +543,8 @@ Status Store::SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuse
 }
 
 Result<int64_t> Store::DropOldestPending(int64_t keep) {
-  FC_ASSIGN_OR_RETURN(Stmt count, impl_->db->Prepare(
-                                      "SELECT count(*) FROM entries WHERE status IN (2, 3)"));
+  FC_ASSIGN_OR_RETURN(Stmt count,
+                      impl_->db->Prepare("SELECT count(*) FROM entries WHERE status IN (2, 3)"));
   FC_ASSIGN_OR_RETURN(bool row, count.Step("counting pending entries"));
   int64_t pending = row ? count.Int(0) : 0;
   if (pending <= keep) return int64_t(0);
@@ -538,15 +552,19 @@ Result<int64_t> Store::DropOldestPending(int64_t keep) {
   FC_RETURN_IF_ERROR(tx.Begin());
   // Only chain tails go, oldest first, so no chain is left with a hole (verify would
   // report one as a removed entry); a dropped tail's parent becomes a head again.
-  FC_ASSIGN_OR_RETURN(Stmt tails, impl_->db->Prepare(
-      "SELECT e.rowid, e.id, e.author, e.prev FROM entries e JOIN heads h ON h.id = e.id "
-      "WHERE e.status IN (2, 3) ORDER BY e.received_ms, e.rowid LIMIT ?1"));
+  FC_ASSIGN_OR_RETURN(
+      Stmt tails,
+      impl_->db->Prepare(
+          "SELECT e.rowid, e.id, e.author, e.prev FROM entries e JOIN heads h ON h.id = e.id "
+          "WHERE e.status IN (2, 3) ORDER BY e.received_ms, e.rowid LIMIT ?1"));
   FC_ASSIGN_OR_RETURN(Stmt del, impl_->db->Prepare("DELETE FROM entries WHERE rowid = ?1"));
-  FC_ASSIGN_OR_RETURN(Stmt del_payload, impl_->db->Prepare("DELETE FROM payloads WHERE rowid = ?1"));
+  FC_ASSIGN_OR_RETURN(Stmt del_payload,
+                      impl_->db->Prepare("DELETE FROM payloads WHERE rowid = ?1"));
   FC_ASSIGN_OR_RETURN(Stmt del_head, impl_->db->Prepare("DELETE FROM heads WHERE id = ?1"));
-  FC_ASSIGN_OR_RETURN(Stmt parent, impl_->db->Prepare(
-      "SELECT p.author, p.id, p.seq FROM entries p WHERE p.id = ?1 AND NOT EXISTS "
-      "(SELECT 1 FROM entries c WHERE c.author = p.author AND c.prev = p.id)"));
+  FC_ASSIGN_OR_RETURN(
+      Stmt parent, impl_->db->Prepare(
+                       "SELECT p.author, p.id, p.seq FROM entries p WHERE p.id = ?1 AND NOT EXISTS "
+                       "(SELECT 1 FROM entries c WHERE c.author = p.author AND c.prev = p.id)"));
   int64_t dropped = 0;
   while (dropped < pending - keep) {
     struct Tail {
@@ -579,7 +597,8 @@ Result<int64_t> Store::DropOldestPending(int64_t keep) {
         parent.BlobInto(1, id);
         int64_t seq = parent.Int(2);
         parent.Reset();
-        FC_RETURN_IF_ERROR(impl_->add_head.Reset().Bind(1, author).Bind(2, id).Bind(3, seq).Run("updating heads"));
+        FC_RETURN_IF_ERROR(
+            impl_->add_head.Reset().Bind(1, author).Bind(2, id).Bind(3, seq).Run("updating heads"));
       }
       parent.Reset();
       ++dropped;
@@ -592,17 +611,20 @@ Result<int64_t> Store::DropOldestPending(int64_t keep) {
 Result<bool> Store::HasForkEvidence(const PublicKey& author) {
   // A fork is two rows at one (author, seq), whatever the evidence flag says: the flag is
   // only an index, and a flag set by hand on a lone row is no fork.
-  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
-      "SELECT 1 FROM entries e WHERE e.author = ?1 AND e.evidence = 1 AND " +
-      std::string(kHasSibling) + " LIMIT 1"));
+  FC_ASSIGN_OR_RETURN(
+      Stmt q,
+      impl_->db->Prepare("SELECT 1 FROM entries e WHERE e.author = ?1 AND e.evidence = 1 AND " +
+                         std::string(kHasSibling) + " LIMIT 1"));
   q.Bind(1, author);
   return q.Step("looking for forks");
 }
 
 Result<std::vector<ForkSeq>> Store::Forks() {
-  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
-      "SELECT author, seq, count(*) FROM entries GROUP BY author, seq HAVING count(*) > 1 "
-      "ORDER BY author, seq"));
+  FC_ASSIGN_OR_RETURN(
+      Stmt q,
+      impl_->db->Prepare(
+          "SELECT author, seq, count(*) FROM entries GROUP BY author, seq HAVING count(*) > 1 "
+          "ORDER BY author, seq"));
   std::vector<ForkSeq> out;
   while (true) {
     FC_ASSIGN_OR_RETURN(bool row, q.Step("finding forks"));

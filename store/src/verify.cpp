@@ -4,9 +4,9 @@
 #include <set>
 
 #include "db.h"
-#include "schema.h"
 #include "fieldcase/store/entry.h"
 #include "fieldcase/store/store.h"
+#include "schema.h"
 
 namespace fieldcase::store {
 
@@ -75,7 +75,8 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     }
     if (EntryId(r.header, r.sig) != r.id) problem("id does not match header and signature");
     if (!VerifyEntrySignature(org, r.header, r.h.author, r.sig)) problem("bad signature");
-    const bool key_or_control = r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl);
+    const bool key_or_control =
+        r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl);
     if (!q.Int(13) && key_or_control) {
       // Not a fault of this store (a header may arrive before its payload, DESIGN §4.1),
       // but members, roles and keys follow from these payloads: named, so it is seen.
@@ -87,19 +88,31 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     if (q.Int(13)) {
       ++rep.payloads;
       ByteView p = q.Blob(12);
-      if (p.size() != r.h.payload_len) problem("payload length does not match header");
-      else if (PayloadHash(p) != r.h.payload_hash) problem("payload hash does not match header");
-      else if (validator && (r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl))) {
+      if (p.size() != r.h.payload_len)
+        problem("payload length does not match header");
+      else if (PayloadHash(p) != r.h.payload_hash)
+        problem("payload hash does not match header");
+      else if (validator &&
+               (r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl))) {
         Status v = validator(r.h, p);
         if (!v.ok() && !v.IsNeedsUpgrade()) problem(v.message());
       }
     }
     switch (EntryStatus(q.Int(10))) {
-      case EntryStatus::kAccepted: ++rep.accepted; break;
-      case EntryStatus::kPending: ++rep.pending; break;
-      case EntryStatus::kNeedsUpgrade: ++rep.needs_upgrade; break;
-      case EntryStatus::kQuarantined: ++rep.quarantined; break;
-      default: problem("unknown status value " + std::to_string(q.Int(10)));
+      case EntryStatus::kAccepted:
+        ++rep.accepted;
+        break;
+      case EntryStatus::kPending:
+        ++rep.pending;
+        break;
+      case EntryStatus::kNeedsUpgrade:
+        ++rep.needs_upgrade;
+        break;
+      case EntryStatus::kQuarantined:
+        ++rep.quarantined;
+        break;
+      default:
+        problem("unknown status value " + std::to_string(q.Int(10)));
     }
     r.evidence = q.Int(11) != 0;
     chains[r.h.author][r.h.seq].push_back(r);
@@ -116,8 +129,8 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
           rep.problems.push_back({r.id, author, seq, std::move(what)});
         };
         if (seq != expect) {
-          problem("chain gap: entries " + std::to_string(expect) + ".." +
-                  std::to_string(seq - 1) + " of this author are missing");
+          problem("chain gap: entries " + std::to_string(expect) + ".." + std::to_string(seq - 1) +
+                  " of this author are missing");
         }
         if ((seq == 1) != IsZero(r.h.prev)) problem("prev must be zero exactly at seq 1");
         if (seq > 1) {
@@ -218,8 +231,11 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     tq.BindText(1, trigger);
     FC_ASSIGN_OR_RETURN(bool present, tq.Step("reading the schema"));
     if (!present) {
-      rep.problems.push_back({{}, {}, 0, std::string("the append-only guard '") + trigger +
-                                             "' is missing from the database"});
+      rep.problems.push_back(
+          {{},
+           {},
+           0,
+           std::string("the append-only guard '") + trigger + "' is missing from the database"});
     }
   }
   return rep;

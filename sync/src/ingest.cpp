@@ -89,7 +89,8 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     for (size_t at = 0; at < v1.size(); at += kIngestBatch) {
       auto first = v1.begin() + long(at);
       auto last = v1.begin() + long(std::min(v1.size(), at + kIngestBatch));
-      std::vector<store::Entry> chunk(std::make_move_iterator(first), std::make_move_iterator(last));
+      std::vector<store::Entry> chunk(std::make_move_iterator(first),
+                                      std::make_move_iterator(last));
       FC_ASSIGN_OR_RETURN(auto results, log.AppendBatch(chunk, /*locally_signed=*/false, now_ms));
       for (size_t i = 0; i < chunk.size(); ++i) {
         if (results[i].status.IsGap()) {

@@ -111,13 +111,13 @@ Bytes U64Prefix(uint64_t n) {
 TEST_CASE("base: writer output is little-endian at fixed widths", "[base]") {
   const Bytes b = Write(Filled());
   const Bytes want = {
-      0xA1,                                            // a
-      0xC3, 0xB2,                                      // b
-      0x07, 0xF6, 0xE5, 0xD4,                          // c
-      0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,  // d
-      9,    10,   11,   12,                            // e
-      4,    0,    0,    0,    0,    0,    0,    0,    'n', 'a', 'm', 'e',  // f
-      2,    0,    0,    0,    0,    0,    0,    0,    0xEE, 0xFF,          // g
+      0xA1,                                                                  // a
+      0xC3, 0xB2,                                                            // b
+      0x07, 0xF6, 0xE5, 0xD4,                                                // c
+      0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01,                        // d
+      9,    10,   11,   12,                                                  // e
+      4,    0,    0,    0,    0,    0,    0,    0,    'n',  'a',  'm', 'e',  // f
+      2,    0,    0,    0,    0,    0,    0,    0,    0xEE, 0xFF,            // g
   };
   CHECK(b == want);
 }
@@ -169,8 +169,8 @@ TEST_CASE("base: truncation at every length fails and names the field", "[base]"
     // A cut inside a fixed field is "truncated at"; one inside a string's bytes is caught
     // by the length check, which names the field first.
     const std::string& m = st.message();
-    const bool named = m == std::string("truncated at ") + expect ||
-                       m.rfind(std::string(expect) + ": ", 0) == 0;
+    const bool named =
+        m == std::string("truncated at ") + expect || m.rfind(std::string(expect) + ": ", 0) == 0;
     CHECK(named);
   }
 }

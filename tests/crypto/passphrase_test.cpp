@@ -19,8 +19,8 @@ TEST_CASE("crypto: weak passphrases are refused with the rule named", "[crypto]"
 
 TEST_CASE("crypto: sealing under a passphrase round-trips and fails closed", "[crypto]") {
   Bytes secret = {1, 2, 3, 4};
-  Bytes blob = crypto::SealWithPassphrase(Pass("Correct-Horse-42"), secret,
-                                          crypto::KdfCost::kInteractive);
+  Bytes blob =
+      crypto::SealWithPassphrase(Pass("Correct-Horse-42"), secret, crypto::KdfCost::kInteractive);
   auto ok = crypto::OpenWithPassphrase(Pass("Correct-Horse-42"), blob);
   REQUIRE(ok.ok());
   CHECK(crypto::ConstantTimeEqual(ok->view(), secret));

@@ -24,7 +24,8 @@ TEST_CASE("crypto: RFC 8032 test 1 public key from seed", "[crypto]") {
   auto k = crypto::SigningKey::FromSeed(
       test::Hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60"));
   REQUIRE(k.ok());
-  CHECK(ToHex(k->public_key()) == "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+  CHECK(ToHex(k->public_key()) ==
+        "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
 }
 
 TEST_CASE("crypto: domain-tagged signatures match the known answers", "[crypto]") {
@@ -38,8 +39,9 @@ TEST_CASE("crypto: domain-tagged signatures match the known answers", "[crypto]"
 }
 
 TEST_CASE("crypto: tags end in one NUL and none is a prefix of another", "[crypto]") {
-  std::vector<SignTag> tags = {SignTag::kEntry, SignTag::kHandshake, SignTag::kEnrolRequest,
-                               SignTag::kBundleManifest, SignTag::kKeyWrap, SignTag::kReceipt};
+  std::vector<SignTag> tags = {SignTag::kEntry,        SignTag::kHandshake,
+                               SignTag::kEnrolRequest, SignTag::kBundleManifest,
+                               SignTag::kKeyWrap,      SignTag::kReceipt};
   for (auto a : tags) {
     auto ta = crypto::TagBytes(a);
     CHECK(ta.back() == '\0');

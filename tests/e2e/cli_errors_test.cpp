@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include "cli_fixture.h"
 
@@ -97,8 +97,10 @@ TEST_CASE("e2e: verify names the entry and what failed for a flipped byte", "[e2
   REQUIRE(sqlite3_step(q) == SQLITE_ROW);
   std::string victim = ToHex(ByteView(static_cast<const uint8_t*>(sqlite3_column_blob(q, 0)), 32));
   sqlite3_finalize(q);
-  std::string sql = "DROP TRIGGER payloads_immutable; UPDATE payloads SET payload = "
-                    "substr(payload, 1, 40) || x'ff' || substr(payload, 42) WHERE id = x'" + victim + "'";
+  std::string sql =
+      "DROP TRIGGER payloads_immutable; UPDATE payloads SET payload = "
+      "substr(payload, 1, 40) || x'ff' || substr(payload, 42) WHERE id = x'" +
+      victim + "'";
   REQUIRE(sqlite3_exec(h, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(h);
   auto v = cli({"verify"});
@@ -139,16 +141,29 @@ TEST_CASE("e2e: a full disk is one clear line and loses nothing acknowledged", "
   std::filesystem::create_directories(mnt);
   std::string fc = FIELDCASE_BINARY;
   std::string script =
-      "set -u; mount -t tmpfs -o size=1m tmpfs " + mnt + " || exit 99; "
-      "export FIELDCASE_PASSPHRASE=" + test::kPass + " FIELDCASE_RECOVERY_PASSPHRASE=" +
-      test::kRecoveryPass + "; D=" + mnt + "/data; "
-      "" + fc + " --data $D init --org T --insecure-fast-kdf >/dev/null || exit 98; "
-      "ID=$(" + fc + " --data $D case open --template stalking) || exit 97; "
+      "set -u; mount -t tmpfs -o size=1m tmpfs " + mnt +
+      " || exit 99; "
+      "export FIELDCASE_PASSPHRASE=" +
+      test::kPass + " FIELDCASE_RECOVERY_PASSPHRASE=" + test::kRecoveryPass + "; D=" + mnt +
+      "/data; "
+      "" +
+      fc +
+      " --data $D init --org T --insecure-fast-kdf >/dev/null || exit 98; "
+      "ID=$(" +
+      fc +
+      " --data $D case open --template stalking) || exit 97; "
       "(yes \"$(head -c 3000 /dev/zero | tr '\\0' x)\" | head -n 2000) 2>/dev/null | "
-      "" + fc + " --data $D case note $ID --stdin-lines > " + t.path().string() + "/acked.txt "
-      "2> " + t.path().string() + "/err.txt; echo \"exit=$?\"; "
-      "" + fc + " --data $D verify --json; "
-      "" + fc + " --data $D case show $ID --json | grep -o '\"kind\":\"incident\"' | wc -l";
+      "" +
+      fc + " --data $D case note $ID --stdin-lines > " + t.path().string() +
+      "/acked.txt "
+      "2> " +
+      t.path().string() +
+      "/err.txt; echo \"exit=$?\"; "
+      "" +
+      fc +
+      " --data $D verify --json; "
+      "" +
+      fc + " --data $D case show $ID --json | grep -o '\"kind\":\"incident\"' | wc -l";
   test::WriteFile(t / "run.sh", script);
   FILE* p = popen(("unshare -rm sh " + (t / "run.sh").string()).c_str(), "r");
   REQUIRE(p != nullptr);
@@ -177,8 +192,9 @@ TEST_CASE("e2e: verify derives statuses again and finds a status changed by hand
   REQUIRE(cli({"verify"}).exit_code == 0);
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open((cli.data + "/fieldcase.db").c_str(), &h) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(h, "UPDATE entries SET status = 4 WHERE rowid = (SELECT max(rowid) FROM entries)",
-                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(
+              h, "UPDATE entries SET status = 4 WHERE rowid = (SELECT max(rowid) FROM entries)",
+              nullptr, nullptr, nullptr) == SQLITE_OK);
   sqlite3_close(h);
   auto v = cli({"verify"});
   CHECK(v.exit_code == 1);

@@ -17,7 +17,8 @@ TEST_CASE("e2e: enrol a device, join, list members, revoke, back up", "[e2e]") {
 
   std::string req = (dev.tmp / "req.fcreq").string();
   std::string resp = (hq.tmp / "resp.fcenr").string();
-  REQUIRE(dev({"enrol-request", "--name", "PC Bob", "--badge", "4471", "--out", req}).exit_code == 0);
+  REQUIRE(dev({"enrol-request", "--name", "PC Bob", "--badge", "4471", "--out", req}).exit_code ==
+          0);
   // Without a terminal and without --yes, nothing is written.
   auto unconfirmed = hq({"org", "enrol", req, "--role", "officer", "--out", resp});
   CHECK(unconfirmed.exit_code != 0);
@@ -90,7 +91,8 @@ test::Cli Enrolled(const test::Cli& hq, const std::string& name, const std::stri
   dev.env = hq.env;
   REQUIRE(dev({"init", "--insecure-fast-kdf"}).exit_code == 0);
   std::string req = (dev.tmp / "req").string(), resp = (dev.tmp / "resp").string();
-  REQUIRE(dev({"enrol-request", "--name", name, "--badge", name + "-1", "--out", req}).exit_code == 0);
+  REQUIRE(dev({"enrol-request", "--name", name, "--badge", name + "-1", "--out", req}).exit_code ==
+          0);
   REQUIRE(hq({"org", "enrol", req, "--role", role, "--out", resp, "--yes"}).exit_code == 0);
   REQUIRE(dev({"join", resp, "--yes"}).exit_code == 0);
   return dev;
@@ -103,8 +105,8 @@ TEST_CASE("e2e: a restricted case, team key rotation and recovery", "[e2e]") {
   auto ann = Enrolled(hq, "Ann", "officer");
   auto ben = Enrolled(hq, "Ben", "officer");
   // HQ opens a case restricted to Ann (and itself).
-  auto open = hq({"case", "open", "--template", "stalking", "--restricted", "--to", "Ann",
-                  "--set", "victim=Restricted Person", "--json"});
+  auto open = hq({"case", "open", "--template", "stalking", "--restricted", "--to", "Ann", "--set",
+                  "victim=Restricted Person", "--json"});
   REQUIRE(open.exit_code == 0);
   std::smatch m;
   REQUIRE(std::regex_search(open.out, m, std::regex("\"id\":\"([0-9a-f]{32})\"")));

@@ -20,7 +20,8 @@ TEST_CASE("e2e: an officer's walkthrough with real processes", "[e2e]") {
 
   auto show = cli({"case", "show", id, "--json"});
   REQUIRE(show.exit_code == 0);
-  CHECK_THAT(show.out, Contains("\"risk_level\":{\"conflict\":false,\"values\":[{\"value\":\"high\""));
+  CHECK_THAT(show.out,
+             Contains("\"risk_level\":{\"conflict\":false,\"values\":[{\"value\":\"high\""));
   CHECK_THAT(show.out, Contains("\"tags\":[\"spo\"]"));
   CHECK_THAT(show.out, Contains("\"kind\":\"breach\",\"text\":\"Outside her workplace\""));
   CHECK_THAT(show.out, Contains("\"kind\":\"incident\",\"text\":\"Calls from withheld numbers\""));
@@ -50,7 +51,8 @@ TEST_CASE("e2e: an officer's walkthrough with real processes", "[e2e]") {
   CHECK_THAT(history.out, Contains("set risk_level = medium"));
   CHECK_THAT(history.out, Contains("set risk_level = high"));
   // medium was superseded by the entry that set high.
-  CHECK(std::regex_search(history.out, std::regex("risk_level = medium\",\"superseded_by\":\\[\"[0-9a-f]{64}\"\\]")));
+  CHECK(std::regex_search(
+      history.out, std::regex("risk_level = medium\",\"superseded_by\":\\[\"[0-9a-f]{64}\"\\]")));
 
   auto verify = cli({"verify", "--json"});
   CHECK(verify.exit_code == 0);
@@ -89,9 +91,9 @@ TEST_CASE("e2e: --passphrase-file and FIELDCASE_DATA are honoured", "[e2e]") {
 TEST_CASE("e2e: every command has help", "[e2e]") {
   auto top = test::Run({"--help"});
   CHECK(top.exit_code == 0);
-  for (const char* cmd : {"init", "case open", "case set", "case note", "case tag", "case untag",
-                          "case close", "case reopen", "case show", "case list", "case history",
-                          "verify", "status", "templates"}) {
+  for (const char* cmd :
+       {"init", "case open", "case set", "case note", "case tag", "case untag", "case close",
+        "case reopen", "case show", "case list", "case history", "verify", "status", "templates"}) {
     INFO(cmd);
     CHECK_THAT(top.out, Contains(std::string("  ") + cmd));
     std::vector<std::string> args;

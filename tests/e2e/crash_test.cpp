@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 #include <random>

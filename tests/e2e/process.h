@@ -11,9 +11,9 @@
 
 #include <algorithm>
 #include <map>
-#include <tuple>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 extern char** environ;
@@ -130,11 +130,14 @@ class Child {
       if (out_open) FD_SET(out_, &fds);
       if (err_open) FD_SET(err_, &fds);
       if (select(std::max(out_, err_) + 1, &fds, nullptr, nullptr, nullptr) < 0) break;
-      for (auto [fd, open, dst] : {std::tuple{out_, &out_open, &r.out}, std::tuple{err_, &err_open, &r.err}}) {
+      for (auto [fd, open, dst] :
+           {std::tuple{out_, &out_open, &r.out}, std::tuple{err_, &err_open, &r.err}}) {
         if (*open && FD_ISSET(fd, &fds)) {
           ssize_t n = read(fd, buf, sizeof buf);
-          if (n <= 0) *open = false;
-          else dst->append(buf, size_t(n));
+          if (n <= 0)
+            *open = false;
+          else
+            dst->append(buf, size_t(n));
         }
       }
     }

@@ -19,7 +19,9 @@ using org::Role;
 
 inline constexpr int64_t kNow = 1764374400000;
 
-inline crypto::SecretBytes Pass() { return crypto::SecretBytes::CopyFrom(AsBytes("Correct-Horse-42")); }
+inline crypto::SecretBytes Pass() {
+  return crypto::SecretBytes::CopyFrom(AsBytes("Correct-Horse-42"));
+}
 
 // Several nodes of one organisation in one process, each in its own data folder.
 struct Org {
@@ -71,6 +73,5 @@ inline sync::ImportReport Sync(Node& from, Node& to) {
   REQUIRE(rep.ok());
   return *rep;
 }
-
 
 }  // namespace fieldcase::test

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "fieldcase/org/payload_rules.h"
-#include "fieldcase/store/verify.h"
-#include "fieldcase/record/hlc.h"
 #include "fieldcase/node/node.h"
+#include "fieldcase/org/payload_rules.h"
+#include "fieldcase/record/hlc.h"
+#include "fieldcase/store/verify.h"
 #include "node/node_fixture.h"
 #include "org/org_builder.h"
 #include "test_util.h"
@@ -37,7 +37,8 @@ TEST_CASE("node: an enrolled officer reads a colleague's case and is read back",
   CHECK(back->notes.size() == 2);
   // Names open where the directory key is held.
   bool named = false;
-  for (const auto& m : org.hq->Members()) named |= m.member.personal && m.member.personal->name == "ada";
+  for (const auto& m : org.hq->Members())
+    named |= m.member.personal && m.member.personal->name == "ada";
   CHECK(named);
 }
 
@@ -115,8 +116,7 @@ TEST_CASE("node: a fork of a device is detected on every node whichever branch c
   CHECK_FALSE(w.ok());
 }
 
-TEST_CASE("node: a backup leaves the keys out and refuses to write when restored",
-          "[sync][org]") {
+TEST_CASE("node: a backup leaves the keys out and refuses to write when restored", "[sync][org]") {
   Org org;
   auto dir = org.tmp.path() / "backup";
   REQUIRE(org.hq->Backup(dir).ok());
@@ -135,7 +135,7 @@ TEST_CASE("node: a backup leaves the keys out and refuses to write when restored
   REQUIRE(v.ok());
   CHECK(v->notes.size() == 1);  // reads
   auto w = (*n)->Write(org.case_id, AddNote{"incident", "x"}, kNow);
-  REQUIRE_FALSE(w.ok());        // but does not write
+  REQUIRE_FALSE(w.ok());  // but does not write
   CHECK_THAT(w.status().message(), Catch::Contains("restored from a backup"));
 }
 
@@ -148,7 +148,8 @@ TEST_CASE("node: enrolment files are checked before anything is written", "[sync
   Bytes bad = *req;
   bad[40] ^= 1;
   CHECK_FALSE(DecodeEnrolRequest(bad).ok());
-  for (size_t n = 0; n < req->size(); n += 7) CHECK_FALSE(DecodeEnrolRequest(ByteView(*req).first(n)).ok());
+  for (size_t n = 0; n < req->size(); n += 7)
+    CHECK_FALSE(DecodeEnrolRequest(ByteView(*req).first(n)).ok());
   auto decoded = DecodeEnrolRequest(*req);
   REQUIRE(decoded.ok());
   auto out = org.hq->Enrol(*decoded, Role::kOfficer, kNow);
@@ -220,7 +221,7 @@ TEST_CASE("node: after a revocation the next write uses a key the revoked device
   CHECK(NoteTexts(*kept, org.case_id) == "written at HQ|after revocation|");
   auto gone_view = gone->LoadCase(org.case_id);
   REQUIRE(gone_view.ok());
-  CHECK(gone_view->notes.size() == 1);        // it kept what it had
+  CHECK(gone_view->notes.size() == 1);          // it kept what it had
   CHECK(gone_view->undecryptable.size() == 1);  // and cannot read what came after
   // The team key moved on too: a new case is out of its reach.
   REQUIRE(org.hq->RotateTeamKey(kNow).ok());
@@ -301,7 +302,8 @@ TEST_CASE("node: a non-member's key entry for a restricted case is quarantined e
   sealed.recipient.fill(1);
   sealed.blob = Bytes(80, 0);
   open.wraps = {sealed};
-  auto opening = o.Write("member", 2, EncodeKeyPayload(open), store::CaseIdFor(mk.public_key(), seq));
+  auto opening =
+      o.Write("member", 2, EncodeKeyPayload(open), store::CaseIdFor(mk.public_key(), seq));
   // The outsider writes a grant of that key to itself.
   KeyPayload grant = open;
   grant.op = KeyOpCode::kGrant;
@@ -342,8 +344,7 @@ TEST_CASE("node: a supervisor grants the team key to a device enrolled without i
   CHECK(NoteTexts(**d, org.case_id) == "written at HQ|");
 }
 
-TEST_CASE("node: a restored device writes again only after a successor enrolment",
-          "[sync][org]") {
+TEST_CASE("node: a restored device writes again only after a successor enrolment", "[sync][org]") {
   Org org;
   auto eve = org.Device("eve", Role::kOfficer);
   REQUIRE(eve->Write(org.case_id, AddNote{"incident", "before backup"}, kNow).ok());

@@ -1,10 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include "fieldcase/node/node.h"
+#include "fieldcase/org/key_payload.h"
 #include "fieldcase/org/payload_rules.h"
 #include "fieldcase/store/keystore.h"
 #include "fieldcase/store/verify.h"
-#include "fieldcase/org/key_payload.h"
-#include "fieldcase/node/node.h"
 #include "test_util.h"
 
 using namespace fieldcase;
@@ -144,21 +144,26 @@ TEST_CASE("node: no plaintext and no key bytes at rest", "[node]") {
   std::optional<crypto::SecretBytes> team;
   store::EntryFilter keys_only;
   keys_only.kind = 2;
-  REQUIRE((*log)->ForEach(keys_only, [&](const store::StoredEntry& se) {
-    auto p = DecodeKeyPayload(*se.entry.payload);
-    REQUIRE(p.ok());
-    for (const auto& w : p->wraps) {
-      if (w.type == WrapType::kSealed) {
-        auto k = UnwrapSealed(w, *device, *(*log)->org_id(), se.entry.header.case_id, p->key_id);
-        if (k.ok()) team = k->Clone();
-      } else if (team) {
-        auto k = UnwrapUnderTeamKey(w, *team, *(*log)->org_id(), se.entry.header.case_id, p->key_id);
-        REQUIRE(k.ok());
-        secrets.push_back(std::move(k).value());
-      }
-    }
-    return Status::Ok();
-  }).ok());
+  REQUIRE((*log)
+              ->ForEach(keys_only,
+                        [&](const store::StoredEntry& se) {
+                          auto p = DecodeKeyPayload(*se.entry.payload);
+                          REQUIRE(p.ok());
+                          for (const auto& w : p->wraps) {
+                            if (w.type == WrapType::kSealed) {
+                              auto k = UnwrapSealed(w, *device, *(*log)->org_id(),
+                                                    se.entry.header.case_id, p->key_id);
+                              if (k.ok()) team = k->Clone();
+                            } else if (team) {
+                              auto k = UnwrapUnderTeamKey(w, *team, *(*log)->org_id(),
+                                                          se.entry.header.case_id, p->key_id);
+                              REQUIRE(k.ok());
+                              secrets.push_back(std::move(k).value());
+                            }
+                          }
+                          return Status::Ok();
+                        })
+              .ok());
   log->reset();
   REQUIRE(team);
   secrets.push_back(team->Clone());
@@ -202,7 +207,8 @@ TEST_CASE("node: writes to an unknown case or with an invalid op are refused", "
   NodeFixture f;
   Id128 nope{};
   nope.fill(0x5a);
-  CHECK(f.node->Write(nope, AddNote{"incident", "x"}, kNow).status().code() == Status::Code::kNotFound);
+  CHECK(f.node->Write(nope, AddNote{"incident", "x"}, kNow).status().code() ==
+        Status::Code::kNotFound);
   CHECK_FALSE(f.node->ResolveCase("zz").ok());
   auto id = f.node->OpenCase(f.Template(), kNow);
   REQUIRE(id.ok());

@@ -4,10 +4,10 @@
 
 #include <map>
 
-#include "fieldcase/store/entry.h"
 #include "fieldcase/org/control_payload.h"
 #include "fieldcase/org/key_payload.h"
 #include "fieldcase/org/validity.h"
+#include "fieldcase/store/entry.h"
 
 namespace fieldcase::test {
 

@@ -1,11 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include "fieldcase/crypto/hash.h"
-#include "fieldcase/store/entry.h"
 #include "fieldcase/org/control_payload.h"
-#include "fieldcase/record/data_payload.h"
 #include "fieldcase/org/key_payload.h"
+#include "fieldcase/record/data_payload.h"
 #include "fieldcase/record/ops.h"
+#include "fieldcase/store/entry.h"
 
 using namespace fieldcase;
 using namespace fieldcase::record;
@@ -111,7 +111,8 @@ TEST_CASE("org: key payload round-trip and wraps bound to their context", "[org]
   org2[3] ^= 1;
   CHECK_FALSE(UnwrapSealed(dec->wraps[1], device, org2, case_id, key_id).ok());
   // Strict decoding: every truncation and a trailing byte fail; a huge count fails early.
-  for (size_t n = 0; n < enc.size(); ++n) CHECK_FALSE(DecodeKeyPayload(ByteView(enc).first(n)).ok());
+  for (size_t n = 0; n < enc.size(); ++n)
+    CHECK_FALSE(DecodeKeyPayload(ByteView(enc).first(n)).ok());
   Bytes trailing = enc;
   trailing.push_back(0);
   CHECK_FALSE(DecodeKeyPayload(trailing).ok());
@@ -147,7 +148,8 @@ TEST_CASE("org: control payloads decode strictly and seal personal data", "[org]
   PublicKey other;
   other.fill(1);
   CHECK_FALSE(OpenPersonal(d.sealed_personal, dir_key, Org(), other).ok());
-  for (size_t n = 0; n < enc.size(); ++n) CHECK_FALSE(DecodeControlPayload(ByteView(enc).first(n)).ok());
+  for (size_t n = 0; n < enc.size(); ++n)
+    CHECK_FALSE(DecodeControlPayload(ByteView(enc).first(n)).ok());
   Bytes bad_role = enc;
   bad_role[1 + 1 + 64] = 0;
   CHECK_FALSE(DecodeControlPayload(bad_role).ok());

@@ -9,8 +9,8 @@
 #include "test_util.h"
 
 using namespace fieldcase;
-using store::EntryStatus;
 using org::Role;
+using store::EntryStatus;
 
 namespace {
 
@@ -139,7 +139,8 @@ TEST_CASE("org: a fork quarantines its author from the fork point", "[sync][vali
   auto ck = o.OpenCaseKey("officer");
   auto d1 = o.Data("officer", ck);
   auto d2 = o.Data("officer", ck);
-  auto clone = o.Write("officer", 1, Bytes(72, 0xCD), ck.header.case_id, ck.header.key_id, d2.header.seq);
+  auto clone =
+      o.Write("officer", 1, Bytes(72, 0xCD), ck.header.case_id, ck.header.key_id, d2.header.seq);
   auto st = o.Statuses(o.log);
   CHECK(st.at(d1.id) == EntryStatus::kAccepted);
   CHECK(st.at(d2.id) == EntryStatus::kQuarantined);
@@ -158,8 +159,7 @@ TEST_CASE("org: unknown ops need upgrade and their author's later entries wait",
   CHECK(st.at(ck.id) == EntryStatus::kAccepted);
 }
 
-TEST_CASE("org: statuses converge on every store whatever the arrival order",
-          "[sync][validity]") {
+TEST_CASE("org: statuses converge on every store whatever the arrival order", "[sync][validity]") {
   // Several real stores; entries moved between them by the store API in random orders
   // with duplicates, gaps re-offered until everything is held. Then statuses computed
   // from each store's own contents must be identical — and a fork is seen on every store
@@ -190,17 +190,22 @@ TEST_CASE("org: statuses converge on every store whatever the arrival order",
       std::vector<store::Entry> again;
       for (const auto& e : pending) {
         auto r = (*log)->Append(e, false, 1);
-        if (r.status.code() == Status::Code::kGap) again.push_back(e);
-        else REQUIRE(r.status.ok());
+        if (r.status.code() == Status::Code::kGap)
+          again.push_back(e);
+        else
+          REQUIRE(r.status.ok());
       }
       pending = std::move(again);
     }
     REQUIRE(pending.empty());
     std::vector<org::ValidityInput> inputs;
-    REQUIRE((*log)->ForEach({}, [&](const store::StoredEntry& se) {
-      inputs.push_back(org::MakeValidityInput(se));
-      return Status::Ok();
-    }).ok());
+    REQUIRE((*log)
+                ->ForEach({},
+                          [&](const store::StoredEntry& se) {
+                            inputs.push_back(org::MakeValidityInput(se));
+                            return Status::Ok();
+                          })
+                .ok());
     auto v = org::ComputeValidity(o.org, inputs);
     CHECK(v.status.size() == o.log.size());
     CHECK(v.fork_points.size() == 1);
@@ -216,7 +221,7 @@ TEST_CASE("org: statuses converge on every store whatever the arrival order",
 namespace {
 // A key payload for `who`'s next entry.
 org::KeyPayload NextKey(test::OrgBuilder& o, const std::string& who, org::KeyOpCode op,
-                         uint32_t generation, Id128 previous = {}) {
+                        uint32_t generation, Id128 previous = {}) {
   const auto& k = o.Key(who);
   org::KeyPayload p;
   p.op = op;
@@ -235,21 +240,32 @@ TEST_CASE("org: key entries must follow their previous generation in the same ca
   auto ck = o.OpenCaseKey("officer");
   auto other = o.OpenCaseKey("officer");
   // A proper next generation.
-  auto gen2 = o.Write("officer", 2, org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 2, KeyIdOf(ck))),
-                      ck.header.case_id);
+  auto gen2 = o.Write(
+      "officer", 2,
+      org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 2, KeyIdOf(ck))),
+      ck.header.case_id);
   // Jumps, wrong case, a team key as previous, a second "generation 1" that opens nothing.
-  auto jump = o.Write("officer", 2, org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 1000, KeyIdOf(ck))),
-                      ck.header.case_id);
-  auto cross = o.Write("officer", 2, org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 2, KeyIdOf(other))),
-                       ck.header.case_id);
-  auto from_team = o.Write("officer", 2, org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 2, KeyIdOf(team))),
-                           ck.header.case_id);
-  auto fake_open = o.Write("officer", 2, org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 1)),
-                           ck.header.case_id);
+  auto jump = o.Write(
+      "officer", 2,
+      org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 1000, KeyIdOf(ck))),
+      ck.header.case_id);
+  auto cross = o.Write(
+      "officer", 2,
+      org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 2, KeyIdOf(other))),
+      ck.header.case_id);
+  auto from_team = o.Write(
+      "officer", 2,
+      org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 2, KeyIdOf(team))),
+      ck.header.case_id);
+  auto fake_open = o.Write(
+      "officer", 2, org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 1)),
+      ck.header.case_id);
   Id128 unknown;
   unknown.fill(0x77);
-  auto waiting = o.Write("officer", 2, org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 3, unknown)),
-                         ck.header.case_id);
+  auto waiting =
+      o.Write("officer", 2,
+              org::EncodeKeyPayload(NextKey(o, "officer", org::KeyOpCode::kCaseKey, 3, unknown)),
+              ck.header.case_id);
   auto st = o.Statuses(o.log);
   CHECK(st.at(gen2.id) == EntryStatus::kAccepted);
   CHECK(st.at(jump.id) == EntryStatus::kQuarantined);

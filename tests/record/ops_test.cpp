@@ -190,7 +190,8 @@ TEST_CASE("record: op decoding rejects trailing bytes", "[sync][ops]") {
 }
 
 TEST_CASE("record: huge size prefixes fail before allocating", "[sync][ops]") {
-  const uint64_t sizes[] = {uint64_t{1} << 62, ~uint64_t{0}, store::kMaxPayloadBytes + 1, 1'000'000};
+  const uint64_t sizes[] = {uint64_t{1} << 62, ~uint64_t{0}, store::kMaxPayloadBytes + 1,
+                            1'000'000};
   for (uint64_t huge : sizes) {
     INFO("size prefix " << huge);
     {  // string length: tag
@@ -290,7 +291,8 @@ TEST_CASE("record: an op over 16 MiB is rejected", "[sync][ops]") {
   auto r = DecodeOp(b);
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kCorruption);
-  CHECK(CheckOp(Tag{std::string(store::kMaxPayloadBytes, 'x')}).code() == Status::Code::kInvalidArgument);
+  CHECK(CheckOp(Tag{std::string(store::kMaxPayloadBytes, 'x')}).code() ==
+        Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("record: random damage to ops never crashes nor allocates big", "[sync][ops]") {

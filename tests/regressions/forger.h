@@ -44,7 +44,8 @@ struct Forger {
   org::EnrolRequest Request(const std::string& name,
                             std::optional<PublicKey> box_key = std::nullopt) const {
     auto bytes = org::EncodeEnrolRequest(
-        {key.public_key(), box_key.value_or(box.public_key()), name, "B-" + name, std::nullopt}, key);
+        {key.public_key(), box_key.value_or(box.public_key()), name, "B-" + name, std::nullopt},
+        key);
     auto r = org::DecodeEnrolRequest(bytes);
     REQUIRE(r.ok());
     return *r;

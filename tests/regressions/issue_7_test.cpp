@@ -30,13 +30,18 @@ std::vector<Id128> KeyIds(node::Node& n, const Id128& case_id) {
   std::vector<std::pair<uint32_t, Id128>> found;
   store::EntryFilter f;
   f.kind = uint8_t(store::Kind::kKey);
-  REQUIRE(n.log().ForEach(f, [&](store::StoredEntry& se) {
-    auto p = org::DecodeKeyPayload(*se.entry.payload);
-    if (p.ok() && p->op != KeyOpCode::kGrant && se.entry.header.case_id == case_id) {
-      found.emplace_back(p->generation, store::KeyIdFor(se.entry.header.author, se.entry.header.seq));
-    }
-    return Status::Ok();
-  }).ok());
+  REQUIRE(n.log()
+              .ForEach(f,
+                       [&](store::StoredEntry& se) {
+                         auto p = org::DecodeKeyPayload(*se.entry.payload);
+                         if (p.ok() && p->op != KeyOpCode::kGrant &&
+                             se.entry.header.case_id == case_id) {
+                           found.emplace_back(p->generation, store::KeyIdFor(se.entry.header.author,
+                                                                             se.entry.header.seq));
+                         }
+                         return Status::Ok();
+                       })
+              .ok());
   std::sort(found.begin(), found.end());
   std::vector<Id128> out;
   for (auto& [gen, id] : found) out.push_back(id);
@@ -66,7 +71,9 @@ record::OpenCase SmallCase() {
   return op;
 }
 
-PublicKey BoxKeyOf(node::Node& n, const PublicKey& member) { return n.members().at(member).box_key; }
+PublicKey BoxKeyOf(node::Node& n, const PublicKey& member) {
+  return n.members().at(member).box_key;
+}
 
 }  // namespace
 
@@ -87,7 +94,8 @@ TEST_CASE("issue 7 #4: a key payload that arrives after its header gets the stri
   p.key_id = team;
   p.generation = 1;
   p.check = org::KeyCheck(evil);
-  p.wraps.push_back(*org::WrapSealed(evil, BoxKeyOf(*ada, ada->writer()), org.hq->org_id(), case_id, team));
+  p.wraps.push_back(
+      *org::WrapSealed(evil, BoxKeyOf(*ada, ada->writer()), org.hq->org_id(), case_id, team));
   auto raw = m.Sign(store::Kind::kKey, org::EncodeKeyPayload(p), case_id);
 
   auto first = ada->Import({test::HeaderOnly(raw)}, kNow);
@@ -154,7 +162,8 @@ TEST_CASE("issue 7 #1: a certificate whose box key is the recovery key names nob
   for (const PublicKey& r : {member_box, recovery}) {
     open.wraps.push_back({org::WrapType::kSealed, r, Bytes(80, 0)});
   }
-  auto opening = o.Write("member", 2, org::EncodeKeyPayload(open), store::CaseIdFor(mk.public_key(), seq));
+  auto opening =
+      o.Write("member", 2, org::EncodeKeyPayload(open), store::CaseIdFor(mk.public_key(), seq));
   auto next_by = [&](const std::string& who) {
     const auto& k = o.Key(who);
     KeyPayload n = open;
@@ -172,14 +181,16 @@ TEST_CASE("issue 7 #1: a certificate whose box key is the recovery key names nob
   CHECK(st.at(by_member.id) == EntryStatus::kAccepted);
 }
 
-TEST_CASE("issue 7 #1: enrolment refuses the recovery key, another member's box key and unusable keys",
-          "[regressions][attack]") {
+TEST_CASE(
+    "issue 7 #1: enrolment refuses the recovery key, another member's box key and unusable keys",
+    "[regressions][attack]") {
   test::Org org;
-  auto recovery = node::OpenRecoveryFile(org.tmp.path() / "recovery",
-                                         crypto::SecretBytes::CopyFrom(AsBytes("Recovery-Staple-77")));
+  auto recovery = node::OpenRecoveryFile(
+      org.tmp.path() / "recovery", crypto::SecretBytes::CopyFrom(AsBytes("Recovery-Staple-77")));
   REQUIRE(recovery.ok());
   test::Forger m(org.hq->org_id());
-  auto as_recovery = org.hq->Enrol(m.Request("mallory", recovery->public_key()), Role::kOfficer, kNow);
+  auto as_recovery =
+      org.hq->Enrol(m.Request("mallory", recovery->public_key()), Role::kOfficer, kNow);
   REQUIRE_FALSE(as_recovery.ok());
   CHECK_THAT(as_recovery.status().message(), Catch::Contains("recovery key"));
   auto as_hq = org.hq->Enrol(m.Request("mallory", BoxKeyOf(*org.hq, org.hq->writer())),
@@ -199,8 +210,8 @@ TEST_CASE("issue 7 #5: a revoked admin's off-chain certificate enrols nobody",
   auto found = o.Found();
   auto admin_cert = o.Enrol("root", "admin", Role::kAdmin);
   auto honest = o.Enrol("admin", "honest", Role::kOfficer);  // admin seq 1
-  o.Enrol("admin", "x2", Role::kOfficer);                     // admin seq 2
-  auto a3 = o.Enrol("admin", "x3", Role::kOfficer);           // admin seq 3
+  o.Enrol("admin", "x2", Role::kOfficer);                    // admin seq 2
+  auto a3 = o.Enrol("admin", "x3", Role::kOfficer);          // admin seq 3
   auto revoke = o.Revoke("root", "admin", 3, a3.id);
   org::Enrolment en;
   en.subject = o.Pk("evil");
@@ -244,7 +255,8 @@ TEST_CASE("issue 7 #3: a case key written by a device revoked later is not writt
   p.wraps.push_back(*org::WrapSealed(evil, BoxKeyOf(*org.hq, org.hq->writer()), org.hq->org_id(),
                                      org.case_id, p.key_id));
   const Id128 gen2 = p.key_id;
-  auto rep = org.hq->Import({m.Sign(store::Kind::kKey, org::EncodeKeyPayload(p), org.case_id)}, kNow);
+  auto rep =
+      org.hq->Import({m.Sign(store::Kind::kKey, org::EncodeKeyPayload(p), org.case_id)}, kNow);
   REQUIRE(rep.ok());
   REQUIRE(rep->added == 1);
   auto before = org.hq->Write(org.case_id, record::AddNote{"incident", "before"}, kNow);
@@ -315,8 +327,10 @@ TEST_CASE("issue 7 #9: a revocation's payload row moved by hand does not un-revo
   REQUIRE(revocation.ok());
   org.hq.reset();
   const auto hq_dir = org.tmp.path() / "hq";
-  EditDatabase(hq_dir / "fieldcase.db", "UPDATE payloads SET rowid = (SELECT max(rowid) + 1000 "
-                                        "FROM payloads) WHERE id = " + Blob(*revocation));
+  EditDatabase(hq_dir / "fieldcase.db",
+               "UPDATE payloads SET rowid = (SELECT max(rowid) + 1000 "
+               "FROM payloads) WHERE id = " +
+                   Blob(*revocation));
   auto hq = Reopen(hq_dir);
   CHECK(IsRevoked(*hq, ada_key));
   auto v = node::VerifyFolder({hq_dir});
@@ -335,14 +349,17 @@ TEST_CASE("issue 7 #9: a member's box key redirected by a database edit is never
   std::optional<store::StoredEntry> cert;
   store::EntryFilter f;
   f.kind = uint8_t(store::Kind::kControl);
-  REQUIRE(org.hq->log().ForEach(f, [&](store::StoredEntry& se) {
-    auto p = org::DecodeControlPayload(*se.entry.payload);
-    if (p.ok() && std::holds_alternative<org::Enrolment>(*p) &&
-        std::get<org::Enrolment>(*p).subject == ada_key) {
-      cert = se;
-    }
-    return Status::Ok();
-  }).ok());
+  REQUIRE(org.hq->log()
+              .ForEach(f,
+                       [&](store::StoredEntry& se) {
+                         auto p = org::DecodeControlPayload(*se.entry.payload);
+                         if (p.ok() && std::holds_alternative<org::Enrolment>(*p) &&
+                             std::get<org::Enrolment>(*p).subject == ada_key) {
+                           cert = se;
+                         }
+                         return Status::Ok();
+                       })
+              .ok());
   REQUIRE(cert);
   Bytes edited = *cert->entry.payload;
   auto at = std::search(edited.begin(), edited.end(), ada_box.begin(), ada_box.end());
@@ -350,27 +367,31 @@ TEST_CASE("issue 7 #9: a member's box key redirected by a database edit is never
   std::copy(attacker.begin(), attacker.end(), at);
   org.hq.reset();
   const auto hq_dir = org.tmp.path() / "hq";
-  EditDatabase(hq_dir / "fieldcase.db",
-               "UPDATE payloads SET payload = " + Blob(edited) + " WHERE id = " + Blob(cert->entry.id));
+  EditDatabase(hq_dir / "fieldcase.db", "UPDATE payloads SET payload = " + Blob(edited) +
+                                            " WHERE id = " + Blob(cert->entry.id));
   auto hq = Reopen(hq_dir);
   auto team = hq->RotateTeamKey(kNow);
   REQUIRE(team.ok());
   for (const auto& m : hq->members()) CHECK(m.second.box_key != attacker);
   store::EntryFilter keys;
   keys.kind = uint8_t(store::Kind::kKey);
-  REQUIRE(hq->log().ForEach(keys, [&](store::StoredEntry& se) {
-    auto p = org::DecodeKeyPayload(*se.entry.payload);
-    REQUIRE(p.ok());
-    for (const auto& w : p->wraps) CHECK(w.recipient != attacker);
-    return Status::Ok();
-  }).ok());
+  REQUIRE(hq->log()
+              .ForEach(keys,
+                       [&](store::StoredEntry& se) {
+                         auto p = org::DecodeKeyPayload(*se.entry.payload);
+                         REQUIRE(p.ok());
+                         for (const auto& w : p->wraps) CHECK(w.recipient != attacker);
+                         return Status::Ok();
+                       })
+              .ok());
   auto v = node::VerifyFolder({hq_dir});
   REQUIRE(v.ok());
   CHECK_FALSE(v->ok());  // and verify names the edited payload
 }
 
-TEST_CASE("issue 7 #10: a deleted head row or a forged evidence flag never makes a node fork itself",
-          "[regressions][attack]") {
+TEST_CASE(
+    "issue 7 #10: a deleted head row or a forged evidence flag never makes a node fork itself",
+    "[regressions][attack]") {
   test::Org org;
   const PublicKey me = org.hq->writer();
   auto last = org.hq->log().HeadOf(me);
@@ -429,13 +450,15 @@ TEST_CASE("issue 7 #11: verify names a missing founding entry and missing append
     const auto db = org.tmp.path() / "hq" / "fieldcase.db";
     sqlite3* h = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(h, "DROP TRIGGER entries_no_delete", nullptr, nullptr, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, "DROP TRIGGER entries_no_delete", nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
     sqlite3_close(h);
     auto v = node::VerifyFolder({org.tmp.path() / "hq"});
     REQUIRE(v.ok());
     REQUIRE_FALSE(v->ok());
     bool named = false;
-    for (const auto& p : v->problems) named |= p.what.find("entries_no_delete") != std::string::npos;
+    for (const auto& p : v->problems)
+      named |= p.what.find("entries_no_delete") != std::string::npos;
     CHECK(named);
   }
 }

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include "fieldcase/store/data_dir.h"
 #include "store_fixture.h"
@@ -288,7 +288,8 @@ TEST_CASE("store: fork evidence is bounded per author, dropping the highest seqs
   REQUIRE(f.log->Append(a2, false, 1).status.ok());
   // A second branch longer than the bound.
   std::vector<store::Entry> branch{f.Next(f.root, &e1, {0xB})};
-  while (branch.size() < store::kMaxEvidencePerBranch + 5) branch.push_back(f.Next(f.root, &branch.back()));
+  while (branch.size() < store::kMaxEvidencePerBranch + 5)
+    branch.push_back(f.Next(f.root, &branch.back()));
   auto r = f.log->AppendBatch(branch, false, 1);
   REQUIRE(r.ok());
   size_t stored = 0, not_stored = 0;
@@ -309,7 +310,8 @@ TEST_CASE("store: pending rows beyond the bound are dropped oldest first", "[sto
     REQUIRE(f.log->Append(chain[i], false, int64_t(i)).status.ok());
   }
   std::vector<std::pair<Id, store::EntryStatus>> pending;
-  for (size_t i = 5; i < chain.size(); ++i) pending.emplace_back(chain[i].id, store::EntryStatus::kPending);
+  for (size_t i = 5; i < chain.size(); ++i)
+    pending.emplace_back(chain[i].id, store::EntryStatus::kPending);
   REQUIRE(f.log->SetStatuses(pending).ok());
   auto dropped = f.log->DropOldestPending(3);
   REQUIRE(dropped.ok());
@@ -322,7 +324,7 @@ TEST_CASE("store: pending rows beyond the bound are dropped oldest first", "[sto
   auto head = f.log->HeadOf(f.root.public_key());
   REQUIRE(head.ok());
   CHECK((*head)->id == chain[7].id);
-  CHECK(f.log->Get(chain[0].id)->has_value());       // accepted rows never go
+  CHECK(f.log->Get(chain[0].id)->has_value());  // accepted rows never go
   CHECK(*f.log->DropOldestPending(3) == 0);
   CHECK(f.log->IntegrityCheck().ok());
 }

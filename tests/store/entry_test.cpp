@@ -72,14 +72,14 @@ TEST_CASE("store: header decoder is strict", "[store]") {
   CHECK(store::DecodeHeader(k9).ok());
 }
 
-TEST_CASE("store: signature covers org and every header byte; id covers the signature",
-          "[store]") {
+TEST_CASE("store: signature covers org and every header byte; id covers the signature", "[store]") {
   test::StoreFixture f;
   store::Entry e = f.Next(f.root, nullptr);
   CHECK(store::VerifyEntrySignature(f.org, e.header_bytes, f.root.public_key(), e.signature));
   Id other_org = f.org;
   other_org[0] ^= 1;
-  CHECK_FALSE(store::VerifyEntrySignature(other_org, e.header_bytes, f.root.public_key(), e.signature));
+  CHECK_FALSE(
+      store::VerifyEntrySignature(other_org, e.header_bytes, f.root.public_key(), e.signature));
   for (size_t i = 0; i < e.header_bytes.size(); ++i) {
     auto h = e.header_bytes;
     h[i] ^= 1;

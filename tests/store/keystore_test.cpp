@@ -15,7 +15,8 @@ TEST_CASE("store: keystore round-trips sealed secrets", "[store]") {
   ks.Put("sign:root", crypto::SecretBytes::CopyFrom(Bytes(32, 7)));
   ks.Put("key:directory", crypto::SecretBytes::CopyFrom(Bytes(32, 9)));
   REQUIRE(store::WriteKeystore(d / "keystore", ks, Pass("Correct-Horse-42"),
-                               crypto::KdfCost::kInteractive).ok());
+                               crypto::KdfCost::kInteractive)
+              .ok());
   auto back = store::ReadKeystore(d / "keystore", Pass("Correct-Horse-42"));
   REQUIRE(back.ok());
   REQUIRE(back->Find("sign:root") != nullptr);
@@ -31,7 +32,8 @@ TEST_CASE("store: wrong passphrase and a damaged keystore are told apart", "[sto
   store::Keystore ks;
   ks.Put("k", crypto::SecretBytes::CopyFrom(Bytes(32, 1)));
   REQUIRE(store::WriteKeystore(d / "keystore", ks, Pass("Correct-Horse-42"),
-                               crypto::KdfCost::kInteractive).ok());
+                               crypto::KdfCost::kInteractive)
+              .ok());
   auto wrong = store::ReadKeystore(d / "keystore", Pass("Correct-Horse-43"));
   REQUIRE_FALSE(wrong.ok());
   CHECK(wrong.status().code() == Status::Code::kWrongPassphrase);
@@ -53,8 +55,8 @@ TEST_CASE("store: wrong passphrase and a damaged keystore are told apart", "[sto
 }
 
 TEST_CASE("store: keystore contents parse strictly", "[store]") {
-  CHECK_FALSE(store::Keystore::Parse(Bytes{5, 0}).ok());                 // 5 items, none there
+  CHECK_FALSE(store::Keystore::Parse(Bytes{5, 0}).ok());  // 5 items, none there
   CHECK_FALSE(store::Keystore::Parse(Bytes{1, 0, 1, 'a', 255, 255, 0, 0}).ok());  // huge length
-  CHECK_FALSE(store::Keystore::Parse(Bytes{0, 0, 1}).ok());              // trailing byte
+  CHECK_FALSE(store::Keystore::Parse(Bytes{0, 0, 1}).ok());                       // trailing byte
   CHECK(store::Keystore::Parse(Bytes{0, 0}).ok());
 }

@@ -39,8 +39,8 @@ struct StoreFixture {
   std::filesystem::path db() const { return dir / "fieldcase.db"; }
 
   // The next entry of `key`'s chain after `prev` (nullptr for seq 1), data kind.
-  store::Entry Next(const crypto::SigningKey& key, const store::Entry* prev, Bytes payload = {1, 2, 3},
-                    uint8_t kind = 1) {
+  store::Entry Next(const crypto::SigningKey& key, const store::Entry* prev,
+                    Bytes payload = {1, 2, 3}, uint8_t kind = 1) {
     store::Header h;
     h.kind = kind;
     h.seq = prev ? prev->header.seq + 1 : 1;

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <sqlite3.h>
+#include <catch2/catch.hpp>
 
 #include "fieldcase/store/verify.h"
 #include "store_fixture.h"
@@ -15,7 +15,8 @@ void Tamper(const std::filesystem::path& db, const std::string& sql) {
   REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
   std::string all =
       "DROP TRIGGER entries_signed_columns_immutable; DROP TRIGGER entries_no_delete;"
-      "DROP TRIGGER payloads_immutable; DROP TRIGGER payloads_no_delete;" + sql;
+      "DROP TRIGGER payloads_immutable; DROP TRIGGER payloads_no_delete;" +
+      sql;
   char* err = nullptr;
   int rc = sqlite3_exec(h, all.c_str(), nullptr, nullptr, &err);
   INFO((err ? err : ""));
@@ -70,8 +71,8 @@ TEST_CASE("store: verify names the entry for a flipped byte anywhere in it", "[s
     Bytes bytes = col == "header" ? Bytes(target.header_bytes.begin(), target.header_bytes.end())
                                   : Bytes(target.signature.begin(), target.signature.end());
     bytes[pos] ^= 0x01;
-    Tamper(fresh.f.db(), "UPDATE entries SET " + col + " = x'" + ToHex(bytes) +
-                             "' WHERE id = " + fresh.Hex(2));
+    Tamper(fresh.f.db(),
+           "UPDATE entries SET " + col + " = x'" + ToHex(bytes) + "' WHERE id = " + fresh.Hex(2));
     auto r = fresh.Verify();
     INFO(col << " byte " << pos);
     CHECK_FALSE(r.ok());
@@ -82,7 +83,8 @@ TEST_CASE("store: verify names the entry for a flipped byte anywhere in it", "[s
     Chain fresh;
     Bytes p = *fresh.entries[2].payload;
     p[pos] ^= 0x80;
-    Tamper(fresh.f.db(), "UPDATE payloads SET payload = x'" + ToHex(p) + "' WHERE id = " + fresh.Hex(2));
+    Tamper(fresh.f.db(),
+           "UPDATE payloads SET payload = x'" + ToHex(p) + "' WHERE id = " + fresh.Hex(2));
     auto r = fresh.Verify();
     CHECK(Names(r, fresh.entries[2].id, "payload hash"));
   }
@@ -105,7 +107,8 @@ TEST_CASE("store: verify detects a removed, reordered or inserted entry", "[stor
   }
   SECTION("the id column altered") {
     Chain c;
-    Tamper(c.f.db(), "UPDATE entries SET id = x'" + std::string(64, 'a') + "' WHERE id = " + c.Hex(3));
+    Tamper(c.f.db(),
+           "UPDATE entries SET id = x'" + std::string(64, 'a') + "' WHERE id = " + c.Hex(3));
     CHECK_FALSE(c.Verify().ok());
   }
 }

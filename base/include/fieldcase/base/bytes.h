@@ -16,8 +16,8 @@ using ByteView = std::span<const uint8_t>;
 template <size_t N>
 using Array = std::array<uint8_t, N>;
 
-using Id = Array<32>;      // entry ids, hashes
-using Id128 = Array<16>;   // case ids, key ids
+using Id = Array<32>;     // entry ids, hashes
+using Id128 = Array<16>;  // case ids, key ids
 using PublicKey = Array<32>;
 using Signature = Array<64>;
 
@@ -50,7 +50,9 @@ inline bool IsZero(const Array<N>& a) {
 std::string ToHex(ByteView b);
 inline std::string ToHex(std::string_view s) { return ToHex(AsBytes(s)); }
 template <size_t N>
-std::string ToHex(const Array<N>& a) { return ToHex(ByteView(a)); }
+std::string ToHex(const Array<N>& a) {
+  return ToHex(ByteView(a));
+}
 // Returns false on odd length or a non-hex digit.
 bool FromHex(std::string_view hex, Bytes& out);
 template <size_t N>

@@ -20,11 +20,11 @@ class [[nodiscard]] Status {
     kInvalidArgument,  // the caller (usually a user) asked for something malformed
     kIOError,          // the operating system said no (disk full, permission)
     kWrongPassphrase,
-    kBusy,             // another process holds the data folder
-    kRejected,         // an entry failed a structural check
-    kGap,              // an entry's predecessor is not held (re-offer later)
-    kNotPermitted,     // authority or state forbids it
-    kNeedsUpgrade,     // a version, kind or op this build does not know (kept, not refused)
+    kBusy,          // another process holds the data folder
+    kRejected,      // an entry failed a structural check
+    kGap,           // an entry's predecessor is not held (re-offer later)
+    kNotPermitted,  // authority or state forbids it
+    kNeedsUpgrade,  // a version, kind or op this build does not know (kept, not refused)
   };
 
   Status() = default;
@@ -70,7 +70,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {  // NOLINT
     assert(!status_.ok() && "Result from an ok Status has no value");
   }

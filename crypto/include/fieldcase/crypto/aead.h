@@ -12,8 +12,7 @@ inline constexpr size_t kAeadNonceBytes = 24;
 inline constexpr size_t kAeadTagBytes = 16;
 using AeadNonce = Array<kAeadNonceBytes>;
 
-Bytes AeadEncrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView plaintext,
-                  ByteView ad);
+Bytes AeadEncrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView plaintext, ByteView ad);
 // Plaintext lands in secret memory: it may be case content or a key.
 Result<SecretBytes> AeadDecrypt(const SecretBytes& key, const AeadNonce& nonce, ByteView sealed,
                                 ByteView ad);

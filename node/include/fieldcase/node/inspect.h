@@ -28,7 +28,7 @@ struct FolderSummary {
   std::vector<store::Head> heads;
   int64_t entries = 0;
   std::vector<store::ForkSeq> forks;
-  std::optional<std::string> halted;     // why writing is stopped, when it is
+  std::optional<std::string> halted;  // why writing is stopped, when it is
 };
 Result<FolderSummary> Summarize(const store::DataDir& dir);
 

@@ -38,7 +38,7 @@ struct FoundOptions {
 };
 
 struct EnrolOutcome {
-  Bytes response;           // the file to hand to the device
+  Bytes response;  // the file to hand to the device
   Id certificate{};
   bool team_key_granted = false;
   bool directory_key_sealed = false;

@@ -33,8 +33,8 @@
 #include <variant>
 
 #include "fieldcase/base/bytes.h"
-#include "fieldcase/crypto/secret.h"
 #include "fieldcase/base/status.h"
+#include "fieldcase/crypto/secret.h"
 
 namespace fieldcase::org {
 
@@ -48,8 +48,10 @@ enum class Role : uint8_t {
   kAuditor = 6,
 };
 inline constexpr Role kAllRoles[] = {Role::kRoot,    Role::kAdmin, Role::kSupervisor,
-                                      Role::kOfficer, Role::kHub,   Role::kAuditor};
-inline bool IsKnownRole(uint8_t r) { return r >= uint8_t(Role::kRoot) && r <= uint8_t(Role::kAuditor); }
+                                     Role::kOfficer, Role::kHub,   Role::kAuditor};
+inline bool IsKnownRole(uint8_t r) {
+  return r >= uint8_t(Role::kRoot) && r <= uint8_t(Role::kAuditor);
+}
 const char* ToString(Role r);
 std::optional<Role> ParseRole(std::string_view s);
 

@@ -31,9 +31,9 @@
 #include <vector>
 
 #include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/secret.h"
-#include "fieldcase/base/status.h"
 
 namespace fieldcase::org {
 

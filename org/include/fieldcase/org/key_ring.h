@@ -32,8 +32,8 @@ struct KeyRef {
 
 // What the key entries say about one key, whether or not this node can open it.
 struct KeyInfo {
-  Id128 case_id{};                   // zero for team keys
-  Id check{};                        // the introducer's key-check value
+  Id128 case_id{};  // zero for team keys
+  Id check{};       // the introducer's key-check value
   uint32_t generation = 0;
   Id128 previous{};
   PublicKey introducer{};            // the signing key that wrote its introducing entry
@@ -72,7 +72,7 @@ class KeyRing {
   std::map<Id128, crypto::SecretBytes> keys_;  // by key_id, team and case keys alike
   std::map<Id128, KeyInfo> info_;              // by key_id
   std::optional<KeyRef> preferred_team_;
-  std::map<Id128, KeyRef> preferred_case_;     // by case_id
+  std::map<Id128, KeyRef> preferred_case_;  // by case_id
   std::vector<Id128> case_order_;
 };
 

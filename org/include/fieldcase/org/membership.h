@@ -24,7 +24,7 @@ struct Member {
   Id128 person_id{};
   std::optional<Personal> personal;  // when the directory key opens it
   uint64_t expiry_ms = 0;
-  PublicKey box_key{};               // the device's X25519 key, for sealed wraps
+  PublicKey box_key{};                   // the device's X25519 key, for sealed wraps
   std::optional<PublicKey> predecessor;  // the key this one succeeds
 };
 

@@ -39,10 +39,10 @@
 #include <vector>
 
 #include "fieldcase/base/bytes.h"
-#include "fieldcase/store/entry.h"
-#include "fieldcase/store/store.h"
 #include "fieldcase/org/control_payload.h"
 #include "fieldcase/org/key_payload.h"
+#include "fieldcase/store/entry.h"
+#include "fieldcase/store/store.h"
 
 namespace fieldcase::org {
 
@@ -61,18 +61,18 @@ ValidityInput MakeValidityInput(const store::StoredEntry& se);
 
 struct Enrolled {
   Role role = Role::kOfficer;
-  Id certificate{};                   // the entry that enrolled the key
-  std::optional<uint64_t> cut_off;    // last accepted seq, when revoked
+  Id certificate{};                 // the entry that enrolled the key
+  std::optional<uint64_t> cut_off;  // last accepted seq, when revoked
   std::optional<Id> cut_off_id;
-  Enrolment enrolment;                // as certified (root: only subject and role)
+  Enrolment enrolment;  // as certified (root: only subject and role)
 };
 
 struct ValidityResult {
   std::map<Id, store::EntryStatus> status;
   std::map<PublicKey, Enrolled> enrolled;  // every key with a certificate that counts
   std::optional<PublicKey> root;
-  PublicKey recovery{};                    // the founding entry's recovery recipient
-  std::map<PublicKey, Id128> box_owner;    // box key → the one person it names
+  PublicKey recovery{};                  // the founding entry's recovery recipient
+  std::map<PublicKey, Id128> box_owner;  // box key → the one person it names
   std::map<PublicKey, uint64_t> fork_points;
 };
 

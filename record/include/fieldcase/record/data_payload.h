@@ -13,10 +13,10 @@
 #pragma once
 
 #include "fieldcase/base/bytes.h"
-#include "fieldcase/crypto/secret.h"
 #include "fieldcase/base/status.h"
-#include "fieldcase/store/entry.h"
+#include "fieldcase/crypto/secret.h"
 #include "fieldcase/record/ops.h"
+#include "fieldcase/store/entry.h"
 
 namespace fieldcase::record {
 
@@ -34,7 +34,7 @@ Result<crypto::SecretBytes> OpenData(const crypto::SecretBytes& case_key, const 
                                      const store::Header& h, ByteView payload);
 // Decrypts and decodes in one step, the plaintext only ever in per-thread scratch
 // memory (the hot path of opening a store).
-Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id,
-                      const store::Header& h, ByteView payload);
+Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id, const store::Header& h,
+                      ByteView payload);
 
 }  // namespace fieldcase::record

@@ -34,8 +34,7 @@ class Reader : public ByteReader {
   // guard: the callers turn exceptions into Corruption.
   explicit Reader(ByteView b) : ByteReader(AfterFlag(b)) {}
 
-  Status Strs(std::vector<std::string>& v, uint64_t max_items, uint64_t max_len,
-              const char* what) {
+  Status Strs(std::vector<std::string>& v, uint64_t max_items, uint64_t max_len, const char* what) {
     uint64_t n = 0;
     FC_RETURN_IF_ERROR(Count(n, max_items, 8, what));
     v.resize(n);
@@ -105,7 +104,8 @@ template <typename Fn>
 Status Decode(ByteView bytes, const char* what, Fn&& body) {
   if (bytes.empty()) return Status::Corruption(std::string(what) + ": empty");
   if (bytes[0] != kLittleEndianFlag) {
-    return Status::Corruption(std::string(what) + ": first byte is not the little-endian flag 0x01");
+    return Status::Corruption(std::string(what) +
+                              ": first byte is not the little-endian flag 0x01");
   }
   try {
     Reader r(bytes);

@@ -24,8 +24,8 @@
 #include <optional>
 
 #include "fieldcase/base/bytes.h"
-#include "fieldcase/crypto/sign.h"
 #include "fieldcase/base/status.h"
+#include "fieldcase/crypto/sign.h"
 
 namespace fieldcase::store {
 

@@ -18,9 +18,9 @@
 #include <map>
 #include <string>
 
+#include "fieldcase/base/status.h"
 #include "fieldcase/crypto/passphrase.h"
 #include "fieldcase/crypto/secret.h"
-#include "fieldcase/base/status.h"
 
 namespace fieldcase::store {
 

@@ -26,9 +26,9 @@ namespace fieldcase::store {
 // Persisted in the status column: do not change.
 enum class EntryStatus : uint8_t {
   kAccepted = 1,
-  kPending = 2,         // a dependency is not here yet
-  kNeedsUpgrade = 3,    // unknown version, kind or op
-  kQuarantined = 4,     // past a revocation cut-off or from a fork point on
+  kPending = 2,       // a dependency is not here yet
+  kNeedsUpgrade = 3,  // unknown version, kind or op
+  kQuarantined = 4,   // past a revocation cut-off or from a fork point on
 };
 const char* ToString(EntryStatus s);
 
@@ -54,11 +54,11 @@ inline constexpr size_t kMaxOpaqueHeaderBytes = 4096;
 
 struct AppendResult {
   Id id{};
-  Status status;          // ok, Rejected (not stored) or Gap (not stored, re-offer later)
-  bool duplicate = false; // already held; nothing written (unless late_payload)
+  Status status;              // ok, Rejected (not stored) or Gap (not stored, re-offer later)
+  bool duplicate = false;     // already held; nothing written (unless late_payload)
   bool late_payload = false;  // held without its payload until now; the payload was added
-  bool fork = false;      // stored as fork evidence: another entry holds its (author, seq)
-  bool dropped = false;   // not stored: beyond the fork-evidence bound (format constant)
+  bool fork = false;          // stored as fork evidence: another entry holds its (author, seq)
+  bool dropped = false;       // not stored: beyond the fork-evidence bound (format constant)
 };
 
 struct ForkSeq {
@@ -101,8 +101,8 @@ class Store {
   // takes the Append path; another version is kept opaque, its status "needs upgrade",
   // under id = BLAKE2b-256("fc-entry-id", header ‖ signature). Header length is bounded
   // by kMaxOpaqueHeaderBytes.
-  AppendResult AppendRaw(ByteView header, const Signature& signature,
-                         std::optional<Bytes> payload, int64_t now_ms);
+  AppendResult AppendRaw(ByteView header, const Signature& signature, std::optional<Bytes> payload,
+                         int64_t now_ms);
   Result<int64_t> CountOpaque();
 
   Result<std::optional<StoredEntry>> Get(const Id& id);

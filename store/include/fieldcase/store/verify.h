@@ -13,7 +13,7 @@
 namespace fieldcase::store {
 
 struct VerifyProblem {
-  Id id{};           // zero when the row is too damaged to name
+  Id id{};  // zero when the row is too damaged to name
   PublicKey author{};
   uint64_t seq = 0;
   std::string what;  // one line: "bad signature", "payload hash mismatch", …
@@ -25,7 +25,7 @@ struct ForkProof {
   PublicKey author{};
   uint64_t seq = 0;
   std::vector<Id> ids;
-  std::vector<Bytes> headers;     // header ‖ signature of each branch
+  std::vector<Bytes> headers;  // header ‖ signature of each branch
 };
 
 struct VerifyReport {
