@@ -36,14 +36,33 @@ int RunEnrolRequest(Context& c) {
   auto node = node::Node::Unlock(c.dir(), *pass);
   if (!node.ok()) return Fail(node.status());
   std::string name = c.args().Get("name").value_or(""), badge = c.args().Get("badge").value_or("");
+  std::optional<PublicKey> replaces;
+  if (auto r = c.args().Get("replaces")) {
+    PublicKey k{};
+    if (!FromHex(*r, k)) {
+      return Fail(Status::InvalidArgument("--replaces takes the lost device's key: 64 hex digits "
+                                          "(an administrator's `fieldcase org members --json`)"));
+    }
+    replaces = k;
+  }
   auto req = c.args().Has("successor") ? (*node)->MakeSuccessorRequest(name, badge, *pass)
-                                       : (*node)->MakeEnrolRequest(name, badge);
+                                       : (*node)->MakeEnrolRequest(name, badge, replaces);
   if (!req.ok()) return Fail(req.status());
   if (Status s = WriteOut(*out, *req); !s.ok()) return Fail(s);
+  const std::string fp = org::RequestFingerprint(*req);
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("request", *out).Field("device", ToHex(*(*node)->device_key()));
+    j.Field("request_fingerprint", fp).EndObject();
+    std::puts(j.str().c_str());
+    return kExitOk;
+  }
   std::printf(
       "Enrolment request written to %s (device key %s).\n"
-      "Give it to an administrator; they run `fieldcase org enrol %s --role ROLE`.\n",
-      out->c_str(), ShortHex(*(*node)->device_key(), 16).c_str(), out->c_str());
+      "Request fingerprint: %s\n"
+      "Give it to an administrator; they run `fieldcase org enrol %s --role ROLE` and read\n"
+      "this fingerprint back to you before they sign anything.\n",
+      out->c_str(), ShortHex(*(*node)->device_key(), 16).c_str(), fp.c_str(), out->c_str());
   return kExitOk;
 }
 
@@ -65,28 +84,50 @@ int RunOrgEnrol(Context& c) {
   if (!req.ok()) return Fail(req.status());
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
-  std::string fp = org::Fingerprint((*node)->org_id(), req->signing_key);
-  std::fprintf(stderr, "Device %s%s asks to join as %s.\nFingerprint: %s\n",
+  // Names and badges are checked printable text (org/enrolment.h): they cannot paint a
+  // fake prompt or fingerprint here.
+  const std::string request_fp = org::RequestFingerprint(*bytes);
+  std::fprintf(stderr, "Device %s%s asks to join as %s.\nRequest fingerprint: %s\n",
                req->name.empty() ? "" : (req->name + " ").c_str(),
                req->badge.empty() ? "" : ("(badge " + req->badge + ")").c_str(), role_name->c_str(),
-               fp.c_str());
+               request_fp.c_str());
+  std::optional<PublicKey> confirmed;
+  if (req->successor_of) {
+    std::string who = ShortHex(*req->successor_of, 16);
+    auto m = (*node)->members().find(*req->successor_of);
+    if (m != (*node)->members().end() && m->second.personal && !m->second.personal->name.empty()) {
+      who = m->second.personal->name + "'s device " + who;
+    }
+    std::fprintf(stderr, "It asks to replace %s (%s).\n", who.c_str(),
+                 req->vouched ? "that device signed the request"
+                              : "NOT signed by that device: only for a lost device");
+    if (auto r = c.args().Get("replaces")) {
+      auto k = (*node)->ResolveMember(*r);
+      if (!k.ok()) return Fail(k.status());
+      confirmed = *k;
+    }
+  }
   if (!c.args().Has("yes")) {
-    if (Status s = Confirm("Does the device show the same fingerprint when it joins?"); !s.ok())
+    if (Status s = Confirm("Does the device show the same request fingerprint?"); !s.ok())
       return Fail(s);
   }
-  auto outcome = (*node)->Enrol(*req, *role, Context::NowMs());
+  auto outcome = (*node)->Enrol(*req, *role, Context::NowMs(), confirmed);
   if (!outcome.ok()) return Fail(outcome.status());
   if (Status s = WriteOut(*out, outcome->response); !s.ok()) return Fail(s);
+  // The device compares this with what `join` shows: the response is signed by this key.
+  const std::string fp = org::Fingerprint((*node)->org_id(), outcome->administrator);
   if (c.json()) {
     Json j;
     j.BeginObject().Field("device", ToHex(req->signing_key)).Field("role", *role_name);
-    j.Field("fingerprint", fp).Field("certificate", ToHex(outcome->certificate));
+    j.Field("request_fingerprint", request_fp).Field("fingerprint", fp);
+    j.Field("certificate", ToHex(outcome->certificate));
     j.FieldBool("team_key_granted", outcome->team_key_granted).Field("response", *out).EndObject();
     std::puts(j.str().c_str());
     return kExitOk;
   }
-  std::printf("Enrolled as %s. Response written to %s; the device runs `fieldcase join %s`.\n",
-              role_name->c_str(), out->c_str(), out->c_str());
+  std::printf("Enrolled as %s. Response written to %s; the device runs `fieldcase join %s`.\n"
+              "Administrator fingerprint: %s (read it to the device's user when they join)\n",
+              role_name->c_str(), out->c_str(), out->c_str(), fp.c_str());
   if ((*role == org::Role::kOfficer || *role == org::Role::kSupervisor) &&
       !outcome->team_key_granted) {
     std::printf(
@@ -112,7 +153,8 @@ int RunJoin(Context& c) {
         "this device already belongs to an organisation (a restored device first asks for a "
         "new key: `fieldcase enrol-request --successor`)"));
   }
-  std::fprintf(stderr, "Fingerprint: %s\n", org::Fingerprint(resp->org_id, *key).c_str());
+  std::fprintf(stderr, "Administrator fingerprint: %s\n",
+               org::Fingerprint(resp->org_id, resp->signer).c_str());
   if (!c.args().Has("yes")) {
     if (Status s = Confirm("Does the administrator's screen show the same fingerprint?"); !s.ok())
       return Fail(s);
@@ -142,12 +184,17 @@ int RunOrgMembers(Context& c) {
     if (c.json()) {
       j.BeginObject().Field("key", ToHex(m.key)).Field("role", org::ToString(m.role));
       j.Field("name", name).Field("badge", badge).FieldBool("revoked", v.revoked);
-      j.FieldBool("this_device", v.is_this_device).EndObject();
+      j.FieldBool("this_device", v.is_this_device);
+      if (m.predecessor) j.Field("succeeds", ToHex(*m.predecessor));
+      j.EndObject();
       continue;
     }
-    std::printf("%-10s %s  %-20s %-8s%s%s\n", org::ToString(m.role), ShortHex(m.key, 16).c_str(),
+    const std::string succeeds =
+        m.predecessor ? "  succeeds " + ShortHex(*m.predecessor, 16) : std::string();
+    std::printf("%-10s %s  %-20s %-8s%s%s%s\n", org::ToString(m.role), ShortHex(m.key, 16).c_str(),
                 name.empty() ? "(name sealed)" : name.c_str(), badge.c_str(),
-                v.revoked ? "  REVOKED" : "", v.is_this_device ? "  (this device)" : "");
+                v.revoked ? "  REVOKED" : "", v.is_this_device ? "  (this device)" : "",
+                succeeds.c_str());
   }
   j.EndArray();
   if (c.json()) std::puts(j.str().c_str());

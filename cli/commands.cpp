@@ -143,19 +143,26 @@ const std::vector<Command>& AllCommands() {
        "  --out FILE                 where to write the request\n"
        "  --name NAME, --badge B     who will use the device (sealed once enrolled)\n"
        "  --successor                on an enrolled device restored from a backup (or to\n"
-       "                             re-key): make a new key that succeeds the current one",
-       {{"out", true}, {"name", true}, {"badge", true}, {"successor"}},
+       "                             re-key): make a new key that succeeds the current one;\n"
+       "                             the current key signs the request too\n"
+       "  --replaces KEY             on a new device replacing a lost one: name the lost\n"
+       "                             device's key (64 hex digits); the administrator must\n"
+       "                             confirm it, and the lost device is revoked",
+       {{"out", true}, {"name", true}, {"badge", true}, {"successor"}, {"replaces", true}},
        0,
        0,
        RunEnrolRequest},
       {"org enrol",
        "REQUEST --role ROLE --out RESPONSE",
-       "Enrol a device from its request. Shows a fingerprint to compare with the device's.",
+       "Enrol a device from its request. Shows the request's fingerprint to compare with the\n"
+       "device's before anything is signed.",
        "Options:\n"
        "  --role ROLE      officer, supervisor, admin (signed by root), hub or auditor\n"
        "  --out FILE       where to write the response the device joins with\n"
+       "  --replaces KEY   confirm that the request replaces this lost device (a member's\n"
+       "                   key prefix, name or badge); the lost device is revoked\n"
        "  --yes            the fingerprints were compared; do not ask",
-       {{"role", true}, {"out", true}, {"yes"}},
+       {{"role", true}, {"out", true}, {"replaces", true}, {"yes"}},
        1,
        1,
        RunOrgEnrol},

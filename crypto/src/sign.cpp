@@ -18,6 +18,8 @@ std::string_view TagBytes(SignTag tag) {
       return "fieldcase/v1/entry\0"sv;
     case SignTag::kHandshake:
       return "fieldcase/v1/handshake\0"sv;
+    case SignTag::kEnrolResponse:
+      return "fieldcase/v1/enrol-response\0"sv;
     case SignTag::kEnrolRequest:
       return "fieldcase/v1/enrol-request\0"sv;
     case SignTag::kBundleManifest:

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "fieldcase/base/cleanup.h"
+#include "fieldcase/base/text.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/node/node.h"
 #include "fieldcase/sync/ingest.h"
@@ -12,14 +13,32 @@ namespace fieldcase::node {
 
 using org::Role;
 
-Result<Bytes> Node::MakeEnrolRequest(const std::string& name, const std::string& badge) const {
+namespace {
+
+Status CheckPersonalText(const std::string& name, const std::string& badge) {
+  for (const std::string* s : {&name, &badge}) {
+    if (s->size() > org::kMaxPersonalFieldBytes) {
+      return Status::InvalidArgument("a name or badge is at most 256 bytes");
+    }
+    if (!IsPrintableText(*s)) {
+      return Status::InvalidArgument("a name or badge must be printable text (no control characters)");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Bytes> Node::MakeEnrolRequest(const std::string& name, const std::string& badge,
+                                     std::optional<PublicKey> replaces) const {
   const crypto::SigningKey* key = p_->signer.pending();
   if (key == nullptr || !p_->device) {
     return Status::NotPermitted(
         "this device already belongs to an organisation (or was founded with --org); a new "
         "device needs its own data folder made with plain `fieldcase init`");
   }
-  org::EnrolRequest r{key->public_key(), p_->device->public_key(), name, badge, std::nullopt};
+  FC_RETURN_IF_ERROR(CheckPersonalText(name, badge));
+  org::EnrolRequest r{key->public_key(), p_->device->public_key(), name, badge, replaces};
   return org::EncodeEnrolRequest(r, *key);
 }
 
@@ -30,6 +49,7 @@ Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::str
     return Status::NotPermitted(
         "only an enrolled officer or supervisor device can ask for a successor key");
   }
+  FC_RETURN_IF_ERROR(CheckPersonalText(name, badge));
   const PublicKey old = p.signer.writer().public_key();
   // The new key waits under its own label: the old one stays until the successor
   // certificate is accepted, so a failed request loses nothing.
@@ -37,7 +57,13 @@ Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::str
   p.keystore->Put(kSuccessorSignLabel, crypto::SecretBytes::CopyFrom(fresh.seed()));
   FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
   org::EnrolRequest r{fresh.public_key(), p.device->public_key(), name, badge, old};
-  Bytes out = org::EncodeEnrolRequest(r, fresh);
+  // The old key vouches for its successor and says where its chain ends here.
+  FC_ASSIGN_OR_RETURN(auto head, p.log->HeadOf(old));
+  if (head) {
+    r.predecessor_last_seq = head->seq;
+    r.predecessor_last_id = head->id;
+  }
+  Bytes out = org::EncodeEnrolRequest(r, fresh, &p.signer.writer());
   p.signer.SetSuccessor(std::move(fresh));
   return out;
 }
@@ -52,10 +78,16 @@ Result<std::vector<store::RawEntry>> Node::ExportAll() {
     out.push_back(std::move(r));
     return Status::Ok();
   }));
+  // Entries of versions this build cannot read travel on too (DESIGN §4).
+  FC_RETURN_IF_ERROR(p_->log->ForEachOpaque([&](store::RawEntry& r) {
+    out.push_back(std::move(r));
+    return Status::Ok();
+  }));
   return out;
 }
 
-Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, int64_t now_ms) {
+Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, int64_t now_ms,
+                                 std::optional<PublicKey> confirmed_replaces) {
   Parts& p = *p_;
   if (role == Role::kRoot)
     return Status::NotPermitted("a root key is made by `init --org`, not enrolled");
@@ -73,7 +105,21 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
           std::string("a successor keeps the role of the key it replaces (") +
           ToString(predecessor->role) + ")");
     }
+    // Only the old key may name its successor; a lost device's successor needs the
+    // administrator to confirm exactly which device it replaces.
+    if (!request.vouched && confirmed_replaces != request.successor_of) {
+      return Status::NotPermitted(
+          "this request asks to replace the device key " + ToHex(*request.successor_of).substr(0, 16) +
+          " but that device did not sign it; if the device is lost, confirm with "
+          "--replaces " + ToHex(*request.successor_of).substr(0, 16));
+    }
     FC_ASSIGN_OR_RETURN(old_head, p.log->HeadOf(*request.successor_of));
+    // The cut-off is the later of where the device says its chain ends and what this node
+    // holds: a restore must not quarantine entries this node has not seen yet.
+    if (request.vouched && (!old_head || request.predecessor_last_seq > old_head->seq)) {
+      old_head = store::Head{*request.successor_of, request.predecessor_last_seq,
+                             request.predecessor_last_id, 0};
+    }
   }
   // The box key names the person in restricted cases (org/validity.h): it must be one a
   // sealed box can be made for, never the recovery key, and no other member's.
@@ -120,6 +166,13 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
     }
     return org::ControlPayload(e);
   }));
+  if (predecessor && !request.vouched) {
+    // A lost device: its keys are in unknown hands. Revoked at what this node holds, so
+    // every key it could read is rotated before anyone writes under it again.
+    const org::CutOff lost{org::ControlOpCode::kRevoke, predecessor->key,
+                           old_head ? old_head->seq : 0, old_head ? old_head->id : Id{}};
+    drafts.push_back(ControlDraft(signer, [lost] { return org::ControlPayload(lost); }));
+  }
   const bool reads_cases = role == Role::kOfficer || role == Role::kSupervisor;
   const auto team = p.ring.preferred_team_key();
   if (reads_cases && p.signer.Has(Role::kSupervisor) && team) {
@@ -145,14 +198,16 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   resp.org_id = p.org_id;
   resp.device = request.signing_key;
   if (p.directory_key && (reads_cases || role == Role::kAdmin)) {
-    FC_ASSIGN_OR_RETURN(
-        resp.sealed_directory_key,
-        crypto::SealTo(request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key),
-                       p.directory_key->view()));
+    FC_ASSIGN_OR_RETURN(resp.sealed_directory_key,
+                        crypto::SealTo(request.box_key,
+                                       org::DirectoryKeyContext(p.org_id, request.box_key),
+                                       p.directory_key->view()));
+    resp.directory_key_check = org::KeyCheck(*p.directory_key);
     out.directory_key_sealed = true;
   }
   FC_ASSIGN_OR_RETURN(resp.entries, ExportAll());
-  out.response = org::EncodeEnrolResponse(resp);
+  out.response = org::EncodeEnrolResponse(resp, p.signer.Key(signer));
+  out.administrator = p.signer.Key(signer).public_key();
   return out;
 }
 
@@ -182,15 +237,31 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
         "request");
   }
   const PublicKey new_key = joining->public_key();
+  // What the administrator signed must all be here, from an administrator of this org.
+  auto check_whole = [&](const sync::ImportReport& rep) -> Status {
+    if (rep.rejected > 0 || rep.gaps > 0) {
+      return Status::Corruption("the response's entries do not all verify (" +
+                                std::to_string(rep.rejected) + " rejected, " +
+                                std::to_string(rep.gaps) + " out of order); nothing was joined");
+    }
+    const org::Member* admin = p.members.Find(response.signer);
+    if (admin == nullptr || (admin->role != Role::kAdmin && admin->role != Role::kRoot) ||
+        p.members.IsRevoked(response.signer)) {
+      return Status::NotPermitted(
+          "the response is not signed by an administrator of the organisation it holds; "
+          "nothing was joined");
+    }
+    if (!p.members.Find(new_key)) {
+      return Status::Corruption("the response holds no valid certificate for this device's key");
+    }
+    return Status::Ok();
+  };
   if (p.signer.successor()) {
     if (*p.log->org_id() != response.org_id) {
       return Status::NotPermitted("this response is for another organisation");
     }
-    FC_RETURN_IF_ERROR(Import(response.entries, now_ms).status());
-    if (!p.members.Find(new_key)) {
-      return Status::Corruption(
-          "the response holds no valid certificate for this device's new key");
-    }
+    FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
+    FC_RETURN_IF_ERROR(check_whole(rep));
     // The successor certificate names where the old key stops: writing may resume.
     return p.log->DeleteMeta("halted");
   }
@@ -199,16 +270,24 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     FC_RETURN_IF_ERROR(p.log->SetOrgId(response.org_id));
     p.org_id = response.org_id;
     FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
+    FC_RETURN_IF_ERROR(check_whole(rep));
     if (!is_member()) {
-      return Status::Corruption("the response holds no valid certificate for this device (" +
-                                std::to_string(rep.rejected) +
-                                " entries rejected); nothing to join");
+      return Status::Corruption("the response holds no valid certificate for this device; "
+                                "nothing to join");
     }
     if (!response.sealed_directory_key.empty()) {
       FC_ASSIGN_OR_RETURN(
           crypto::SecretBytes dk,
           crypto::OpenSealed(*p.device, org::DirectoryKeyContext(p.org_id, p.device->public_key()),
                              response.sealed_directory_key));
+      // The check value is signed by the administrator: a key sealed by anyone else (or of
+      // the wrong size) is refused before it is kept.
+      if (dk.size() != 32 ||
+          !crypto::ConstantTimeEqual(org::KeyCheck(dk), response.directory_key_check)) {
+        return Status::Corruption(
+            "the directory key in the response does not match the administrator's check; "
+            "nothing was joined");
+      }
       p.keystore->Put(kDirectoryLabel, dk.Clone());
       FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
       p.directory_key = std::move(dk);

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "fieldcase/base/byte_io.h"
+#include "fieldcase/base/text.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/store/store.h"
 
@@ -12,7 +13,22 @@ namespace {
 
 constexpr char kRequestMagic[4] = {'F', 'C', 'R', 'Q'};
 constexpr char kResponseMagic[4] = {'F', 'C', 'E', 'N'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kRequestVersion = 2;
+constexpr char kSuccessorMagic[4] = {'F', 'C', 'S', 'U'};
+constexpr uint8_t kNoSuccessor = 0, kVouchedSuccessor = 1, kLostDeviceSuccessor = 2;
+
+// What a predecessor signs to vouch for its successor.
+Bytes SuccessorStatement(const EnrolRequest& r) {
+  ByteWriter w;
+  w.Raw(AsBytes(std::string_view(kSuccessorMagic, 4)));
+  w.Fixed(r.signing_key);
+  w.Fixed(r.box_key);
+  w.Fixed(*r.successor_of);
+  w.U64(r.predecessor_last_seq);
+  w.Fixed(r.predecessor_last_id);
+  return w.Take();
+}
+constexpr uint8_t kResponseVersion = 2;
 constexpr size_t kMaxNameBytes = 256;
 constexpr uint32_t kNoPayload = 0xFFFFFFFF;
 
@@ -35,16 +51,27 @@ bool GetStr16(ByteReader& r, std::string& s, const char* what) {
 
 }  // namespace
 
-Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device) {
+Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device,
+                         const crypto::SigningKey* predecessor) {
   ByteWriter w;
   w.Raw(AsBytes(std::string_view(kRequestMagic, 4)));
-  w.U8(kVersion);
+  w.U8(kRequestVersion);
   w.Fixed(r.signing_key);
   w.Fixed(r.box_key);
   PutStr16(w, r.name.substr(0, kMaxNameBytes));
   PutStr16(w, r.badge.substr(0, kMaxNameBytes));
-  w.U8(r.successor_of ? 1 : 0);
-  if (r.successor_of) w.Fixed(*r.successor_of);
+  if (!r.successor_of) {
+    w.U8(kNoSuccessor);
+  } else if (predecessor != nullptr) {
+    w.U8(kVouchedSuccessor);
+    w.Fixed(*r.successor_of);
+    w.U64(r.predecessor_last_seq);
+    w.Fixed(r.predecessor_last_id);
+    w.Fixed(predecessor->Sign(crypto::SignTag::kEnrolRequest, {SuccessorStatement(r)}));
+  } else {
+    w.U8(kLostDeviceSuccessor);
+    w.Fixed(*r.successor_of);
+  }
   Bytes out = w.Take();
   Signature sig = device.Sign(crypto::SignTag::kEnrolRequest, {out});
   Append(out, sig);
@@ -59,7 +86,11 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
       std::memcmp(bytes.data(), kRequestMagic, 4) != 0) {
     return bad();
   }
-  if (bytes[4] != kVersion)
+  if (bytes[4] < kRequestVersion) {
+    return Status::Corruption("enrolment request of an older version; make a new one with "
+                              "`fieldcase enrol-request`");
+  }
+  if (bytes[4] > kRequestVersion)
     return Status::NeedsUpgrade("enrolment request of a newer version; update fieldcase");
   EnrolRequest r;
   const ByteView signed_part = bytes.first(bytes.size() - 64);
@@ -68,32 +99,52 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
   uint8_t successor = 0;
   if (!c.Take(5, skip, "magic and version").ok() || !c.Fixed(r.signing_key, "signing key").ok() ||
       !c.Fixed(r.box_key, "box key").ok() || !GetStr16(c, r.name, "name") ||
-      !GetStr16(c, r.badge, "badge") || !c.U8(successor, "successor flag").ok() || successor > 1) {
+      !GetStr16(c, r.badge, "badge") || !c.U8(successor, "successor flag").ok() ||
+      successor > kLostDeviceSuccessor) {
     return bad();
   }
-  if (successor == 1) {
+  Signature vouch{};
+  if (successor != kNoSuccessor) {
     PublicKey old{};
     if (!c.Fixed(old, "successor of").ok()) return bad();
     r.successor_of = old;
   }
+  if (successor == kVouchedSuccessor) {
+    if (!c.U64(r.predecessor_last_seq, "last seq").ok() ||
+        !c.Fixed(r.predecessor_last_id, "last id").ok() || !c.Fixed(vouch, "vouch").ok()) {
+      return bad();
+    }
+    r.vouched = true;
+  }
   if (!c.End("request").ok()) return bad();
+  // Names and badges are shown on an administrator's screen: printable text only.
+  if (!IsPrintableText(r.name) || !IsPrintableText(r.badge)) {
+    return Status::Corruption(
+        "the request's name or badge holds control characters or other unprintable text; "
+        "refused (ask for a new request)");
+  }
   ByteReader tail(bytes.subspan(signed_part.size()));
   Signature sig;
   if (!tail.Fixed(sig, "signature").ok()) return bad();
   if (!crypto::Verify(r.signing_key, crypto::SignTag::kEnrolRequest, {signed_part}, sig)) {
     return Status::Corruption("enrolment request signature does not verify; ask for a new one");
   }
+  if (r.vouched && !crypto::Verify(*r.successor_of, crypto::SignTag::kEnrolRequest,
+                                   {SuccessorStatement(r)}, vouch)) {
+    return Status::Corruption("the key this request succeeds did not sign it; refused");
+  }
   return r;
 }
 
-Bytes EncodeEnrolResponse(const EnrolResponse& r) {
+Bytes EncodeEnrolResponse(const EnrolResponse& r, const crypto::SigningKey& administrator) {
   ByteWriter w;
   w.Raw(AsBytes(std::string_view(kResponseMagic, 4)));
-  w.U8(kVersion);
+  w.U8(kResponseVersion);
   w.Fixed(r.org_id);
   w.Fixed(r.device);
   w.U32(uint32_t(r.sealed_directory_key.size()));
   w.Raw(r.sealed_directory_key);
+  w.Fixed(r.directory_key_check);
   w.U64(r.entries.size());
   for (const auto& e : r.entries) {
     w.U16(uint16_t(e.header.size()));
@@ -106,7 +157,11 @@ Bytes EncodeEnrolResponse(const EnrolResponse& r) {
       w.U32(kNoPayload);
     }
   }
-  return w.Take();
+  w.Fixed(administrator.public_key());
+  Bytes out = w.Take();
+  const Signature sig = administrator.Sign(crypto::SignTag::kEnrolResponse, {out});
+  Append(out, sig);
+  return out;
 }
 
 Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
@@ -115,9 +170,25 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
                               "); ask the administrator to export it again");
   };
   if (bytes.size() < 5 || std::memcmp(bytes.data(), kResponseMagic, 4) != 0) return bad("magic");
-  if (bytes[4] != kVersion)
+  if (bytes[4] < kResponseVersion) {
+    return Status::Corruption("enrolment response of an older, unsigned version; ask the "
+                              "administrator for a new one (`fieldcase org enrol`)");
+  }
+  if (bytes[4] > kResponseVersion)
     return Status::NeedsUpgrade("enrolment response of a newer version; update fieldcase");
-  ByteReader c(bytes.subspan(5));
+  // The signature first: nothing of a response is read before it is known to be whole.
+  constexpr size_t kTrailer = 32 + 64;
+  if (bytes.size() < 5 + kTrailer) return bad("truncated");
+  const ByteView signed_part = bytes.first(bytes.size() - 64);
+  PublicKey signer{};
+  Signature sig{};
+  std::memcpy(signer.data(), bytes.data() + bytes.size() - kTrailer, signer.size());
+  std::memcpy(sig.data(), bytes.data() + bytes.size() - 64, sig.size());
+  if (!crypto::Verify(signer, crypto::SignTag::kEnrolResponse, {signed_part}, sig)) {
+    return Status::Corruption("the enrolment response's signature does not verify: it was "
+                              "damaged or altered; ask the administrator to export it again");
+  }
+  ByteReader c(bytes.subspan(5, bytes.size() - 5 - kTrailer));
   EnrolResponse r;
   uint32_t n = 0;
   uint64_t count = 0;
@@ -128,6 +199,8 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
     return bad("header");
   }
   r.sealed_directory_key.assign(v.begin(), v.end());
+  if (!c.Fixed(r.directory_key_check, "directory key check").ok()) return bad("header");
+  r.signer = signer;
   if (!c.U64(count, "entry count").ok() ||
       !c.Bound(count, kMaxResponseEntries, 0, "entry count").ok()) {
     return bad("entry count");
@@ -163,8 +236,8 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
   return r;
 }
 
-std::string Fingerprint(const Id& org_id, const PublicKey& device_key) {
-  Id h = crypto::Hash256(crypto::hashname::kFingerprint, {org_id, device_key});
+namespace {
+std::string Shortened(const Id& h) {
   std::string hex = ToHex(ByteView(h).first(12));
   std::string out;
   for (size_t i = 0; i < hex.size(); i += 4) {
@@ -172,6 +245,15 @@ std::string Fingerprint(const Id& org_id, const PublicKey& device_key) {
     out += hex.substr(i, 4);
   }
   return out;
+}
+}  // namespace
+
+std::string Fingerprint(const Id& org_id, const PublicKey& device_key) {
+  return Shortened(crypto::Hash256(crypto::hashname::kFingerprint, {org_id, device_key}));
+}
+
+std::string RequestFingerprint(ByteView request) {
+  return Shortened(crypto::Hash256(crypto::hashname::kFingerprint, {request}));
 }
 
 Bytes DirectoryKeyContext(const Id& org_id, const PublicKey& device_box_key) {

@@ -89,6 +89,8 @@ class Db {
   Status Exec(std::string_view sql);
   Result<Stmt> Prepare(std::string_view sql);
   sqlite3* raw() { return db_; }
+  // Rows the last INSERT, UPDATE or DELETE changed.
+  int64_t Changes() const { return sqlite3_changes64(db_); }
 
  private:
   explicit Db(sqlite3* db) : db_(db) {}

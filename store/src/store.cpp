@@ -412,6 +412,59 @@ AppendResult Store::AppendRaw(ByteView header, const Signature& signature,
   return r;
 }
 
+Result<std::vector<AppendResult>> Store::AppendOpaqueBatch(
+    const std::vector<const RawEntry*>& entries, int64_t now_ms) {
+  std::vector<AppendResult> out(entries.size());
+  if (entries.empty()) return out;
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(
+                                  "INSERT OR IGNORE INTO opaque(id, header, signature, payload, "
+                                  "received_ms) VALUES(?1, ?2, ?3, ?4, ?5)"));
+  Transaction tx(*impl_->db);
+  FC_RETURN_IF_ERROR(tx.Begin());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const RawEntry& e = *entries[i];
+    AppendResult& r = out[i];
+    if (e.header.empty() || e.header.size() > kMaxOpaqueHeaderBytes || e.header[0] == kVersion1) {
+      r.status = Status::Rejected("header length " + std::to_string(e.header.size()) +
+                                  " out of bounds for an entry of another version");
+      continue;
+    }
+    if (e.payload && e.payload->size() > kMaxPayloadBytes) {
+      r.status = Status::Rejected("payload larger than 16 MiB");
+      continue;
+    }
+    // A later version: its signature and chain cannot be checked here; keep and forward.
+    r.id = EntryId(e.header, e.signature);
+    q.Reset().Bind(1, r.id).Bind(2, e.header).Bind(3, e.signature).Bind(5, now_ms);
+    if (e.payload) q.Bind(4, *e.payload);
+    FC_RETURN_IF_ERROR(q.Run("storing an entry of a newer version"));
+    r.duplicate = impl_->db->Changes() == 0;
+  }
+  FC_RETURN_IF_ERROR(tx.Commit());
+  return out;
+}
+
+Status Store::ForEachOpaque(const std::function<Status(RawEntry&)>& fn) {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT header, signature, payload FROM opaque "
+                                                 "ORDER BY received_ms, id"));
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("reading entries of newer versions"));
+    if (!row) break;
+    RawEntry e;
+    ByteView h = q.Blob(0);
+    e.header.assign(h.begin(), h.end());
+    if (!q.BlobInto(1, e.signature)) {
+      return Status::Corruption("an entry of a newer version is damaged; run `fieldcase verify`");
+    }
+    if (!q.IsNull(2)) {
+      ByteView p = q.Blob(2);
+      e.payload.emplace(p.begin(), p.end());
+    }
+    FC_RETURN_IF_ERROR(fn(e));
+  }
+  return Status::Ok();
+}
+
 Result<int64_t> Store::CountOpaque() {
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT count(*) FROM opaque"));
   FC_ASSIGN_OR_RETURN(bool row, q.Step("counting entries"));
@@ -543,13 +596,27 @@ Status Store::SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuse
 }
 
 Result<int64_t> Store::DropOldestPending(int64_t keep) {
-  FC_ASSIGN_OR_RETURN(Stmt count,
-                      impl_->db->Prepare("SELECT count(*) FROM entries WHERE status IN (2, 3)"));
+  FC_ASSIGN_OR_RETURN(Stmt count, impl_->db->Prepare(
+                                      "SELECT (SELECT count(*) FROM entries WHERE status IN (2, 3)), "
+                                      "(SELECT count(*) FROM opaque)"));
   FC_ASSIGN_OR_RETURN(bool row, count.Step("counting pending entries"));
-  int64_t pending = row ? count.Int(0) : 0;
+  int64_t pending = row ? count.Int(0) + count.Int(1) : 0;
+  const int64_t opaque = row ? count.Int(1) : 0;
+  count.Reset();
   if (pending <= keep) return int64_t(0);
   Transaction tx(*impl_->db);
   FC_RETURN_IF_ERROR(tx.Begin());
+  int64_t dropped = 0;
+  // Entries this version cannot read at all go first, oldest first: no chain of this
+  // version depends on them, and a peer that can read them re-offers them.
+  if (opaque > 0) {
+    const int64_t n = std::min(opaque, pending - keep);
+    FC_ASSIGN_OR_RETURN(Stmt drop, impl_->db->Prepare(
+                                       "DELETE FROM opaque WHERE id IN (SELECT id FROM opaque "
+                                       "ORDER BY received_ms, id LIMIT ?1)"));
+    FC_RETURN_IF_ERROR(drop.Bind(1, n).Run("dropping entries of newer versions"));
+    dropped += n;
+  }
   // Only chain tails go, oldest first, so no chain is left with a hole (verify would
   // report one as a removed entry); a dropped tail's parent becomes a head again.
   FC_ASSIGN_OR_RETURN(
@@ -565,7 +632,6 @@ Result<int64_t> Store::DropOldestPending(int64_t keep) {
       Stmt parent, impl_->db->Prepare(
                        "SELECT p.author, p.id, p.seq FROM entries p WHERE p.id = ?1 AND NOT EXISTS "
                        "(SELECT 1 FROM entries c WHERE c.author = p.author AND c.prev = p.id)"));
-  int64_t dropped = 0;
   while (dropped < pending - keep) {
     struct Tail {
       int64_t rowid;

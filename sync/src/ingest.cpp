@@ -60,11 +60,10 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
   ImportReport rep;
   Accountant account(log, clock, own_keys, now_ms, rep);
   std::vector<store::Entry> v1;
+  std::vector<const store::RawEntry*> other;  // header versions this build cannot read
   for (const auto& e : entries) {
-    if (e.header.empty() || e.header[0] != store::kVersion1 ||
-        e.header.size() != store::kHeaderV1Bytes) {
-      auto r = log.AppendRaw(e.header, e.signature, e.payload, now_ms);
-      FC_RETURN_IF_ERROR(account.Count(r, nullptr));
+    if (e.header.empty() || e.header[0] != store::kVersion1) {
+      other.push_back(&e);
       continue;
     }
     auto h = store::DecodeHeader(e.header);
@@ -79,6 +78,12 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     x.signature = e.signature;
     x.payload = e.payload;
     v1.push_back(std::move(x));
+  }
+  for (size_t at = 0; at < other.size(); at += kIngestBatch) {
+    std::vector<const store::RawEntry*> chunk(
+        other.begin() + long(at), other.begin() + long(std::min(other.size(), at + kIngestBatch)));
+    FC_ASSIGN_OR_RETURN(auto results, log.AppendOpaqueBatch(chunk, now_ms));
+    for (const auto& r : results) FC_RETURN_IF_ERROR(account.Count(r, nullptr));
   }
   std::stable_sort(v1.begin(), v1.end(), [](const store::Entry& x, const store::Entry& y) {
     return std::tie(x.header.author, x.header.seq) < std::tie(y.header.author, y.header.seq);

@@ -41,7 +41,8 @@ TEST_CASE("crypto: domain-tagged signatures match the known answers", "[crypto]"
 TEST_CASE("crypto: tags end in one NUL and none is a prefix of another", "[crypto]") {
   std::vector<SignTag> tags = {SignTag::kEntry,        SignTag::kHandshake,
                                SignTag::kEnrolRequest, SignTag::kBundleManifest,
-                               SignTag::kKeyWrap,      SignTag::kReceipt};
+                               SignTag::kKeyWrap,      SignTag::kReceipt,
+                               SignTag::kEnrolResponse};
   for (auto a : tags) {
     auto ta = crypto::TagBytes(a);
     CHECK(ta.back() == '\0');

@@ -17,8 +17,11 @@ TEST_CASE("e2e: enrol a device, join, list members, revoke, back up", "[e2e]") {
 
   std::string req = (dev.tmp / "req.fcreq").string();
   std::string resp = (hq.tmp / "resp.fcenr").string();
-  REQUIRE(dev({"enrol-request", "--name", "PC Bob", "--badge", "4471", "--out", req}).exit_code ==
-          0);
+  auto asked = dev({"enrol-request", "--name", "PC Bob", "--badge", "4471", "--out", req});
+  REQUIRE(asked.exit_code == 0);
+  std::smatch request_fp;
+  REQUIRE(std::regex_search(asked.out, request_fp,
+                            std::regex("Request fingerprint: ([0-9a-f]{4}(-[0-9a-f]{4}){5})")));
   // Without a terminal and without --yes, nothing is written.
   auto unconfirmed = hq({"org", "enrol", req, "--role", "officer", "--out", resp});
   CHECK(unconfirmed.exit_code != 0);
@@ -28,6 +31,8 @@ TEST_CASE("e2e: enrol a device, join, list members, revoke, back up", "[e2e]") {
   auto enrol = hq({"org", "enrol", req, "--role", "officer", "--out", resp, "--yes", "--json"});
   REQUIRE(enrol.exit_code == 0);
   CHECK_THAT(enrol.out, Contains("\"team_key_granted\":true"));
+  // The administrator sees the request's fingerprint before signing anything.
+  CHECK_THAT(enrol.err, Contains("Request fingerprint: " + request_fp[1].str()));
   std::smatch fp;
   REQUIRE(std::regex_search(enrol.out, fp, std::regex("\"fingerprint\":\"([0-9a-f-]+)\"")));
 

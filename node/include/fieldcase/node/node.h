@@ -42,6 +42,7 @@ struct EnrolOutcome {
   Id certificate{};
   bool team_key_granted = false;
   bool directory_key_sealed = false;
+  PublicKey administrator{};  // the key that signed the response: its fingerprint is read aloud
 };
 
 struct RevokeOutcome {
@@ -80,7 +81,9 @@ class Node {
 
   bool is_member() const;
   // This device's enrolment request (device side).
-  Result<Bytes> MakeEnrolRequest(const std::string& name, const std::string& badge) const;
+  // `replaces`: the key of a lost device this one replaces (an administrator confirms it).
+  Result<Bytes> MakeEnrolRequest(const std::string& name, const std::string& badge,
+                                 std::optional<PublicKey> replaces = std::nullopt) const;
   // A request for a successor key (a device restored from a backup, or re-keyed): makes
   // a new signing key, keeps it in the keystore, and names the current writing key as
   // the one it replaces. The device writes again once it joins the response.
@@ -90,8 +93,11 @@ class Node {
   std::optional<PublicKey> device_key() const;
   // Administrator side: certificate (signed by admin, or root for an admin), team-key
   // grant when this node holds a supervisor key, directory key sealed to the device, and
-  // every entry held, in one response.
-  Result<EnrolOutcome> Enrol(const org::EnrolRequest& request, org::Role role, int64_t now_ms);
+  // every entry held, in one signed response. A successor request must be vouched for by
+  // the key it succeeds, or (a lost device) `confirmed_replaces` must name that key; the
+  // lost device is then revoked too.
+  Result<EnrolOutcome> Enrol(const org::EnrolRequest& request, org::Role role, int64_t now_ms,
+                             std::optional<PublicKey> confirmed_replaces = std::nullopt);
   // Device side: takes the org, imports and verifies every entry, keeps the directory key.
   Status Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
               int64_t now_ms);

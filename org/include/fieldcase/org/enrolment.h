@@ -2,28 +2,43 @@
 // hands back. Both are carried by hand (USB stick, email to oneself); neither holds a
 // secret in clear. docs/formats/enrolment.md.
 //
-// Request, version 1 (little-endian):
+// Request, version 2 (little-endian; version 1 is refused: make a new request):
 //   offset size  field
 //   0      4     magic "FCRQ"
-//   4      1     version = 1
+//   4      1     version = 2
 //   5      32    device signing key (ed25519)
 //   37     32    device X25519 key (wraps are sealed to it)
-//   69     2+n   name (u16 length, at most 256 bytes)
-//   ..     2+n   badge (u16 length, at most 256 bytes)
-//   ..     1     successor flag: 0, or 1 followed by the 32-byte key this device's new
-//                key succeeds (a restored or re-keyed device)
+//   69     2+n   name (u16 length, at most 256 bytes; printable text, base/text.h)
+//   ..     2+n   badge (u16 length, at most 256 bytes; printable text)
+//   ..     1     successor flag: 0 none; 1 a successor vouched for by its predecessor (a
+//                restored or re-keyed device), followed by
+//          32      the predecessor's signing key
+//          8       its last seq on this device, and
+//          32      its last id there (zero at seq 0)
+//          64      ed25519 by the predecessor over "fieldcase/v1/enrol-request\0" ‖
+//                  "FCSU" ‖ new signing key ‖ X25519 key ‖ predecessor ‖ last seq ‖ last id;
+//                2 the successor of a lost device (no predecessor signature: the
+//                administrator confirms it explicitly), followed by the 32-byte predecessor
 //   ..     64    ed25519 by the device key over "fieldcase/v1/enrol-request\0" ‖ all bytes above
 //
-// Response, version 1:
+// Response, version 2 (version 1 carried no signature and is refused):
 //   0      4     magic "FCEN"
-//   4      1     version = 1
+//   4      1     version = 2
 //   5      32    org_id
 //   37     32    the enrolled device's signing key
 //   69     4+n   directory key sealed to the device's X25519 key (n = 0: none), at most 256
+//   ..     32    directory key check: BLAKE2b-256(key = directory key, "fc-key-check") of
+//                the empty string (zero when none)
 //   ..     8     entry count (at most kMaxResponseEntries), then per entry:
 //                  u16 header length (at most 4096) ‖ header ‖ signature(64) ‖
 //                  u32 payload length (0xFFFFFFFF: not held; at most 16 MiB) ‖ payload
-// Nothing in the response is trusted for being in it: every entry is verified on import.
+//   ..     32    signer: the administrator's signing key (admin; root for an admin)
+//   ..     64    ed25519 by the signer over "fieldcase/v1/enrol-response\0" ‖ every byte
+//                above
+// The signature makes the response all or nothing: a flipped, dropped, duplicated or
+// reordered byte fails it, and so does a directory key sealed by anyone else. `join` also
+// requires the signer to be an administrator of the org the entries found, every entry to
+// be stored, and the directory key to match its check; else nothing is kept.
 #pragma once
 
 #include <optional>
@@ -47,9 +62,16 @@ struct EnrolRequest {
   std::string name;
   std::string badge;
   std::optional<PublicKey> successor_of;
+  // Set when the predecessor signed the request: where its chain ends on the device.
+  bool vouched = false;
+  uint64_t predecessor_last_seq = 0;
+  Id predecessor_last_id{};
 };
 
-Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device);
+// `predecessor`: the key this device's new key succeeds, which vouches for the request
+// (flag 1); without it a request naming successor_of is a lost device's (flag 2).
+Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device,
+                         const crypto::SigningKey* predecessor = nullptr);
 // Checks the layout and the device's signature.
 Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes);
 
@@ -57,11 +79,20 @@ struct EnrolResponse {
   Id org_id{};
   PublicKey device{};
   Bytes sealed_directory_key;
+  Id directory_key_check{};  // zero when no directory key is sealed
   std::vector<store::RawEntry> entries;
+  PublicKey signer{};        // set by Encode from the key that signs
 };
 
-Bytes EncodeEnrolResponse(const EnrolResponse& r);
+Bytes EncodeEnrolResponse(const EnrolResponse& r, const crypto::SigningKey& administrator);
+// Checks the layout and the signature by the key the response names (who that key is, is
+// for `join` to check against the entries and for people to compare by fingerprint).
 Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes);
+
+// A request's own fingerprint: BLAKE2b-256("fc-fingerprint") of the whole request file,
+// shortened like Fingerprint. A device that has not joined knows no org id yet, so this is
+// what `enrol-request` and `org enrol` show for people to compare before anything is signed.
+std::string RequestFingerprint(ByteView request);
 
 // BLAKE2b-256("fc-fingerprint", org_id ‖ device key), shortened for reading aloud:
 // 24 hex digits in groups of four, "3f2a-9c1b-…".

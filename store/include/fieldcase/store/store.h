@@ -103,7 +103,14 @@ class Store {
   // by kMaxOpaqueHeaderBytes.
   AppendResult AppendRaw(ByteView header, const Signature& signature, std::optional<Bytes> payload,
                          int64_t now_ms);
+  // Entries of header versions this node cannot read, many in one transaction: each is
+  // bounded (header kMaxOpaqueHeaderBytes, payload kMaxPayloadBytes), kept as "needs
+  // upgrade", counted in the pending bound and forwarded (ForEachOpaque).
+  Result<std::vector<AppendResult>> AppendOpaqueBatch(const std::vector<const RawEntry*>& entries,
+                                                      int64_t now_ms);
   Result<int64_t> CountOpaque();
+  // Visits the entries of other header versions as they travel, oldest first.
+  Status ForEachOpaque(const std::function<Status(RawEntry&)>& fn);
 
   Result<std::optional<StoredEntry>> Get(const Id& id);
   // The newest entry of an author's chain (highest seq), if any.
@@ -117,8 +124,9 @@ class Store {
   // transaction.
   Status SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuses);
   // Format constant kMaxPendingRows: drops the oldest pending and needs-upgrade rows
-  // beyond `keep` (they are re-offered by peers later). The only deletion of entries
-  // the schema allows. Returns how many were dropped.
+  // beyond `keep` (they are re-offered by peers later) — entries of unknown header
+  // versions first, then chain tails. The only deletion of entries the schema allows.
+  // Returns how many were dropped.
   Result<int64_t> DropOldestPending(int64_t keep = int64_t(kMaxPendingRows));
   // Whether an author has a fork (some seq held twice). Cheap: an index of evidence rows.
   Result<bool> HasForkEvidence(const PublicKey& author);

@@ -1,7 +1,8 @@
 // The one ingest path: every entry that arrives from elsewhere — an enrolment response,
 // a bundle, a network session — enters the store here, whichever way its bytes came.
 //
-//   1. v1 headers are decoded strictly; other versions are kept opaque (needs upgrade).
+//   1. v1 headers are decoded strictly; other versions are kept opaque (needs upgrade), in
+//      batches, counted in the pending bound and forwarded.
 //   2. v1 entries are sorted by (author, seq), so chains arrive parent first, and
 //      appended in batches of kIngestBatch, one transaction each, through the store's
 //      structural checks (store/store.h): a bad entry is rejected with a reason and the
