@@ -230,6 +230,42 @@ const std::vector<Command>& AllCommands() {
        0,
        0,
        RunBackup},
+      {"heads",
+       "--out FILE",
+       "Write this device's heads, so another device exports only what this one lacks.",
+       "Options:\n  --out FILE   where to write them (no secret, no case content)",
+       {{"out", true}},
+       0,
+       0,
+       RunHeads},
+      {"export",
+       "--to FILE",
+       "Write a bundle for a USB stick: entries the recipients lack, encrypted to them.",
+       "Options:\n"
+       "  --to FILE          where to write the bundle\n"
+       "  --for MEMBER       a device that may open it (repeat; key prefix, name or badge);\n"
+       "                     default: every current member device, hub and auditors included\n"
+       "  --since HEADS      the other device's `fieldcase heads` file: only what it lacks",
+       {{"to", true}, {"for", true, true}, {"since", true}},
+       0,
+       0,
+       RunExport},
+      {"import",
+       "BUNDLE",
+       "Import a bundle made for this device: checked whole, then every entry verified.",
+       "Importing the same bundle twice changes nothing.",
+       {},
+       1,
+       1,
+       RunImport},
+      {"bundle inspect",
+       "BUNDLE",
+       "Describe a bundle from its signed manifest: who made it, when, how many entries.",
+       "",
+       {},
+       1,
+       1,
+       RunBundleInspect},
   };
   return commands;
 }

@@ -28,5 +28,9 @@ int RunOrgAcceptUpTo(Context& c);
 int RunBackup(Context& c);
 int RunOrgRotateTeamKey(Context& c);
 int RunRecover(Context& c);
+int RunHeads(Context& c);
+int RunExport(Context& c);
+int RunImport(Context& c);
+int RunBundleInspect(Context& c);
 
 }  // namespace fieldcase::cli

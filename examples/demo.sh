@@ -46,6 +46,13 @@ step "$FIELDCASE" --data "$colleague" enrol-request --name "PC Bob Reyes" --badg
 step "$FIELDCASE" org enrol "$colleague/bob.fcreq" --role officer --out "$colleague/bob.fcenr" --yes
 step "$FIELDCASE" --data "$colleague" join "$colleague/bob.fcenr" --yes
 step "$FIELDCASE" --data "$colleague" case show "$case_id"
+echo
+echo "Out of signal, PC Reyes records a breach; a USB stick carries it back to the station:"
+step "$FIELDCASE" --data "$colleague" case note "$case_id" --kind breach "Suspect followed her bus from the hospital"
+step "$FIELDCASE" heads --out "$colleague/station.heads"
+step "$FIELDCASE" --data "$colleague" export --to "$colleague/stick.fcb" --since "$colleague/station.heads"
+step "$FIELDCASE" import "$colleague/stick.fcb"
+step "$FIELDCASE" case history "$case_id"
 "$FIELDCASE" --data "$hub" init >/dev/null
 "$FIELDCASE" --data "$hub" enrol-request --out "$hub/hub.fcreq" >/dev/null
 "$FIELDCASE" org enrol "$hub/hub.fcreq" --role hub --out "$hub/hub.fcenr" --yes 2>/dev/null >/dev/null

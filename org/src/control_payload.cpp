@@ -7,21 +7,10 @@
 namespace fieldcase::org {
 
 const char* ToString(Role r) {
-  switch (r) {
-    case Role::kRoot:
-      return "root";
-    case Role::kAdmin:
-      return "admin";
-    case Role::kSupervisor:
-      return "supervisor";
-    case Role::kOfficer:
-      return "officer";
-    case Role::kHub:
-      return "hub";
-    case Role::kAuditor:
-      return "auditor";
-  }
-  return "unknown";
+  // Indexed by the persisted role value.
+  static constexpr const char* kNames[] = {"unknown", "root", "admin",  "supervisor",
+                                           "officer", "hub",  "auditor"};
+  return IsKnownRole(uint8_t(r)) ? kNames[uint8_t(r)] : kNames[0];
 }
 
 std::optional<Role> ParseRole(std::string_view s) {
@@ -63,7 +52,6 @@ Bytes EncodeControlPayload(const ControlPayload& p) {
 
 Result<ControlPayload> DecodeControlPayload(ByteView bytes) {
   ControlPayload out;
-  bool unknown_op = false;
   Status s =
       record::strict::Decode(bytes, "control payload", [&](record::strict::Reader& r) -> Status {
         uint8_t op = 0;
@@ -112,12 +100,10 @@ Result<ControlPayload> DecodeControlPayload(ByteView bytes) {
           }
           out = c;
         } else {
-          unknown_op = true;
-          return Status::Ok();
+          return Status::NeedsUpgrade("control payload: unknown op needs upgrade");
         }
         return Status::Ok();
       });
-  if (unknown_op) return Status::NeedsUpgrade("control payload: unknown op needs upgrade");
   if (!s.ok()) return s;
   return out;
 }

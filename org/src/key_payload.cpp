@@ -30,13 +30,11 @@ Bytes EncodeKeyPayload(const KeyPayload& p) {
 
 Result<KeyPayload> DecodeKeyPayload(ByteView bytes) {
   KeyPayload p;
-  bool unknown_op = false;
   Status s = record::strict::Decode(bytes, "key payload", [&](record::strict::Reader& r) -> Status {
     uint8_t op = 0;
     FC_RETURN_IF_ERROR(r.U8(op, "key op"));
-    if (op < 1 || op > 3) {
-      unknown_op = true;
-      return Status::Ok();
+    if (op < uint8_t(KeyOpCode::kTeamKey) || op > uint8_t(KeyOpCode::kGrant)) {
+      return Status::NeedsUpgrade("key payload: unknown op needs upgrade");
     }
     p.op = KeyOpCode(op);
     FC_RETURN_IF_ERROR(r.Fixed(p.key_id, "key id"));
@@ -62,7 +60,6 @@ Result<KeyPayload> DecodeKeyPayload(ByteView bytes) {
     }
     return Status::Ok();
   });
-  if (unknown_op) return Status::NeedsUpgrade("key payload: unknown op needs upgrade");
   if (!s.ok()) return s;
   return p;
 }

@@ -191,70 +191,69 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
                                  record::StampOf(y->id, y->header));
   });
 
+  // Each pass visits, in canonical order, the entries written by keys of `writer_role`
+  // that count at that moment (an earlier pass may have cut their author off).
+  auto each_counting = [&](Role writer_role, auto&& fn) {
+    for (const auto* e : ordered) {
+      auto w = out.enrolled.find(e->header.author);
+      if (w != out.enrolled.end() && w->second.role == writer_role && counts(*e)) fn(*e);
+    }
+  };
+  // Several cut-offs: the earliest holds (an accept-up-to extends it afterwards).
+  auto lower_cut_off = [](Enrolled& rec, uint64_t seq, const Id& id) {
+    if (!rec.cut_off || seq < *rec.cut_off) {
+      rec.cut_off = seq;
+      rec.cut_off_id = id;
+    }
+  };
+  // A cut-off's subject, when the writer governs it.
+  auto governed_subject = [&](Role writer_role, const CutOff& c) -> Enrolled* {
+    auto subject = out.enrolled.find(c.device);
+    if (subject == out.enrolled.end() || !Governs(writer_role, subject->second.role))
+      return nullptr;
+    return &subject->second;
+  };
+
   // Applies the certificates and cut-offs written by keys of `writer_role`.
   auto apply_org_entries = [&](Role writer_role) {
-    for (const auto* e : ordered) {
-      auto w = out.enrolled.find(e->header.author);
-      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
-      if (const auto* en = AsEnrolment(*e)) {
-        if (!out.enrolled.count(en->subject) && Governs(writer_role, en->role)) {
-          Enrolled rec;
-          rec.role = en->role;
-          rec.certificate = e->id;
-          rec.enrolment = *en;
-          out.enrolled.emplace(en->subject, rec);
-        }
-      }
-    }
+    each_counting(writer_role, [&](const ValidityInput& e) {
+      const auto* en = AsEnrolment(e);
+      if (!en || out.enrolled.count(en->subject) || !Governs(writer_role, en->role)) return;
+      Enrolled rec;
+      rec.role = en->role;
+      rec.certificate = e.id;
+      rec.enrolment = *en;
+      out.enrolled.emplace(en->subject, rec);
+    });
     // Successor certificates retire the key they name, like a revocation at its last seq;
     // only for a key of the same role that this writer governs.
-    for (const auto* e : ordered) {
-      auto w = out.enrolled.find(e->header.author);
-      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
-      if (const auto* en = AsEnrolment(*e); en && en->predecessor) {
-        auto old = out.enrolled.find(*en->predecessor);
-        auto fresh = out.enrolled.find(en->subject);
-        if (old == out.enrolled.end() || fresh == out.enrolled.end() ||
-            fresh->second.certificate != e->id || old->second.role != en->role ||
-            !Governs(writer_role, en->role)) {
-          continue;
-        }
-        Enrolled& rec = old->second;
-        if (!rec.cut_off || en->predecessor_last_seq < *rec.cut_off) {
-          rec.cut_off = en->predecessor_last_seq;
-          rec.cut_off_id = en->predecessor_last_id;
-        }
+    each_counting(writer_role, [&](const ValidityInput& e) {
+      const auto* en = AsEnrolment(e);
+      if (!en || !en->predecessor) return;
+      auto old = out.enrolled.find(*en->predecessor);
+      auto fresh = out.enrolled.find(en->subject);
+      if (old == out.enrolled.end() || fresh == out.enrolled.end() ||
+          fresh->second.certificate != e.id || old->second.role != en->role ||
+          !Governs(writer_role, en->role)) {
+        return;
       }
-    }
-    for (const auto* e : ordered) {
-      auto w = out.enrolled.find(e->header.author);
-      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
-      if (const auto* c = AsCutOff(*e)) {
-        auto subject = out.enrolled.find(c->device);
-        if (subject == out.enrolled.end() || !Governs(writer_role, subject->second.role)) continue;
-        Enrolled& rec = subject->second;
-        if (c->op == ControlOpCode::kRevoke) {
-          // Several revocations: the earliest cut-off holds, unless accepted beyond.
-          if (!rec.cut_off || c->last_seq < *rec.cut_off) {
-            rec.cut_off = c->last_seq;
-            rec.cut_off_id = c->last_id;
-          }
-        }
+      lower_cut_off(old->second, en->predecessor_last_seq, en->predecessor_last_id);
+    });
+    each_counting(writer_role, [&](const ValidityInput& e) {
+      const auto* c = AsCutOff(e);
+      if (!c || c->op != ControlOpCode::kRevoke) return;
+      if (Enrolled* rec = governed_subject(writer_role, *c))
+        lower_cut_off(*rec, c->last_seq, c->last_id);
+    });
+    each_counting(writer_role, [&](const ValidityInput& e) {
+      const auto* c = AsCutOff(e);
+      if (!c || c->op != ControlOpCode::kAcceptUpTo) return;
+      Enrolled* rec = governed_subject(writer_role, *c);
+      if (rec && rec->cut_off && c->last_seq > *rec->cut_off) {
+        rec->cut_off = c->last_seq;
+        rec->cut_off_id = c->last_id;
       }
-    }
-    for (const auto* e : ordered) {
-      auto w = out.enrolled.find(e->header.author);
-      if (w == out.enrolled.end() || w->second.role != writer_role || !counts(*e)) continue;
-      if (const auto* c = AsCutOff(*e); c && c->op == ControlOpCode::kAcceptUpTo) {
-        auto subject = out.enrolled.find(c->device);
-        if (subject == out.enrolled.end() || !Governs(writer_role, subject->second.role)) continue;
-        Enrolled& rec = subject->second;
-        if (rec.cut_off && c->last_seq > *rec.cut_off) {
-          rec.cut_off = c->last_seq;
-          rec.cut_off_id = c->last_id;
-        }
-      }
-    }
+    });
   };
 
   if (out.root) {

@@ -34,6 +34,8 @@ inline constexpr std::string_view kTranscript = "fc-transcript";
 inline constexpr std::string_view kSession = "fc-session";
 // Added by fieldcase beyond DESIGN's list (docs/merge.md): the case view digest.
 inline constexpr std::string_view kView = "fc-view";
+// Added for bundles (docs/formats/bundle.md): the content hash in a bundle manifest.
+inline constexpr std::string_view kBundle = "fc-bundle";
 }  // namespace hashname
 
 // Incremental hasher for messages built from several parts.

@@ -25,6 +25,7 @@
 #include "fieldcase/record/ops.h"
 #include "fieldcase/store/data_dir.h"
 #include "fieldcase/store/store.h"
+#include "fieldcase/sync/bundle.h"
 #include "fieldcase/sync/ingest.h"
 
 namespace fieldcase::node {
@@ -43,6 +44,19 @@ struct EnrolOutcome {
   bool team_key_granted = false;
   bool directory_key_sealed = false;
   PublicKey administrator{};  // the key that signed the response: its fingerprint is read aloud
+};
+
+struct ExportOptions {
+  // Member signing keys whose devices may open the bundle; empty: every current member
+  // device (hub and auditors included) and this one.
+  std::vector<PublicKey> for_devices;
+  // The other device's heads (`fieldcase heads`): only what it lacks is carried.
+  std::optional<std::vector<store::Head>> since;
+};
+
+struct BundleReport {
+  sync::BundleManifest manifest;
+  sync::ImportReport imported;
 };
 
 struct RevokeOutcome {
@@ -105,6 +119,16 @@ class Node {
   Result<sync::ImportReport> Import(const std::vector<store::RawEntry>& entries, int64_t now_ms);
   // Every entry held, as it would travel.
   Result<std::vector<store::RawEntry>> ExportAll();
+  // This node's heads file, for another device's `export --since` (sync/heads.h).
+  Result<Bytes> HeadsFile();
+  // A bundle of what the recipients lack, encrypted to them and signed by this node's
+  // writing key (sync/bundle.h). Returns the file and its manifest.
+  Result<sync::SealedBundle> ExportBundle(const ExportOptions& options, int64_t now_ms);
+  // Opens a bundle made for this device, checks it whole, and imports its entries
+  // through the one ingest path.
+  Result<BundleReport> ImportBundle(ByteView file, int64_t now_ms);
+  // Opens and checks a bundle made for this device without importing it.
+  Result<sync::OpenedBundle> OpenBundle(ByteView file);
   std::vector<org::MemberView> Members() const;
   // A member's key from a hex prefix (6+ digits), a name or a badge number.
   Result<PublicKey> ResolveMember(std::string_view text) const;

@@ -1,0 +1,82 @@
+// Bundles: entries carried on a USB stick, encrypted to the devices that may read them
+// (by default every current member device, hub and auditors included), with a manifest
+// signed by the exporter and bound to the organisation. docs/formats/bundle.md.
+//
+// File, version 1 (little-endian):
+//   offset size  field
+//   0      4     magic "FCBU"
+//   4      1     version = 1
+//   5      32    org_id (in clear, so another organisation's bundle is refused by name)
+//   37     2     recipient count R (1..kMaxBundleRecipients)
+//   39     R×    recipient X25519 key(32) ‖ u16 n ‖ the 32-byte file key sealed to it
+//                (crypto_box_seal; context "fieldcase/v1/key-wrap\0" ‖ org_id ‖ "bundle" ‖
+//                recipient key)
+//   ..     24    secretstream header (crypto/secretstream.h), under the file key
+//   ..           messages, each u32 length (≤ kMaxBundleMessage + 17) ‖ message, the last
+//                one tagged FINAL; nothing after it
+// Plaintext of the messages, in order:
+//   manifest   u32 length ‖ exporter signing key(32) ‖ created_ms(8) ‖ entry count(8) ‖
+//              heads digest of the exporter's store(32) ‖ content hash(32) ‖
+//              ed25519 by the exporter over "fieldcase/v1/bundle-manifest\0" ‖ org_id ‖
+//              every manifest byte before it (64)
+//   entries    each u16 header length (1..4096) ‖ header ‖ signature(64) ‖ u32 payload length
+//              (0xFFFFFFFF: not carried; at most 16 MiB) ‖ payload; an entry is never split
+//              across messages
+// content hash = BLAKE2b-256("fc-bundle") of the entry records in order. The reader checks
+// the manifest signature before reading an entry, and the count, the content hash and the
+// FINAL tag before handing any entry on: a bundle is used whole or not at all (every entry
+// is still verified on import, as from anywhere).
+#pragma once
+
+#include <vector>
+
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/crypto/sign.h"
+#include "fieldcase/store/entry.h"
+
+namespace fieldcase::sync {
+
+inline constexpr size_t kMaxBundleRecipients = 4096;
+inline constexpr size_t kMaxBundleMessage = 1u << 20;    // plaintext per message (an entry
+                                                         // larger than this gets its own)
+inline constexpr uint64_t kMaxBundleBytes = 1ull << 32;  // 4 GiB: read bounded
+
+struct BundleManifest {
+  PublicKey exporter{};
+  int64_t created_ms = 0;
+  uint64_t entries = 0;
+  Id heads_digest{};
+  Id content_hash{};
+};
+
+struct SealedBundle {
+  Bytes file;
+  BundleManifest manifest;
+};
+
+Result<SealedBundle> SealBundle(const Id& org_id, const crypto::SigningKey& exporter,
+                                const std::vector<PublicKey>& recipients,
+                                const std::vector<store::RawEntry>& entries, const Id& heads_digest,
+                                int64_t now_ms);
+
+struct OpenedBundle {
+  BundleManifest manifest;
+  std::vector<PublicKey> recipients;
+  std::vector<store::RawEntry> entries;
+};
+
+// Checks everything the file itself can prove (org, recipients, stream, manifest
+// signature, count, content hash, the end) and returns the entries. Who the exporter is
+// (a member or not) is for the caller: every entry is verified on import anyway.
+Result<OpenedBundle> OpenBundle(ByteView file, const Id& org_id, const crypto::BoxKeyPair& device);
+
+// The org id and recipients a bundle names, read without keys.
+struct BundleEnvelope {
+  Id org_id{};
+  std::vector<PublicKey> recipients;
+};
+Result<BundleEnvelope> ReadBundleEnvelope(ByteView file);
+
+}  // namespace fieldcase::sync

@@ -1,0 +1,138 @@
+// Bundles by file between real fieldcase processes, each with its own data folder.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "cli_fixture.h"
+
+using namespace fieldcase;
+using Catch::Contains;
+
+namespace {
+
+// A device enrolled at `hq` as `role`, joined.
+void Enrol(const test::Cli& hq, test::Cli& dev, const std::string& name, const std::string& role) {
+  dev.env = hq.env;
+  REQUIRE(dev({"init", "--insecure-fast-kdf"}).exit_code == 0);
+  std::string req = (dev.tmp / "req").string();
+  std::string resp = (hq.tmp / ("resp-" + name)).string();
+  REQUIRE(dev({"enrol-request", "--name", name, "--out", req}).exit_code == 0);
+  auto enrol = hq({"org", "enrol", req, "--role", role, "--out", resp, "--yes"});
+  REQUIRE(enrol.exit_code == 0);
+  auto join = dev({"join", resp, "--yes"});
+  INFO(join.err);
+  REQUIRE(join.exit_code == 0);
+}
+
+std::string Carry(const test::Cli& from, const test::Cli& to, const std::string& name,
+                  bool since = true) {
+  std::string bundle = (from.tmp / name).string();
+  std::vector<std::string> args = {"export", "--to", bundle};
+  if (since) {
+    std::string heads = (to.tmp / (name + ".heads")).string();
+    REQUIRE(to({"heads", "--out", heads}).exit_code == 0);
+    args.insert(args.end(), {"--since", heads});
+  }
+  auto ex = from(args);
+  INFO(ex.err);
+  REQUIRE(ex.exit_code == 0);
+  return bundle;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: two officers edit one case offline and their bundles meet at HQ", "[e2e]") {
+  test::Cli hq, ada, bob;
+  hq.Init();
+  std::string id = hq.OpenCase({"--set", "victim=J. Doe"});
+  Enrol(hq, ada, "PC Amy", "officer");
+  Enrol(hq, bob, "PC Bob", "officer");
+  // Offline, each writes to the same case: the same field, a note each, a tag each.
+  REQUIRE(ada({"case", "set", id, "risk_level", "high"}).exit_code == 0);
+  REQUIRE(ada({"case", "note", id, "--kind", "breach", "seen outside her work"}).exit_code == 0);
+  REQUIRE(bob({"case", "set", id, "risk_level", "medium"}).exit_code == 0);
+  REQUIRE(bob({"case", "note", id, "--kind", "incident", "14 calls overnight"}).exit_code == 0);
+  REQUIRE(bob({"case", "tag", id, "spo-breach"}).exit_code == 0);
+
+  // Ada's stick goes to HQ, then Bob's; HQ's goes back to both.
+  auto a = Carry(ada, hq, "ada.fcb");
+  auto imported = hq({"import", a, "--json"});
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(imported.out, Contains("\"rejected\":0"));
+  CHECK(hq({"import", a}).exit_code == 0);  // twice: nothing new
+  CHECK_THAT(hq({"import", a, "--json"}).out, Contains("\"new\":0"));
+  REQUIRE(hq({"import", Carry(bob, hq, "bob.fcb")}).exit_code == 0);
+  auto back = Carry(hq, ada, "to-ada.fcb", /*since=*/false);
+  REQUIRE(ada({"import", back}).exit_code == 0);
+  REQUIRE(bob({"import", Carry(hq, bob, "to-bob.fcb")}).exit_code == 0);
+
+  // Everyone sees both notes and both values as a conflict, the tag, and verifies clean.
+  for (const test::Cli* who : {&hq, &ada, &bob}) {
+    auto show = (*who)({"case", "show", id, "--json"});
+    REQUIRE(show.exit_code == 0);
+    CHECK_THAT(show.out, Contains("seen outside her work"));
+    CHECK_THAT(show.out, Contains("14 calls overnight"));
+    CHECK_THAT(show.out, Contains("\"value\":\"high\""));
+    CHECK_THAT(show.out, Contains("\"value\":\"medium\""));
+    CHECK_THAT(show.out, Contains("spo-breach"));
+    auto verify = (*who)({"verify"});
+    INFO(verify.out + verify.err);
+    CHECK(verify.exit_code == 0);
+  }
+  // Same entries, same heads: HQ and Ada write the same heads file.
+  std::string h1 = (hq.tmp / "final.heads").string(), h2 = (ada.tmp / "final.heads").string();
+  REQUIRE(hq({"heads", "--out", h1}).exit_code == 0);
+  REQUIRE(ada({"heads", "--out", h2}).exit_code == 0);
+  CHECK(test::ReadFile(h1) == test::ReadFile(h2));
+}
+
+TEST_CASE("e2e: a bundle is checked whole: altered, cut, for another device or another org",
+          "[e2e]") {
+  test::Cli hq, ada, other;
+  hq.Init();
+  std::string id = hq.OpenCase({"--set", "victim=J. Doe"});
+  Enrol(hq, ada, "PC Amy", "officer");
+  REQUIRE(ada({"case", "note", id, "from the field"}).exit_code == 0);
+  std::string bundle = Carry(ada, hq, "ada.fcb");
+  const std::string bytes = test::ReadFile(bundle);
+
+  auto write = [&](const std::string& name, const std::string& content) {
+    std::string p = (hq.tmp / name).string();
+    test::WriteFile(p, content);
+    return p;
+  };
+  // A flipped byte in the encrypted part, and a cut at the end: refused, nothing imported.
+  std::string flipped = bytes;
+  flipped[flipped.size() - 40] ^= 0x20;
+  auto r1 = hq({"import", write("flipped.fcb", flipped)});
+  CHECK(r1.exit_code != 0);
+  CHECK_THAT(r1.err, Contains("nothing was imported"));
+  auto r2 = hq({"import", write("cut.fcb", bytes.substr(0, bytes.size() - 100))});
+  CHECK(r2.exit_code != 0);
+  CHECK_THAT(r2.err, Contains("nothing was imported"));
+  auto r3 = hq({"import", write("junk.fcb", std::string(5000, 'x'))});
+  CHECK(r3.exit_code != 0);
+  CHECK_THAT(r3.err, Contains("not a valid fieldcase bundle"));
+  CHECK_THAT(hq({"case", "show", id}).out, !Contains("from the field"));
+  // Another organisation's device cannot open it.
+  other.Init();
+  auto r4 = other({"import", bundle});
+  CHECK(r4.exit_code != 0);
+  CHECK_THAT(r4.err, Contains("another organisation"));
+  // A bundle made only for Ada's own device does not open at HQ.
+  test::Cli bob;
+  Enrol(hq, bob, "PC Bob", "officer");
+  std::string only_hq = (ada.tmp / "only-hq.fcb").string();
+  REQUIRE(ada({"export", "--to", only_hq, "--for", "PC Amy"}).exit_code == 0);
+  auto r5 = hq({"import", only_hq});
+  CHECK(r5.exit_code != 0);
+  CHECK_THAT(r5.err, Contains("not encrypted to this device"));
+  // The real one still imports, and inspect describes it.
+  CHECK(hq({"import", bundle}).exit_code == 0);
+  CHECK_THAT(hq({"case", "show", id}).out, Contains("from the field"));
+  auto inspect = hq({"bundle", "inspect", bundle});
+  REQUIRE(inspect.exit_code == 0);
+  CHECK_THAT(inspect.out, Contains("PC Amy"));
+  CHECK(hq({"verify"}).exit_code == 0);
+}

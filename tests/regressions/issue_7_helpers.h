@@ -1,0 +1,128 @@
+// Helpers shared by the issue 7 regression tests: reading keys and notes back, editing a
+// closed store as someone with the file would, and making enrolment responses.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fieldcase/node/node.h"
+#include "fieldcase/org/key_payload.h"
+#include "forger.h"
+#include "node/node_fixture.h"
+
+namespace fieldcase::test {
+
+// The introducing key entries of a case (zero: the team key), by generation.
+inline std::vector<Id128> KeyIds(node::Node& n, const Id128& case_id) {
+  std::vector<std::pair<uint32_t, Id128>> found;
+  store::EntryFilter f;
+  f.kind = uint8_t(store::Kind::kKey);
+  REQUIRE(n.log()
+              .ForEach(f,
+                       [&](store::StoredEntry& se) {
+                         auto p = org::DecodeKeyPayload(*se.entry.payload);
+                         if (p.ok() && p->op != org::KeyOpCode::kGrant &&
+                             se.entry.header.case_id == case_id) {
+                           found.emplace_back(p->generation, store::KeyIdFor(se.entry.header.author,
+                                                                             se.entry.header.seq));
+                         }
+                         return Status::Ok();
+                       })
+              .ok());
+  std::sort(found.begin(), found.end());
+  std::vector<Id128> out;
+  for (auto& [gen, id] : found) out.push_back(id);
+  return out;
+}
+
+inline Id128 KeyIdOfEntry(node::Node& n, const Id& id) {
+  auto e = n.log().Get(id);
+  REQUIRE(e.ok());
+  REQUIRE(e->has_value());
+  return (*e)->entry.header.key_id;
+}
+
+inline std::string NoteTexts(node::Node& n, const Id128& case_id) {
+  auto v = n.LoadCase(case_id);
+  REQUIRE(v.ok());
+  std::string out;
+  for (const auto& note : v->notes) out += note.text + "|";
+  return out;
+}
+
+inline record::OpenCase SmallCase() {
+  record::OpenCase op;
+  op.template_name = "stalking";
+  op.fields = {{"victim", {}}};
+  op.note_kinds = {"incident"};
+  return op;
+}
+
+inline PublicKey BoxKeyOf(node::Node& n, const PublicKey& member) {
+  return n.members().at(member).box_key;
+}
+
+// Edits a closed store the way someone with the file would: the append-only triggers are
+// dropped for the edit and put back, so only the edit itself differs.
+inline void EditDatabase(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  std::vector<std::pair<std::string, std::string>> triggers;
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'", -1,
+                             &q, nullptr) == SQLITE_OK);
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    triggers.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
+                          reinterpret_cast<const char*>(sqlite3_column_text(q, 1)));
+  }
+  sqlite3_finalize(q);
+  std::string all;
+  for (const auto& [name, ddl] : triggers) all += "DROP TRIGGER " + name + ";";
+  all += sql + ";";
+  for (const auto& [name, ddl] : triggers) all += ddl + ";";
+  char* err = nullptr;
+  const int rc = sqlite3_exec(h, all.c_str(), nullptr, nullptr, &err);
+  INFO((err ? err : ""));
+  sqlite3_free(err);
+  sqlite3_close(h);
+  REQUIRE(rc == SQLITE_OK);
+}
+
+inline std::string Blob(ByteView b) { return "x'" + ToHex(b) + "'"; }
+
+inline std::unique_ptr<node::Node> Reopen(const std::filesystem::path& dir) {
+  auto n = node::Node::Unlock({dir}, Pass());
+  REQUIRE(n.ok());
+  return std::move(n).value();
+}
+
+inline bool IsRevoked(node::Node& n, const PublicKey& key) {
+  for (const auto& v : n.Members())
+    if (v.member.key == key) return v.revoked;
+  FAIL("not a member");
+  return false;
+}
+
+struct Enrolment {
+  std::unique_ptr<node::Node> device;
+  Bytes response;
+};
+
+inline Enrolment NewDeviceAndResponse(Org& org, const std::string& name) {
+  auto d = node::Node::InitDevice({org.tmp.path() / name}, Pass(), crypto::KdfCost::kInteractive);
+  REQUIRE(d.ok());
+  auto req = (*d)->MakeEnrolRequest(name, "B-" + name);
+  REQUIRE(req.ok());
+  auto decoded = org::DecodeEnrolRequest(*req);
+  REQUIRE(decoded.ok());
+  auto out = org.hq->Enrol(*decoded, Role::kOfficer, kNow);
+  REQUIRE(out.ok());
+  return {std::move(d).value(), out->response};
+}
+
+}  // namespace fieldcase::test

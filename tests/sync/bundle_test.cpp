@@ -1,0 +1,110 @@
+#include <catch2/catch.hpp>
+
+#include "fieldcase/crypto/box.h"
+#include "fieldcase/crypto/sign.h"
+#include "fieldcase/sync/bundle.h"
+#include "fieldcase/sync/heads.h"
+#include "org/org_builder.h"
+
+using namespace fieldcase;
+
+namespace {
+
+std::vector<store::RawEntry> Raw(const std::vector<store::Entry>& entries) {
+  std::vector<store::RawEntry> out;
+  for (const auto& e : entries) {
+    out.push_back({Bytes(e.header_bytes.begin(), e.header_bytes.end()), e.signature, e.payload});
+  }
+  return out;
+}
+
+struct Fixture {
+  test::OrgBuilder o;
+  crypto::SigningKey exporter = crypto::SigningKey::Generate();
+  crypto::BoxKeyPair reader = crypto::BoxKeyPair::Generate();
+  crypto::BoxKeyPair stranger = crypto::BoxKeyPair::Generate();
+  std::vector<store::RawEntry> entries;
+  Fixture() {
+    o.Found();
+    o.Enrol("root", "admin", org::Role::kAdmin);
+    o.Enrol("admin", "officer", org::Role::kOfficer);
+    auto ck = o.OpenCaseKey("officer");
+    for (int i = 0; i < 50; ++i) o.Data("officer", ck);
+    entries = Raw(o.log);
+  }
+  sync::SealedBundle Seal() {
+    auto b = sync::SealBundle(o.org, exporter, {reader.public_key()}, entries, Id{}, 1234);
+    REQUIRE(b.ok());
+    return std::move(b).value();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("sync: a bundle opens whole for its recipient, with its signed manifest", "[sync]") {
+  Fixture f;
+  auto b = f.Seal();
+  auto opened = sync::OpenBundle(b.file, f.o.org, f.reader);
+  REQUIRE(opened.ok());
+  CHECK(opened->manifest.exporter == f.exporter.public_key());
+  CHECK(opened->manifest.entries == f.entries.size());
+  CHECK(opened->manifest.created_ms == 1234);
+  REQUIRE(opened->entries.size() == f.entries.size());
+  for (size_t i = 0; i < f.entries.size(); ++i) {
+    CHECK(opened->entries[i].header == f.entries[i].header);
+    CHECK(opened->entries[i].payload == f.entries[i].payload);
+  }
+}
+
+TEST_CASE("sync: a bundle refuses other devices, other orgs and any change of its bytes",
+          "[sync]") {
+  Fixture f;
+  auto b = f.Seal();
+  CHECK_THAT(sync::OpenBundle(b.file, f.o.org, f.stranger).status().message(),
+             Catch::Contains("not encrypted to this device"));
+  Id other = f.o.org;
+  other[0] ^= 1;
+  CHECK_THAT(sync::OpenBundle(b.file, other, f.reader).status().message(),
+             Catch::Contains("another organisation"));
+  // Every byte after the org id, flipped one at a time (strided to keep the test quick).
+  for (size_t at = 37; at < b.file.size(); at += 7) {
+    Bytes bad = b.file;
+    bad[at] ^= 0x04;
+    INFO("byte " << at);
+    CHECK_FALSE(sync::OpenBundle(bad, f.o.org, f.reader).ok());
+  }
+  // Cut at every message boundary region and anywhere else.
+  for (size_t len : {size_t(0), size_t(4), size_t(38), b.file.size() / 2, b.file.size() - 1}) {
+    CHECK_FALSE(sync::OpenBundle(ByteView(b.file).first(len), f.o.org, f.reader).ok());
+  }
+  Bytes longer = b.file;
+  longer.push_back(0);
+  CHECK_FALSE(sync::OpenBundle(longer, f.o.org, f.reader).ok());
+}
+
+TEST_CASE("sync: heads files round-trip and select only what the other side lacks", "[sync]") {
+  Fixture f;
+  std::vector<store::StoredEntry> stored;
+  std::vector<store::Head> theirs;
+  for (const auto& e : f.o.log) stored.push_back({e, store::EntryStatus::kAccepted, 0});
+  // They hold the org log and the officer's first 11 entries.
+  std::map<PublicKey, store::Head> tip;
+  for (const auto& e : f.o.log) {
+    if (e.header.author == f.o.Pk("officer") && e.header.seq > 11) continue;
+    auto& t = tip[e.header.author];
+    if (e.header.seq >= t.seq) t = {e.header.author, e.header.seq, e.id, e.header.hlc};
+  }
+  for (auto& [a, h] : tip) theirs.push_back(h);
+  auto file = sync::EncodeHeadsFile(f.o.org, theirs);
+  auto back = sync::DecodeHeadsFile(file);
+  REQUIRE(back.ok());
+  CHECK(back->org_id == f.o.org);
+  CHECK(sync::HeadsDigest(back->heads) == sync::HeadsDigest(theirs));
+  auto missing = sync::SelectMissing(stored, back->heads);
+  // The officer wrote 1 case key + 50 notes: they lack seqs 12..51.
+  CHECK(missing.size() == 40);
+  // A head they hold that this side does not know (another branch): all of that author.
+  theirs.back().id[0] ^= 1;
+  CHECK(sync::SelectMissing(stored, theirs).size() > 40);
+  CHECK_FALSE(sync::DecodeHeadsFile(ByteView(file).first(file.size() - 1)).ok());
+}
