@@ -24,6 +24,25 @@ Result<BoxKeyPair> BoxKeyPair::FromSecret(ByteView secret32) {
   return k;
 }
 
+BoxKeyPair BoxKeyPair::FromIdentity(const SigningKey& identity) {
+  SecretBytes sk(crypto_sign_SECRETKEYBYTES);
+  PublicKey pk{};
+  crypto_sign_seed_keypair(pk.data(), sk.data(), identity.seed().data());
+  BoxKeyPair k;
+  k.secret_ = SecretBytes(crypto_box_SECRETKEYBYTES);
+  crypto_sign_ed25519_sk_to_curve25519(k.secret_.data(), sk.data());
+  crypto_scalarmult_base(k.public_.data(), k.secret_.data());
+  return k;
+}
+
+Result<PublicKey> BoxKeyOfIdentity(const PublicKey& identity) {
+  PublicKey out{};
+  if (crypto_sign_ed25519_pk_to_curve25519(out.data(), identity.data()) != 0) {
+    return Status::Corruption("the box identity key is not a usable ed25519 key");
+  }
+  return out;
+}
+
 Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secret) {
   SecretBytes inner(context.size() + secret.size());
   if (!context.empty()) std::memcpy(inner.data(), context.data(), context.size());

@@ -21,10 +21,18 @@ Status CheckPersonalText(const std::string& name, const std::string& badge) {
       return Status::InvalidArgument("a name or badge is at most 256 bytes");
     }
     if (!IsPrintableText(*s)) {
-      return Status::InvalidArgument("a name or badge must be printable text (no control characters)");
+      return Status::InvalidArgument(
+          "a name or badge must be printable text (no control characters)");
     }
   }
   return Status::Ok();
+}
+
+// Stores made before box identities existed cannot prove their X25519 key.
+Status NoBoxIdentity() {
+  return Status::NotPermitted(
+      "this device's keys were made by an older fieldcase and cannot prove its X25519 key; make "
+      "a new data folder with `fieldcase init` and enrol that");
 }
 
 }  // namespace
@@ -38,8 +46,9 @@ Result<Bytes> Node::MakeEnrolRequest(const std::string& name, const std::string&
         "device needs its own data folder made with plain `fieldcase init`");
   }
   FC_RETURN_IF_ERROR(CheckPersonalText(name, badge));
-  org::EnrolRequest r{key->public_key(), p_->device->public_key(), name, badge, replaces};
-  return org::EncodeEnrolRequest(r, *key);
+  if (!p_->box_identity) return NoBoxIdentity();
+  org::EnrolRequest r{key->public_key(), p_->device->public_key(), {}, name, badge, replaces};
+  return org::EncodeEnrolRequest(r, *key, *p_->box_identity);
 }
 
 Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::string& badge,
@@ -50,20 +59,21 @@ Result<Bytes> Node::MakeSuccessorRequest(const std::string& name, const std::str
         "only an enrolled officer or supervisor device can ask for a successor key");
   }
   FC_RETURN_IF_ERROR(CheckPersonalText(name, badge));
+  if (!p.box_identity) return NoBoxIdentity();
   const PublicKey old = p.signer.writer().public_key();
   // The new key waits under its own label: the old one stays until the successor
   // certificate is accepted, so a failed request loses nothing.
   auto fresh = crypto::SigningKey::Generate();
   p.keystore->Put(kSuccessorSignLabel, crypto::SecretBytes::CopyFrom(fresh.seed()));
   FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
-  org::EnrolRequest r{fresh.public_key(), p.device->public_key(), name, badge, old};
+  org::EnrolRequest r{fresh.public_key(), p.device->public_key(), {}, name, badge, old};
   // The old key vouches for its successor and says where its chain ends here.
   FC_ASSIGN_OR_RETURN(auto head, p.log->HeadOf(old));
   if (head) {
     r.predecessor_last_seq = head->seq;
     r.predecessor_last_id = head->id;
   }
-  Bytes out = org::EncodeEnrolRequest(r, fresh, &p.signer.writer());
+  Bytes out = org::EncodeEnrolRequest(r, fresh, *p.box_identity, &p.signer.writer());
   p.signer.SetSuccessor(std::move(fresh));
   return out;
 }
@@ -109,9 +119,11 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
     // administrator to confirm exactly which device it replaces.
     if (!request.vouched && confirmed_replaces != request.successor_of) {
       return Status::NotPermitted(
-          "this request asks to replace the device key " + ToHex(*request.successor_of).substr(0, 16) +
+          "this request asks to replace the device key " +
+          ToHex(*request.successor_of).substr(0, 16) +
           " but that device did not sign it; if the device is lost, confirm with "
-          "--replaces " + ToHex(*request.successor_of).substr(0, 16));
+          "--replaces " +
+          ToHex(*request.successor_of).substr(0, 16));
     }
     FC_ASSIGN_OR_RETURN(old_head, p.log->HeadOf(*request.successor_of));
     // The cut-off is the later of where the device says its chain ends and what this node
@@ -198,10 +210,10 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   resp.org_id = p.org_id;
   resp.device = request.signing_key;
   if (p.directory_key && (reads_cases || role == Role::kAdmin)) {
-    FC_ASSIGN_OR_RETURN(resp.sealed_directory_key,
-                        crypto::SealTo(request.box_key,
-                                       org::DirectoryKeyContext(p.org_id, request.box_key),
-                                       p.directory_key->view()));
+    FC_ASSIGN_OR_RETURN(
+        resp.sealed_directory_key,
+        crypto::SealTo(request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key),
+                       p.directory_key->view()));
     resp.directory_key_check = org::KeyCheck(*p.directory_key);
     out.directory_key_sealed = true;
   }
@@ -272,8 +284,9 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
     FC_RETURN_IF_ERROR(check_whole(rep));
     if (!is_member()) {
-      return Status::Corruption("the response holds no valid certificate for this device; "
-                                "nothing to join");
+      return Status::Corruption(
+          "the response holds no valid certificate for this device; "
+          "nothing to join");
     }
     if (!response.sealed_directory_key.empty()) {
       FC_ASSIGN_OR_RETURN(

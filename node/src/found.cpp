@@ -87,7 +87,8 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
   for (Role r : {Role::kRoot, Role::kAdmin, Role::kSupervisor}) {
     p->signer.Add(r, crypto::SigningKey::Generate());
   }
-  p->device = crypto::BoxKeyPair::Generate();
+  p->box_identity = crypto::SigningKey::Generate();
+  p->device = crypto::BoxKeyPair::FromIdentity(*p->box_identity);
   p->directory_key = crypto::SecretBytes::Random(32);
   crypto::BoxKeyPair recovery = crypto::BoxKeyPair::Generate();
   p->org_id = store::OrgId(p->signer.Key(Role::kRoot).public_key());
@@ -99,6 +100,7 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
     ks.Put(SignLabel(role), crypto::SecretBytes::CopyFrom(p->signer.Key(role).seed()));
   }
   ks.Put(kDeviceBoxLabel, crypto::SecretBytes::CopyFrom(p->device->secret()));
+  ks.Put(kBoxIdentityLabel, crypto::SecretBytes::CopyFrom(p->box_identity->seed()));
   ks.Put(kDirectoryLabel, p->directory_key->Clone());
   p->keystore = std::move(ks);
   p->keystore_cost = options.cost;
@@ -125,10 +127,12 @@ Result<std::unique_ptr<Node>> Node::InitDevice(const store::DataDir& dir,
                                                crypto::KdfCost cost) {
   FC_ASSIGN_OR_RETURN(auto p, Parts::ForEmptyFolder(dir));
   auto key = crypto::SigningKey::Generate();
-  auto box = crypto::BoxKeyPair::Generate();
+  auto identity = crypto::SigningKey::Generate();
+  auto box = crypto::BoxKeyPair::FromIdentity(identity);
   store::Keystore ks;
   ks.Put(kDeviceSignLabel, crypto::SecretBytes::CopyFrom(key.seed()));
   ks.Put(kDeviceBoxLabel, crypto::SecretBytes::CopyFrom(box.secret()));
+  ks.Put(kBoxIdentityLabel, crypto::SecretBytes::CopyFrom(identity.seed()));
   p->keystore = std::move(ks);
   p->keystore_cost = cost;
   FC_RETURN_IF_ERROR(p->SaveKeystore(passphrase));
@@ -141,6 +145,7 @@ Result<std::unique_ptr<Node>> Node::InitDevice(const store::DataDir& dir,
   p->log = std::move(log).value();
   p->signer.SetPending(std::move(key));
   p->device = std::move(box);
+  p->box_identity = std::move(identity);
   return std::unique_ptr<Node>(new Node(std::move(p)));
 }
 

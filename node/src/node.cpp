@@ -49,6 +49,10 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
     FC_ASSIGN_OR_RETURN(auto kp, crypto::BoxKeyPair::FromSecret(box->view()));
     p->device = std::move(kp);
   }
+  if (const auto* id = ks.Find(kBoxIdentityLabel)) {
+    FC_ASSIGN_OR_RETURN(auto key, crypto::SigningKey::FromSeed(id->view()));
+    p->box_identity = std::move(key);
+  }
   if (const auto* d = ks.Find(kDirectoryLabel)) p->directory_key = d->Clone();
   if (const auto* dk = ks.Find(kDeviceSignLabel)) {
     FC_ASSIGN_OR_RETURN(auto key, crypto::SigningKey::FromSeed(dk->view()));

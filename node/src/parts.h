@@ -25,6 +25,8 @@ namespace fieldcase::node {
 // Keystore labels: persisted, do not change.
 inline std::string SignLabel(org::Role r) { return std::string("sign:") + ToString(r); }
 inline constexpr const char* kDeviceBoxLabel = "box:device";
+// The ed25519 key the device's X25519 key derives from; it proves the X25519 key in requests.
+inline constexpr const char* kBoxIdentityLabel = "box:identity";
 // A device made by plain `init`: its one signing key, whose role its certificate names.
 inline constexpr const char* kDeviceSignLabel = "sign:device";
 // A key asked for by `enrol-request --successor`, until its certificate counts.
@@ -84,6 +86,7 @@ struct Node::Parts {
   std::optional<store::Keystore> keystore;
   crypto::KdfCost keystore_cost = crypto::KdfCost::kModerate;
   std::optional<crypto::BoxKeyPair> device;
+  std::optional<crypto::SigningKey> box_identity;  // absent on stores made before it existed
   std::optional<crypto::SecretBytes> directory_key;
   std::optional<crypto::BoxKeyPair> recovery;  // only while `recover` runs
   // Collaborators.

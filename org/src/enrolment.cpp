@@ -16,6 +16,16 @@ constexpr char kResponseMagic[4] = {'F', 'C', 'E', 'N'};
 constexpr uint8_t kRequestVersion = 2;
 constexpr char kSuccessorMagic[4] = {'F', 'C', 'S', 'U'};
 constexpr uint8_t kNoSuccessor = 0, kVouchedSuccessor = 1, kLostDeviceSuccessor = 2;
+constexpr char kBoxMagic[4] = {'F', 'C', 'B', 'X'};
+
+// What a box identity signs: the X25519 key it derives belongs to this device.
+Bytes BoxStatement(const EnrolRequest& r) {
+  ByteWriter w;
+  w.Raw(AsBytes(std::string_view(kBoxMagic, 4)));
+  w.Fixed(r.signing_key);
+  w.Fixed(r.box_key);
+  return w.Take();
+}
 
 // What a predecessor signs to vouch for its successor.
 Bytes SuccessorStatement(const EnrolRequest& r) {
@@ -52,12 +62,15 @@ bool GetStr16(ByteReader& r, std::string& s, const char* what) {
 }  // namespace
 
 Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device,
+                         const crypto::SigningKey& box_identity,
                          const crypto::SigningKey* predecessor) {
   ByteWriter w;
   w.Raw(AsBytes(std::string_view(kRequestMagic, 4)));
   w.U8(kRequestVersion);
   w.Fixed(r.signing_key);
   w.Fixed(r.box_key);
+  w.Fixed(box_identity.public_key());
+  w.Fixed(box_identity.Sign(crypto::SignTag::kEnrolRequest, {BoxStatement(r)}));
   PutStr16(w, r.name.substr(0, kMaxNameBytes));
   PutStr16(w, r.badge.substr(0, kMaxNameBytes));
   if (!r.successor_of) {
@@ -87,8 +100,9 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
     return bad();
   }
   if (bytes[4] < kRequestVersion) {
-    return Status::Corruption("enrolment request of an older version; make a new one with "
-                              "`fieldcase enrol-request`");
+    return Status::Corruption(
+        "enrolment request of an older version; make a new one with "
+        "`fieldcase enrol-request`");
   }
   if (bytes[4] > kRequestVersion)
     return Status::NeedsUpgrade("enrolment request of a newer version; update fieldcase");
@@ -97,8 +111,10 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
   ByteReader c(signed_part);
   ByteView skip;
   uint8_t successor = 0;
+  Signature box_sig{};
   if (!c.Take(5, skip, "magic and version").ok() || !c.Fixed(r.signing_key, "signing key").ok() ||
-      !c.Fixed(r.box_key, "box key").ok() || !GetStr16(c, r.name, "name") ||
+      !c.Fixed(r.box_key, "box key").ok() || !c.Fixed(r.box_identity, "box identity").ok() ||
+      !c.Fixed(box_sig, "box signature").ok() || !GetStr16(c, r.name, "name") ||
       !GetStr16(c, r.badge, "badge") || !c.U8(successor, "successor flag").ok() ||
       successor > kLostDeviceSuccessor) {
     return bad();
@@ -128,6 +144,14 @@ Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes) {
   if (!tail.Fixed(sig, "signature").ok()) return bad();
   if (!crypto::Verify(r.signing_key, crypto::SignTag::kEnrolRequest, {signed_part}, sig)) {
     return Status::Corruption("enrolment request signature does not verify; ask for a new one");
+  }
+  // The device holds its X25519 key: the key derives from the box identity, which signed.
+  auto derived = crypto::BoxKeyOfIdentity(r.box_identity);
+  if (!derived.ok() || *derived != r.box_key ||
+      !crypto::Verify(r.box_identity, crypto::SignTag::kEnrolRequest, {BoxStatement(r)}, box_sig)) {
+    return Status::Corruption(
+        "the request's box key is not proven to be the device's own; "
+        "refused (ask for a new request)");
   }
   if (r.vouched && !crypto::Verify(*r.successor_of, crypto::SignTag::kEnrolRequest,
                                    {SuccessorStatement(r)}, vouch)) {
@@ -171,8 +195,9 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
   };
   if (bytes.size() < 5 || std::memcmp(bytes.data(), kResponseMagic, 4) != 0) return bad("magic");
   if (bytes[4] < kResponseVersion) {
-    return Status::Corruption("enrolment response of an older, unsigned version; ask the "
-                              "administrator for a new one (`fieldcase org enrol`)");
+    return Status::Corruption(
+        "enrolment response of an older, unsigned version; ask the "
+        "administrator for a new one (`fieldcase org enrol`)");
   }
   if (bytes[4] > kResponseVersion)
     return Status::NeedsUpgrade("enrolment response of a newer version; update fieldcase");
@@ -185,8 +210,9 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
   std::memcpy(signer.data(), bytes.data() + bytes.size() - kTrailer, signer.size());
   std::memcpy(sig.data(), bytes.data() + bytes.size() - 64, sig.size());
   if (!crypto::Verify(signer, crypto::SignTag::kEnrolResponse, {signed_part}, sig)) {
-    return Status::Corruption("the enrolment response's signature does not verify: it was "
-                              "damaged or altered; ask the administrator to export it again");
+    return Status::Corruption(
+        "the enrolment response's signature does not verify: it was "
+        "damaged or altered; ask the administrator to export it again");
   }
   ByteReader c(bytes.subspan(5, bytes.size() - 5 - kTrailer));
   EnrolResponse r;

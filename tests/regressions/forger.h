@@ -16,7 +16,8 @@ namespace fieldcase::test {
 
 struct Forger {
   crypto::SigningKey key = crypto::SigningKey::Generate();
-  crypto::BoxKeyPair box = crypto::BoxKeyPair::Generate();
+  crypto::SigningKey identity = crypto::SigningKey::Generate();  // its box key derives from it
+  crypto::BoxKeyPair box = crypto::BoxKeyPair::FromIdentity(identity);
   Id org{};
   uint64_t seq = 0;
   Id prev{};
@@ -40,15 +41,20 @@ struct Forger {
     prev = e.id;
     return {Bytes(e.header_bytes.begin(), e.header_bytes.end()), e.signature, e.payload};
   }
-  // A request as a device would make it, with any box key the forger likes.
-  org::EnrolRequest Request(const std::string& name,
-                            std::optional<PublicKey> box_key = std::nullopt) const {
-    auto bytes = org::EncodeEnrolRequest(
-        {key.public_key(), box_key.value_or(box.public_key()), name, "B-" + name, std::nullopt},
-        key);
-    auto r = org::DecodeEnrolRequest(bytes);
+  // Its request file, as a device would make it.
+  Bytes RequestBytes(const std::string& name) const {
+    return org::EncodeEnrolRequest(
+        {key.public_key(), box.public_key(), {}, name, "B-" + name, std::nullopt}, key, identity);
+  }
+  org::EnrolRequest Request(const std::string& name) const {
+    auto r = org::DecodeEnrolRequest(RequestBytes(name));
     REQUIRE(r.ok());
     return *r;
+  }
+  // A request naming a box key it cannot prove: only a caller that builds the struct itself
+  // (no file can carry it past DecodeEnrolRequest) gets one to Node::Enrol.
+  org::EnrolRequest RequestWithBoxKey(const std::string& name, const PublicKey& box_key) const {
+    return {key.public_key(), box_key, identity.public_key(), name, "B-" + name, std::nullopt};
   }
 };
 

@@ -95,14 +95,16 @@ TEST_CASE("issue 7 #8: names and badges in requests are printable text, bounded"
   CHECK_FALSE((*d)->MakeEnrolRequest(std::string(300, 'a'), "1").ok());
   // A custom client writes it anyway: decoding refuses it before anything is shown.
   test::Forger m(org.hq->org_id());
-  auto bytes =
-      org::EncodeEnrolRequest({m.pk(), m.box.public_key(), paint, "1", std::nullopt}, m.key);
+  auto bytes = org::EncodeEnrolRequest({m.pk(), m.box.public_key(), {}, paint, "1", std::nullopt},
+                                       m.key, m.identity);
   auto decoded = org::DecodeEnrolRequest(bytes);
   REQUIRE_FALSE(decoded.ok());
   CHECK_THAT(decoded.status().message(), Catch::Contains("unprintable"));
   // Two requests never share a fingerprint.
-  auto a = org::EncodeEnrolRequest({m.pk(), m.box.public_key(), "Eve", "1", std::nullopt}, m.key);
-  auto b = org::EncodeEnrolRequest({m.pk(), m.box.public_key(), "Eve", "2", std::nullopt}, m.key);
+  auto a = org::EncodeEnrolRequest({m.pk(), m.box.public_key(), {}, "Eve", "1", std::nullopt},
+                                   m.key, m.identity);
+  auto b = org::EncodeEnrolRequest({m.pk(), m.box.public_key(), {}, "Eve", "2", std::nullopt},
+                                   m.key, m.identity);
   CHECK(org::RequestFingerprint(a) != org::RequestFingerprint(b));
 }
 
@@ -117,7 +119,7 @@ TEST_CASE(
   test::Forger mallory(org.hq->org_id());
   org::EnrolRequest hijack = mallory.Request("mallory");
   hijack.successor_of = ada_key;
-  auto bytes = org::EncodeEnrolRequest(hijack, mallory.key);
+  auto bytes = org::EncodeEnrolRequest(hijack, mallory.key, mallory.identity);
   auto decoded = org::DecodeEnrolRequest(bytes);
   REQUIRE(decoded.ok());
   CHECK_FALSE(decoded->vouched);
@@ -126,7 +128,7 @@ TEST_CASE(
   CHECK_THAT(refused.status().message(), Catch::Contains("did not sign it"));
   CHECK_FALSE(IsRevoked(*org.hq, ada_key));
   // A vouch signed by any other key is refused when the request is read.
-  auto forged_vouch = org::EncodeEnrolRequest(hijack, mallory.key, &mallory.key);
+  auto forged_vouch = org::EncodeEnrolRequest(hijack, mallory.key, mallory.identity, &mallory.key);
   CHECK_FALSE(org::DecodeEnrolRequest(forged_vouch).ok());
   // An administrator who confirms that Ada's device was lost: the successor is enrolled
   // and the lost device revoked.

@@ -138,16 +138,24 @@ TEST_CASE(
   REQUIRE(recovery.ok());
   test::Forger m(org.hq->org_id());
   auto as_recovery =
-      org.hq->Enrol(m.Request("mallory", recovery->public_key()), Role::kOfficer, kNow);
+      org.hq->Enrol(m.RequestWithBoxKey("mallory", recovery->public_key()), Role::kOfficer, kNow);
   REQUIRE_FALSE(as_recovery.ok());
   CHECK_THAT(as_recovery.status().message(), Catch::Contains("recovery key"));
-  auto as_hq = org.hq->Enrol(m.Request("mallory", BoxKeyOf(*org.hq, org.hq->writer())),
+  auto as_hq = org.hq->Enrol(m.RequestWithBoxKey("mallory", BoxKeyOf(*org.hq, org.hq->writer())),
                              Role::kOfficer, kNow);
   REQUIRE_FALSE(as_hq.ok());
   CHECK_THAT(as_hq.status().message(), Catch::Contains("another member"));
-  auto zero = org.hq->Enrol(m.Request("mallory", PublicKey{}), Role::kOfficer, kNow);
+  auto zero = org.hq->Enrol(m.RequestWithBoxKey("mallory", PublicKey{}), Role::kOfficer, kNow);
   REQUIRE_FALSE(zero.ok());
   CHECK_THAT(zero.status().message(), Catch::Contains("unusable"));
+  // And no request file can carry a box key its device does not hold: the X25519 key must
+  // derive from the box identity that signs the request.
+  org::EnrolRequest borrowed = m.Request("mallory");
+  borrowed.box_key = recovery->public_key();
+  auto file = org::EncodeEnrolRequest(borrowed, m.key, m.identity);
+  auto decoded = org::DecodeEnrolRequest(file);
+  REQUIRE_FALSE(decoded.ok());
+  CHECK_THAT(decoded.status().message(), Catch::Contains("not proven"));
   // Her own key is fine.
   CHECK(org.hq->Enrol(m.Request("mallory"), Role::kOfficer, kNow).ok());
 }

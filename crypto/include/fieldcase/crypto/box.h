@@ -9,6 +9,7 @@
 
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/secret.h"
+#include "fieldcase/crypto/sign.h"
 
 namespace fieldcase::crypto {
 
@@ -16,6 +17,10 @@ class BoxKeyPair {
  public:
   static BoxKeyPair Generate();
   static Result<BoxKeyPair> FromSecret(ByteView secret32);
+  // The X25519 pair of an ed25519 "box identity" key (libsodium's documented conversion).
+  // A device's box key is made this way, so its enrolment request can prove it holds the
+  // X25519 secret by a signature of the identity key (docs/formats/enrolment.md).
+  static BoxKeyPair FromIdentity(const SigningKey& identity);
   BoxKeyPair(BoxKeyPair&&) noexcept = default;
   BoxKeyPair& operator=(BoxKeyPair&&) noexcept = default;
   const PublicKey& public_key() const { return public_; }
@@ -29,6 +34,10 @@ class BoxKeyPair {
 
 // Fails for a recipient that is all zero or of low order (crypto_box_seal refuses it):
 // nothing is ever "sealed" to a key no one can open.
+// The X25519 public key of an ed25519 public key; fails for a point of small order or a
+// non-canonical encoding.
+Result<PublicKey> BoxKeyOfIdentity(const PublicKey& identity);
+
 Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secret);
 // Whether a sealed box to this X25519 key can be made: not all zero, not of low order.
 bool IsUsableBoxKey(const PublicKey& key);

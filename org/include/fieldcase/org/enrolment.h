@@ -8,7 +8,11 @@
 //   4      1     version = 2
 //   5      32    device signing key (ed25519)
 //   37     32    device X25519 key (wraps are sealed to it)
-//   69     2+n   name (u16 length, at most 256 bytes; printable text, base/text.h)
+//   69     32    box identity: the ed25519 key the X25519 key is derived from
+//                (crypto_sign_ed25519_pk_to_curve25519(identity) must equal it)
+//   101    64    ed25519 by the box identity over "fieldcase/v1/enrol-request\0" ‖
+//                "FCBX" ‖ device signing key ‖ X25519 key: the device holds its X25519 key
+//   165    2+n   name (u16 length, at most 256 bytes; printable text, base/text.h)
 //   ..     2+n   badge (u16 length, at most 256 bytes; printable text)
 //   ..     1     successor flag: 0 none; 1 a successor vouched for by its predecessor (a
 //                restored or re-keyed device), followed by
@@ -59,6 +63,7 @@ inline constexpr size_t kMaxRequestBytes = 4096;
 struct EnrolRequest {
   PublicKey signing_key{};
   PublicKey box_key{};
+  PublicKey box_identity{};  // set by Encode from the identity key; checked by Decode
   std::string name;
   std::string badge;
   std::optional<PublicKey> successor_of;
@@ -70,7 +75,9 @@ struct EnrolRequest {
 
 // `predecessor`: the key this device's new key succeeds, which vouches for the request
 // (flag 1); without it a request naming successor_of is a lost device's (flag 2).
+// `box_identity`: the ed25519 key the device's X25519 key derives from (it signs too).
 Bytes EncodeEnrolRequest(const EnrolRequest& r, const crypto::SigningKey& device,
+                         const crypto::SigningKey& box_identity,
                          const crypto::SigningKey* predecessor = nullptr);
 // Checks the layout and the device's signature.
 Result<EnrolRequest> DecodeEnrolRequest(ByteView bytes);
@@ -81,7 +88,7 @@ struct EnrolResponse {
   Bytes sealed_directory_key;
   Id directory_key_check{};  // zero when no directory key is sealed
   std::vector<store::RawEntry> entries;
-  PublicKey signer{};        // set by Encode from the key that signs
+  PublicKey signer{};  // set by Encode from the key that signs
 };
 
 Bytes EncodeEnrolResponse(const EnrolResponse& r, const crypto::SigningKey& administrator);
