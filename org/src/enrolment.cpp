@@ -40,7 +40,6 @@ Bytes SuccessorStatement(const EnrolRequest& r) {
 }
 constexpr uint8_t kResponseVersion = 2;
 constexpr size_t kMaxNameBytes = 256;
-constexpr uint32_t kNoPayload = 0xFFFFFFFF;
 
 void PutStr16(ByteWriter& w, const std::string& s) {
   w.U16(uint16_t(s.size()));
@@ -170,17 +169,7 @@ Bytes EncodeEnrolResponse(const EnrolResponse& r, const crypto::SigningKey& admi
   w.Raw(r.sealed_directory_key);
   w.Fixed(r.directory_key_check);
   w.U64(r.entries.size());
-  for (const auto& e : r.entries) {
-    w.U16(uint16_t(e.header.size()));
-    w.Raw(e.header);
-    w.Fixed(e.signature);
-    if (e.payload) {
-      w.U32(uint32_t(e.payload->size()));
-      w.Raw(*e.payload);
-    } else {
-      w.U32(kNoPayload);
-    }
-  }
+  for (const auto& e : r.entries) store::PutRawEntry(w, e);
   w.Fixed(administrator.public_key());
   Bytes out = w.Take();
   const Signature sig = administrator.Sign(crypto::SignTag::kEnrolResponse, {out});
@@ -231,30 +220,15 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
       !c.Bound(count, kMaxResponseEntries, 0, "entry count").ok()) {
     return bad("entry count");
   }
-  // Each entry needs at least 2 + 1 + 64 + 4 bytes: bound the reservation by what is left.
-  if (!c.Bound(count, kMaxResponseEntries, 71, "entry count").ok()) {
+  // Bound the reservation by what is left.
+  if (!c.Bound(count, kMaxResponseEntries, store::kMinRawEntryRecordBytes, "entry count").ok()) {
     return bad("entry count larger than the file");
   }
   r.entries.reserve(count);
   for (uint64_t i = 0; i < count; ++i) {
     store::RawEntry e;
-    uint16_t hlen = 0;
-    uint32_t plen = 0;
-    if (!c.U16(hlen, "header length").ok() || hlen == 0 ||
-        !c.Bound(hlen, store::kMaxOpaqueHeaderBytes, 0, "header").ok() ||
-        !c.Take(hlen, v, "header").ok()) {
-      return bad("entry " + std::to_string(i) + " header");
-    }
-    e.header.assign(v.begin(), v.end());
-    if (!c.Fixed(e.signature, "signature").ok() || !c.U32(plen, "payload length").ok()) {
-      return bad("entry " + std::to_string(i));
-    }
-    if (plen != kNoPayload) {
-      if (!c.Bound(plen, store::kMaxPayloadBytes, 0, "payload").ok() ||
-          !c.Take(plen, v, "payload").ok()) {
-        return bad("entry " + std::to_string(i) + " payload");
-      }
-      e.payload = Bytes(v.begin(), v.end());
+    if (Status s = store::GetRawEntry(c, e); !s.ok()) {
+      return bad("entry " + std::to_string(i) + ": " + s.message());
     }
     r.entries.push_back(std::move(e));
   }

@@ -89,4 +89,39 @@ bool VerifyEntrySignature(const Id& org_id, ByteView header_bytes, const PublicK
   return crypto::Verify(author, crypto::SignTag::kEntry, {org_id, header_bytes}, sig);
 }
 
+namespace {
+constexpr uint32_t kNoPayload = 0xFFFFFFFF;
+}  // namespace
+
+void PutRawEntry(ByteWriter& w, const RawEntry& e) {
+  w.U16(uint16_t(e.header.size()));
+  w.Raw(e.header);
+  w.Fixed(e.signature);
+  if (e.payload) {
+    w.U32(uint32_t(e.payload->size()));
+    w.Raw(*e.payload);
+  } else {
+    w.U32(kNoPayload);
+  }
+}
+
+Status GetRawEntry(ByteReader& r, RawEntry& e) {
+  uint16_t hlen = 0;
+  uint32_t plen = 0;
+  ByteView v;
+  FC_RETURN_IF_ERROR(r.U16(hlen, "entry header length"));
+  if (hlen == 0) return Status::Corruption("entry header of length 0");
+  FC_RETURN_IF_ERROR(r.Bound(hlen, kMaxOpaqueHeaderBytes, 0, "entry header"));
+  FC_RETURN_IF_ERROR(r.Take(hlen, v, "entry header"));
+  e.header.assign(v.begin(), v.end());
+  FC_RETURN_IF_ERROR(r.Fixed(e.signature, "entry signature"));
+  FC_RETURN_IF_ERROR(r.U32(plen, "entry payload length"));
+  e.payload.reset();
+  if (plen == kNoPayload) return Status::Ok();
+  FC_RETURN_IF_ERROR(r.Bound(plen, kMaxPayloadBytes, 0, "entry payload"));
+  FC_RETURN_IF_ERROR(r.Take(plen, v, "entry payload"));
+  e.payload = Bytes(v.begin(), v.end());
+  return Status::Ok();
+}
+
 }  // namespace fieldcase::store

@@ -14,7 +14,6 @@ namespace {
 
 constexpr char kMagic[4] = {'F', 'C', 'B', 'U'};
 constexpr uint8_t kVersion = 1;
-constexpr uint32_t kNoPayload = 0xFFFFFFFF;
 constexpr size_t kManifestSignedBytes = 32 + 8 + 8 + 32 + 32;
 
 Bytes FileKeyContext(const Id& org_id, const PublicKey& recipient) {
@@ -24,18 +23,6 @@ Bytes FileKeyContext(const Id& org_id, const PublicKey& recipient) {
   Append(c, AsBytes("bundle"));
   Append(c, recipient);
   return c;
-}
-
-void PutEntry(ByteWriter& w, const store::RawEntry& e) {
-  w.U16(uint16_t(e.header.size()));
-  w.Raw(e.header);
-  w.Fixed(e.signature);
-  if (e.payload) {
-    w.U32(uint32_t(e.payload->size()));
-    w.Raw(*e.payload);
-  } else {
-    w.U32(kNoPayload);
-  }
 }
 
 Bytes ManifestBody(const BundleManifest& m) {
@@ -68,7 +55,7 @@ Result<SealedBundle> SealBundle(const Id& org_id, const crypto::SigningKey& expo
   ByteWriter current;
   for (const auto& e : entries) {
     ByteWriter rec;
-    PutEntry(rec, e);
+    store::PutRawEntry(rec, e);
     Bytes b = rec.Take();
     content.Update(b);
     if (current.size() > 0 && current.size() + b.size() > kMaxBundleMessage) {
@@ -218,8 +205,10 @@ Result<OpenedBundle> OpenBundle(ByteView file, const Id& org_id, const crypto::B
       if (!crypto::Verify(m.exporter, crypto::SignTag::kBundleManifest, {org_id, body}, sig)) {
         return Bad("the manifest's signature does not verify");
       }
-      // Each entry record is at least 71 bytes: bound the reservation by the file.
-      if (m.entries > file.size() / 71) return Bad("entry count larger than the file");
+      // Bound the reservation by what the file can hold.
+      if (m.entries > file.size() / store::kMinRawEntryRecordBytes) {
+        return Bad("entry count larger than the file");
+      }
       out.entries.reserve(m.entries);
       have_manifest = true;
       continue;
@@ -227,25 +216,7 @@ Result<OpenedBundle> OpenBundle(ByteView file, const Id& org_id, const crypto::B
     content.Update(plain->view());
     while (p.remaining() > 0) {
       store::RawEntry e;
-      uint16_t hlen = 0;
-      uint32_t plen = 0;
-      ByteView v;
-      if (!p.U16(hlen, "header length").ok() || hlen == 0 ||
-          !p.Bound(hlen, store::kMaxOpaqueHeaderBytes, 0, "header").ok() ||
-          !p.Take(hlen, v, "header").ok()) {
-        return Bad("entry header");
-      }
-      e.header.assign(v.begin(), v.end());
-      if (!p.Fixed(e.signature, "signature").ok() || !p.U32(plen, "payload length").ok()) {
-        return Bad("entry");
-      }
-      if (plen != kNoPayload) {
-        if (!p.Bound(plen, store::kMaxPayloadBytes, 0, "payload").ok() ||
-            !p.Take(plen, v, "payload").ok()) {
-          return Bad("entry payload");
-        }
-        e.payload = Bytes(v.begin(), v.end());
-      }
+      if (Status s = store::GetRawEntry(p, e); !s.ok()) return Bad(s.message());
       if (out.entries.size() >= out.manifest.entries)
         return Bad("more entries than the manifest says");
       out.entries.push_back(std::move(e));

@@ -23,6 +23,7 @@
 
 #include <optional>
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/base/status.h"
 #include "fieldcase/crypto/sign.h"
@@ -85,6 +86,17 @@ struct RawEntry {
   Signature signature{};
   std::optional<Bytes> payload;
 };
+
+// The record an entry travels as in every file (enrolment responses, bundles): one writer,
+// one bounded reader, whichever way the bytes arrive.
+//   u16 header length (1..kMaxOpaqueHeaderBytes) ‖ header ‖ signature(64) ‖
+//   u32 payload length (0xFFFFFFFF: not carried; at most kMaxPayloadBytes) ‖ payload
+inline constexpr size_t kMinRawEntryRecordBytes = 2 + 1 + 64 + 4;
+// The longest header of any version an entry may travel or be kept with.
+inline constexpr size_t kMaxOpaqueHeaderBytes = 4096;
+void PutRawEntry(ByteWriter& w, const RawEntry& e);
+// Corruption naming what is wrong; nothing is allocated beyond what the record holds.
+Status GetRawEntry(ByteReader& r, RawEntry& e);
 
 // Fills payload_len/payload_hash, signs, and computes the id.
 Entry SignEntry(const Header& h, Bytes payload, const Id& org_id, const crypto::SigningKey& key);

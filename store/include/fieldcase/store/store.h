@@ -50,8 +50,6 @@ struct Head {
 // (the entry is then kept as needs-upgrade).
 using PayloadValidator = std::function<Status(const Header&, ByteView payload)>;
 
-inline constexpr size_t kMaxOpaqueHeaderBytes = 4096;
-
 struct AppendResult {
   Id id{};
   Status status;              // ok, Rejected (not stored) or Gap (not stored, re-offer later)
