@@ -1,10 +1,10 @@
 // Node: bundles — what another device lacks, carried by file (sync/bundle.h).
 #include <algorithm>
 #include <set>
-#include <tuple>
 
 #include "fieldcase/node/node.h"
 #include "fieldcase/sync/heads.h"
+#include "fieldcase/sync/reconcile.h"
 #include "parts.h"
 
 namespace fieldcase::node {
@@ -37,29 +37,27 @@ Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int6
     }
   }
   if (p.device) to.insert(p.device->public_key());
-  // What they lack, the org log first, then per author in seq order, so the receiver
-  // ingests parents before children.
-  std::vector<store::StoredEntry> all;
-  FC_RETURN_IF_ERROR(p.log->ForEach({}, [&](store::StoredEntry& se) {
-    all.push_back(std::move(se));
-    return Status::Ok();
-  }));
+  // What they lack (sync/reconcile.h: a bundle cannot ask where a fork parted, so a forked
+  // author travels whole), the org log first, then author by author, parent first.
+  FC_ASSIGN_OR_RETURN(auto heads, p.log->Heads());
+  FC_ASSIGN_OR_RETURN(auto plans, sync::PlanSend(*p.log, heads, options.since.value_or(
+                                                                     std::vector<store::Head>{})));
   const std::vector<PublicKey> org_authors = p.members.OrgAuthors();
   const std::set<PublicKey> org_set(org_authors.begin(), org_authors.end());
-  std::stable_sort(all.begin(), all.end(),
-                   [&](const store::StoredEntry& a, const store::StoredEntry& b) {
-                     const bool a_later = org_set.count(a.entry.header.author) == 0;
-                     const bool b_later = org_set.count(b.entry.header.author) == 0;
-                     return std::tie(a_later, a.entry.header.author, a.entry.header.seq) <
-                            std::tie(b_later, b.entry.header.author, b.entry.header.seq);
-                   });
-  std::vector<store::RawEntry> entries =
-      sync::SelectMissing(std::move(all), options.since.value_or(std::vector<store::Head>{}));
+  std::stable_partition(plans.begin(), plans.end(),
+                        [&](const sync::SendPlan& x) { return org_set.count(x.author) > 0; });
+  std::vector<store::RawEntry> entries;
+  for (const auto& plan : plans) {
+    sync::ChainCursor chain{plan.author, plan.probe_from ? 0 : plan.after_seq, false};
+    while (!chain.done) {
+      FC_RETURN_IF_ERROR(sync::ReadChain(*p.log, chain, sync::kIngestBatch,
+                                         sync::kMaxBundleMessage, entries));
+    }
+  }
   FC_RETURN_IF_ERROR(p.log->ForEachOpaque([&](store::RawEntry& r) {
     entries.push_back(std::move(r));
     return Status::Ok();
   }));
-  FC_ASSIGN_OR_RETURN(auto heads, p.log->Heads());
   // Signed by the writing key (or, on a node without one, its admin key).
   const crypto::SigningKey* signer = nullptr;
   if (p.signer.has_writer())

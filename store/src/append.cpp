@@ -1,7 +1,9 @@
 // The append path: every entry, local or from elsewhere, passes the structural checks of
 // DESIGN §4.1 here before it is inserted (docs/architecture.md, "The store").
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/store/store.h"
@@ -31,10 +33,38 @@ Result<EntryStatus> CheckPayload(const Header& h, ByteView payload,
   return EntryStatus::kAccepted;
 }
 
+// The signatures of a foreign batch, checked on worker threads before the sequential
+// checks: ed25519 verification is most of an import's cost (DESIGN §7). The same function
+// over the same signed bytes as one entry gets; the author is read from those bytes.
+std::vector<uint8_t> VerifyBatchSignatures(const Id& org_id, const std::vector<Entry>& entries) {
+  std::vector<uint8_t> ok(entries.size(), 0);
+  auto check = [&](size_t begin, size_t end) {
+    for (size_t i = begin; i < end; ++i) {
+      PublicKey author{};
+      std::memcpy(author.data(), entries[i].header_bytes.data() + 3, author.size());
+      ok[i] = VerifyEntrySignature(org_id, entries[i].header_bytes, author, entries[i].signature);
+    }
+  };
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  if (workers == 1 || entries.size() < 32) {
+    check(0, entries.size());
+    return ok;
+  }
+  const size_t per = (entries.size() + workers - 1) / workers;
+  std::vector<std::thread> pool;
+  for (size_t begin = per; begin < entries.size(); begin += per) {
+    pool.emplace_back(check, begin, std::min(entries.size(), begin + per));
+  }
+  check(0, std::min(entries.size(), per));
+  for (auto& t : pool) t.join();
+  return ok;
+}
+
 // Checks one entry against the store and inserts it. Caller holds the transaction.
+// `sig_ok`: this entry's signature already checked (VerifyBatchSignatures); null: check it.
 AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
                        const PayloadValidator& validator, const Entry& in, bool locally_signed,
-                       int64_t now_ms) {
+                       int64_t now_ms, const uint8_t* sig_ok = nullptr) {
   AppendResult r;
   auto reject = [&](std::string why) {
     r.status = Status::Rejected(why);
@@ -117,7 +147,9 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
     if (!checked.ok()) return reject(checked.status().message());
     payload_status = *checked;
   }
-  if (!locally_signed && !VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature)) {
+  if (!locally_signed &&
+      !(sig_ok ? *sig_ok != 0
+               : VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature))) {
     return reject("bad signature");
   }
   // A second validly signed entry at a held (author, seq) is a fork: both are kept, the
@@ -221,8 +253,12 @@ Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& e
   FC_RETURN_IF_ERROR(tx.Begin());
   std::vector<AppendResult> results;
   results.reserve(entries.size());
-  for (const Entry& e : entries) {
-    results.push_back(AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms));
+  std::vector<uint8_t> sig_ok;
+  if (!locally_signed && org_id_) sig_ok = VerifyBatchSignatures(*org_id_, entries);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Entry& e = entries[i];
+    results.push_back(AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms,
+                                sig_ok.empty() ? nullptr : &sig_ok[i]));
     // An I/O failure (disk full) aborts the whole batch: nothing of it is acknowledged.
     if (IsStorageFailure(results.back().status)) return results.back().status;
   }

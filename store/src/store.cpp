@@ -1,5 +1,7 @@
 #include "fieldcase/store/store.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 
 #include "fieldcase/base/byte_io.h"
@@ -110,6 +112,31 @@ Result<std::optional<Head>> Store::HeadOf(const PublicKey& author) {
   return head;
 }
 
+Result<bool> Store::Contains(const Id& id) {
+  auto& q = impl_->find_id;
+  q.Reset().Bind(1, id);
+  auto row = q.Step("looking up entry");
+  q.Reset();
+  return row;
+}
+
+Result<std::vector<std::pair<uint64_t, Id>>> Store::IdsDown(const PublicKey& author,
+                                                            uint64_t from_seq, size_t n) {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT seq, id FROM entries WHERE author = ?1 "
+                                                 "AND seq <= ?2 ORDER BY seq DESC, id LIMIT ?3"));
+  q.Bind(1, author).Bind(2, int64_t(std::min<uint64_t>(from_seq, uint64_t(INT64_MAX))))
+      .Bind(3, int64_t(n));
+  std::vector<std::pair<uint64_t, Id>> out;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("reading a chain"));
+    if (!row) break;
+    std::pair<uint64_t, Id> e{uint64_t(q.Int(0)), {}};
+    q.BlobInto(1, e.second);
+    out.push_back(e);
+  }
+  return out;
+}
+
 Result<std::vector<Head>> Store::Heads() {
   FC_ASSIGN_OR_RETURN(
       Stmt q, impl_->db->Prepare("SELECT h.author, h.seq, h.id, e.hlc FROM heads h JOIN entries e "
@@ -164,11 +191,16 @@ Status Store::ForEach(const EntryFilter& filter, const std::function<Status(Stor
   if (filter.case_id) sql += " AND e.case_id = ?1";
   if (filter.kind) sql += " AND e.kind = ?2";
   if (filter.author) sql += " AND e.author = ?3";
-  sql += " ORDER BY e.rowid";
+  const bool by_seq = filter.author && filter.after_seq;
+  if (by_seq) sql += " AND e.seq > ?4";
+  sql += by_seq ? " ORDER BY e.seq, e.rowid" : " ORDER BY e.rowid";
+  if (filter.limit > 0) sql += " LIMIT ?5";
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(sql));
   if (filter.case_id) q.Bind(1, *filter.case_id);
   if (filter.kind) q.Bind(2, int64_t(*filter.kind));
   if (filter.author) q.Bind(3, *filter.author);
+  if (by_seq) q.Bind(4, int64_t(*filter.after_seq));
+  if (filter.limit > 0) q.Bind(5, int64_t(filter.limit));
   // One StoredEntry for every row, each field set again per row: a callback that copies
   // what it keeps lets the payload's buffer be reused; one that moves it out loses nothing.
   StoredEntry se;

@@ -7,13 +7,14 @@
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/secretstream.h"
 #include "fieldcase/store/store.h"
+#include "fieldcase/sync/transit.h"
 
 namespace fieldcase::sync {
 
 namespace {
 
 constexpr char kMagic[4] = {'F', 'C', 'B', 'U'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // 1: entry records instead of transit form (never read)
 constexpr size_t kManifestSignedBytes = 32 + 8 + 8 + 32 + 32;
 
 Bytes FileKeyContext(const Id& org_id, const PublicKey& recipient) {
@@ -49,22 +50,27 @@ Result<SealedBundle> SealBundle(const Id& org_id, const crypto::SigningKey& expo
   if (recipients.empty() || recipients.size() > kMaxBundleRecipients) {
     return Status::InvalidArgument("a bundle needs 1 to 4096 recipient devices");
   }
-  // Entry records, grouped into messages of about kMaxBundleMessage.
+  // Entries in transit form, grouped into messages of about kMaxBundleMessage.
   std::vector<Bytes> messages;
   crypto::Hasher content(crypto::hashname::kBundle, 32);
-  ByteWriter current;
+  std::vector<store::RawEntry> group;
+  size_t group_bytes = 0;
+  auto flush = [&] {
+    if (group.empty()) return;
+    ByteWriter w;
+    PutTransitBatch(w, group);
+    messages.push_back(w.Take());
+    content.Update(messages.back());
+    group.clear();
+    group_bytes = 0;
+  };
   for (const auto& e : entries) {
-    ByteWriter rec;
-    store::PutRawEntry(rec, e);
-    Bytes b = rec.Take();
-    content.Update(b);
-    if (current.size() > 0 && current.size() + b.size() > kMaxBundleMessage) {
-      messages.push_back(current.Take());
-      current = ByteWriter();
-    }
-    current.Raw(b);
+    const size_t b = e.header.size() + 64 + (e.payload ? e.payload->size() : 0);
+    if (!group.empty() && group_bytes + b > kMaxBundleMessage) flush();
+    group.push_back(e);
+    group_bytes += b;
   }
-  if (current.size() > 0) messages.push_back(current.Take());
+  flush();
 
   SealedBundle out;
   BundleManifest& m = out.manifest;
@@ -214,13 +220,13 @@ Result<OpenedBundle> OpenBundle(ByteView file, const Id& org_id, const crypto::B
       continue;
     }
     content.Update(plain->view());
-    while (p.remaining() > 0) {
-      store::RawEntry e;
-      if (Status s = store::GetRawEntry(p, e); !s.ok()) return Bad(s.message());
-      if (out.entries.size() >= out.manifest.entries)
-        return Bad("more entries than the manifest says");
-      out.entries.push_back(std::move(e));
+    auto batch = GetTransitBatch(p);
+    if (!batch.ok()) return Bad(batch.status().message());
+    if (Status s = p.End("entries"); !s.ok()) return Bad(s.message());
+    if (batch->size() > out.manifest.entries - out.entries.size()) {
+      return Bad("more entries than the manifest says");
     }
+    for (auto& e : *batch) out.entries.push_back(std::move(e));
   }
   if (!have_manifest) return Bad("no manifest");
   if (r.remaining() != 0) return Bad("bytes after the end of the bundle");

@@ -75,39 +75,4 @@ Result<HeadsFile> DecodeHeadsFile(ByteView bytes) {
   return out;
 }
 
-std::vector<store::RawEntry> SelectMissing(std::vector<store::StoredEntry> entries,
-                                           const std::vector<store::Head>& theirs) {
-  std::set<Id> held;
-  std::set<std::pair<PublicKey, uint64_t>> seen;
-  std::set<PublicKey> forked;  // authors with two entries at one seq here: send every branch
-  for (const auto& e : entries) {
-    held.insert(e.entry.id);
-    if (!seen.emplace(e.entry.header.author, e.entry.header.seq).second) {
-      forked.insert(e.entry.header.author);
-    }
-  }
-  struct Tip {
-    uint64_t seq = 0;
-    bool send_all = false;  // they hold a head this node lacks: another branch
-  };
-  std::map<PublicKey, Tip> their_tip;
-  for (const auto& h : theirs) {
-    Tip& t = their_tip[h.author];
-    t.seq = std::max(t.seq, h.seq);
-    t.send_all |= !held.count(h.id) || forked.count(h.author);
-  }
-  std::vector<store::RawEntry> out;
-  for (auto& e : entries) {
-    const auto& h = e.entry.header;
-    auto t = their_tip.find(h.author);
-    if (t != their_tip.end() && !t->second.send_all && h.seq <= t->second.seq) continue;
-    store::RawEntry r;
-    r.header.assign(e.entry.header_bytes.begin(), e.entry.header_bytes.end());
-    r.signature = e.entry.signature;
-    r.payload = std::move(e.entry.payload);
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
 }  // namespace fieldcase::sync

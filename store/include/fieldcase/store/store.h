@@ -70,6 +70,9 @@ struct EntryFilter {
   std::optional<Id128> case_id;
   std::optional<uint8_t> kind;
   std::optional<PublicKey> author;
+  // With author: only seqs above this, in seq order (branches of one seq by arrival).
+  std::optional<uint64_t> after_seq;
+  size_t limit = 0;  // 0: no limit
 };
 
 class Store {
@@ -111,6 +114,12 @@ class Store {
   Status ForEachOpaque(const std::function<Status(RawEntry&)>& fn);
 
   Result<std::optional<StoredEntry>> Get(const Id& id);
+  // Whether an entry is held (in any status), without reading it.
+  Result<bool> Contains(const Id& id);
+  // (seq, id) of an author's entries at seqs from `from_seq` down, highest first, at most
+  // `n` (every branch's entry at a forked seq): the backwards search of reconciliation.
+  Result<std::vector<std::pair<uint64_t, Id>>> IdsDown(const PublicKey& author,
+                                                       uint64_t from_seq, size_t n);
   // The newest entry of an author's chain (highest seq), if any.
   Result<std::optional<Head>> HeadOf(const PublicKey& author);
   Result<std::vector<Head>> Heads();

@@ -2,10 +2,10 @@
 // (by default every current member device, hub and auditors included), with a manifest
 // signed by the exporter and bound to the organisation. docs/formats/bundle.md.
 //
-// File, version 1 (little-endian):
+// File, version 2 (little-endian):
 //   offset size  field
 //   0      4     magic "FCBU"
-//   4      1     version = 1
+//   4      1     version = 2
 //   5      32    org_id (in clear, so another organisation's bundle is refused by name)
 //   37     2     recipient count R (1..kMaxBundleRecipients)
 //   39     R×    recipient X25519 key(32) ‖ u16 n ‖ the 32-byte file key sealed to it
@@ -19,10 +19,9 @@
 //              heads digest of the exporter's store(32) ‖ content hash(32) ‖
 //              ed25519 by the exporter over "fieldcase/v1/bundle-manifest\0" ‖ org_id ‖
 //              every manifest byte before it (64)
-//   entries    each u16 header length (1..4096) ‖ header ‖ signature(64) ‖ u32 payload length
-//              (0xFFFFFFFF: not carried; at most 16 MiB) ‖ payload; an entry is never split
-//              across messages
-// content hash = BLAKE2b-256("fc-bundle") of the entry records in order. The reader checks
+//   entries    each message one transit batch (sync/transit.h) of about 1 MiB; an entry is
+//              never split across messages
+// content hash = BLAKE2b-256("fc-bundle") of the entry messages' plaintext in order. The reader checks
 // the manifest signature before reading an entry, and the count, the content hash and the
 // FINAL tag before handing any entry on: a bundle is used whole or not at all (every entry
 // is still verified on import, as from anywhere).

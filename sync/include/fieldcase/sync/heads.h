@@ -35,12 +35,4 @@ struct HeadsFile {
 };
 Result<HeadsFile> DecodeHeadsFile(ByteView bytes);
 
-// What a holder of `theirs` lacks of `entries` (this node's, any order): for each author,
-// the entries past the highest seq they hold of it when their heads of that author are all
-// on this node's chain; every entry of the author otherwise (a branch they have and this
-// node does not, or one this node has and they do not). A superset is safe: duplicates
-// are no-ops on import.
-std::vector<store::RawEntry> SelectMissing(std::vector<store::StoredEntry> entries,
-                                           const std::vector<store::Head>& theirs);
-
 }  // namespace fieldcase::sync
