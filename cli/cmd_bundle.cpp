@@ -24,7 +24,9 @@ void PrintImport(const Context& c, const sync::ImportReport& r, const std::strin
     Json j;
     j.BeginObject().Field("from", from).Field("new", int64_t(r.added));
     j.Field("already_had", int64_t(r.duplicates)).Field("rejected", int64_t(r.rejected));
-    j.Field("gaps", int64_t(r.gaps)).Key("reasons").BeginArray();
+    j.Field("gaps", int64_t(r.gaps)).Field("pending", int64_t(r.pending));
+    j.Field("quarantined", int64_t(r.quarantined));
+    j.Field("needs_upgrade", int64_t(r.needs_upgrade)).Key("reasons").BeginArray();
     for (const auto& reason : r.reasons) j.String(reason);
     j.EndArray().EndObject();
     std::puts(j.str().c_str());
@@ -34,6 +36,13 @@ void PrintImport(const Context& c, const sync::ImportReport& r, const std::strin
       "Imported %s: %zu new, %zu already held, %zu rejected, %zu waiting for earlier "
       "entries.\n",
       from.c_str(), r.added, r.duplicates, r.rejected, r.gaps);
+  if (r.pending + r.quarantined + r.needs_upgrade > 0) {
+    std::printf(
+        "  of the new: %zu pending (an enrolment or key they need is not here yet), %zu "
+        "quarantined (past a revocation or a fork; `fieldcase status`), %zu need a newer "
+        "fieldcase.\n",
+        r.pending, r.quarantined, r.needs_upgrade);
+  }
   for (const auto& reason : r.reasons) std::printf("  rejected %s\n", reason.c_str());
 }
 
@@ -67,7 +76,8 @@ int RunExport(Context& c) {
     options.for_devices.push_back(*k);
   }
   if (auto since = c.args().Get("since")) {
-    auto bytes = store::ReadFileBounded(*since, 41 + 72 * size_t(sync::kMaxHeads));
+    auto bytes = store::ReadFileBounded(
+        *since, 45 + 72 * size_t(sync::kMaxHeads) + size_t(sync::kMaxHeadsFileOrgLog));
     if (!bytes.ok()) return Fail(bytes.status());
     auto heads = sync::DecodeHeadsFile(*bytes);
     if (!heads.ok()) return Fail(heads.status());
@@ -75,6 +85,7 @@ int RunExport(Context& c) {
       return Fail(Status::NotPermitted("the heads file is from another organisation"));
     }
     options.since = heads->heads;
+    options.org_log = std::move(heads->org_log);
   }
   auto bundle = (*node)->ExportBundle(options, Context::NowMs());
   if (!bundle.ok()) return Fail(bundle.status());

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "fieldcase/record/view_digest.h"
 #include "format.h"
 #include "json.h"
 
@@ -27,6 +28,8 @@ void JsonVersioned(Json& j, const node::Node& n, const record::Versioned<T>& v) 
 void ShowJson(const node::Node& n, const Id128& id, const record::CaseView& v) {
   Json j;
   j.BeginObject().Field("id", ToHex(id));
+  // Equal on every device that holds the same entries and keys (docs/merge.md).
+  j.Field("view_digest", ToHex(record::ViewDigest(v)));
   j.Field("template", v.opened ? v.opened->value.template_name : "");
   j.Field("status", StatusText(v));
   j.Key("fields").BeginObject();
@@ -84,7 +87,7 @@ void ShowText(const node::Node& n, const Id128& id, const record::CaseView& v) {
                     AuthorLabel(n, val.author).c_str(), FormatHlc(val.hlc).c_str());
         continue;
       }
-      std::printf("  %-14s CONFLICT — %zu concurrent values; `case set` one to resolve:\n",
+      std::printf("  %-14s CONFLICT — %zu concurrent values; `case resolve` to settle:\n",
                   def.name.c_str(), f.current.size());
       for (const auto& val : f.current) {
         std::printf("  %-14s   %s   (%s, %s)\n", "", val.value.c_str(),

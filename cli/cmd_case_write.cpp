@@ -125,6 +125,24 @@ int RunCaseSet(Context& c) {
   return PrintWritten(c, oc->node->Write(oc->id, op, Context::NowMs()), "Set " + p[1]);
 }
 
+int RunCaseResolve(Context& c) {
+  const auto& p = c.args().positional();
+  auto oc = LoadCaseArg(c);
+  if (!oc.ok()) return Fail(oc.status());
+  if (Status s = CheckField(oc->view, p[1], p[2]); !s.ok()) return Fail(s);
+  auto it = oc->view.fields.find(p[1]);
+  const size_t current = it == oc->view.fields.end() ? 0 : it->second.current.size();
+  if (current < 2) {
+    return Fail(Status::InvalidArgument("no conflict on " + p[1] + " to resolve (" +
+                                        std::to_string(current) +
+                                        " current value); use `fieldcase case set`"));
+  }
+  record::SetField op{p[1], p[2], CurrentIds(it->second)};
+  return PrintWritten(c, oc->node->Write(oc->id, op, Context::NowMs()),
+                      "Resolved " + p[1] + " (" + std::to_string(current) +
+                          " concurrent values superseded)");
+}
+
 int RunCaseNote(Context& c) {
   const auto& p = c.args().positional();
   bool from_stdin = c.args().Has("stdin-lines");

@@ -53,6 +53,16 @@ const std::vector<Command>& AllCommands() {
        3,
        3,
        RunCaseSet},
+      {"case resolve",
+       "CASE FIELD VALUE",
+       "Resolve a conflict: VALUE supersedes every current value of FIELD (the concurrent "
+       "values from officers who edited offline stay in `case history`). Refused when there is "
+       "no conflict to resolve.",
+       "",
+       {},
+       3,
+       3,
+       RunCaseResolve},
       {"case note",
        "CASE [--kind KIND] TEXT",
        "Add a note to the case timeline.",

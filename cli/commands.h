@@ -8,6 +8,7 @@ namespace fieldcase::cli {
 int RunInit(Context& c);
 int RunCaseOpen(Context& c);
 int RunCaseSet(Context& c);
+int RunCaseResolve(Context& c);
 int RunCaseNote(Context& c);
 int RunCaseTag(Context& c);
 int RunCaseUntag(Context& c);

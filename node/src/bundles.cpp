@@ -13,12 +13,22 @@ using org::Role;
 
 Result<Bytes> Node::HeadsFile() {
   FC_ASSIGN_OR_RETURN(auto heads, p_->log->Heads());
-  return sync::EncodeHeadsFile(p_->org_id, std::move(heads));
+  std::vector<store::RawEntry> org_log;
+  for (const PublicKey& author : p_->members.OrgAuthors()) {
+    sync::ChainCursor chain{author, 0};
+    while (!chain.done) {
+      FC_RETURN_IF_ERROR(sync::ReadChain(*p_->log, chain, sync::kIngestBatch,
+                                         sync::kMaxBundleMessage, org_log));
+    }
+  }
+  return sync::EncodeHeadsFile(p_->org_id, std::move(heads), org_log);
 }
 
 Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int64_t now_ms) {
   Parts& p = *p_;
   if (!is_member()) return Status::NotPermitted("this device has not joined an organisation yet");
+  // The recipient's org log first: devices enrolled since this one last heard.
+  if (!options.org_log.empty()) FC_RETURN_IF_ERROR(Import(options.org_log, now_ms).status());
   // Who may open it: named members' devices, or every current member device.
   std::set<PublicKey> to;
   if (options.for_devices.empty()) {
@@ -48,7 +58,7 @@ Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int6
                         [&](const sync::SendPlan& x) { return org_set.count(x.author) > 0; });
   std::vector<store::RawEntry> entries;
   for (const auto& plan : plans) {
-    sync::ChainCursor chain{plan.author, plan.probe_from ? 0 : plan.after_seq, false};
+    sync::ChainCursor chain{plan.author, plan.probe_from ? 0 : plan.after_seq};
     while (!chain.done) {
       FC_RETURN_IF_ERROR(sync::ReadChain(*p.log, chain, sync::kIngestBatch,
                                          sync::kMaxBundleMessage, entries));

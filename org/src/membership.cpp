@@ -1,6 +1,7 @@
 #include "fieldcase/org/membership.h"
 
 #include <algorithm>
+#include <functional>
 #include <tuple>
 
 #include "fieldcase/crypto/box.h"
@@ -14,13 +15,16 @@ Membership Membership::Learn(const Id& org_id, std::vector<store::StoredEntry> c
     return se.status != store::EntryStatus::kAccepted || !se.entry.payload ||
            se.entry.header.kind != uint8_t(store::Kind::kControl);
   });
-  std::sort(control.begin(), control.end(), [](const auto& x, const auto& y) {
-    return record::CanonicalLess(record::StampOf(x.entry), record::StampOf(y.entry));
+  // Sorted by reference (GCC 12 misreads a swap of StoredEntry as uninitialised).
+  std::vector<std::reference_wrapper<const store::StoredEntry>> sorted(control.begin(),
+                                                                       control.end());
+  std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) {
+    return record::CanonicalLess(record::StampOf(x.get().entry), record::StampOf(y.get().entry));
   });
   Membership m;
   std::vector<std::pair<PublicKey, Id128>> boxes;  // (box key, person) in canonical order
-  for (const auto& se : control) m.LearnOne(org_id, se, directory_key);
-  for (const auto& se : control) {
+  for (const store::StoredEntry& se : sorted) m.LearnOne(org_id, se, directory_key);
+  for (const store::StoredEntry& se : sorted) {
     auto p = DecodeControlPayload(*se.entry.payload);
     if (!p.ok()) continue;
     const auto* en = std::get_if<Enrolment>(&*p);

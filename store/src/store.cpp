@@ -112,6 +112,14 @@ Result<std::optional<Head>> Store::HeadOf(const PublicKey& author) {
   return head;
 }
 
+Result<std::optional<EntryStatus>> Store::StatusOf(const Id& id) {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT status FROM entries WHERE id = ?1"));
+  q.Bind(1, id);
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("reading a status"));
+  if (!row) return std::optional<EntryStatus>();
+  return std::optional<EntryStatus>(EntryStatus(q.Int(0)));
+}
+
 Result<bool> Store::Contains(const Id& id) {
   auto& q = impl_->find_id;
   q.Reset().Bind(1, id);
@@ -184,22 +192,25 @@ Result<std::optional<StoredEntry>> Store::Get(const Id& id) {
 Status Store::ForEach(const EntryFilter& filter, const std::function<Status(StoredEntry&)>& fn) {
   std::string sql = filter.payloads
                         ? "SELECT e.id, e.header, e.signature, e.status, e.received_ms, " +
-                              std::string(kPayloadColumn) + " FROM entries e LEFT JOIN " +
+                              std::string(kPayloadColumn) + ", e.rowid FROM entries e LEFT JOIN " +
                               std::string(kPayloadJoin) + " WHERE 1"
-                        : "SELECT e.id, e.header, e.signature, e.status, e.received_ms, NULL "
-                          "FROM entries e WHERE 1";
+                        : "SELECT e.id, e.header, e.signature, e.status, e.received_ms, NULL, "
+                          "e.rowid FROM entries e WHERE 1";
   if (filter.case_id) sql += " AND e.case_id = ?1";
   if (filter.kind) sql += " AND e.kind = ?2";
   if (filter.author) sql += " AND e.author = ?3";
   const bool by_seq = filter.author && filter.after_seq;
-  if (by_seq) sql += " AND e.seq > ?4";
+  if (by_seq) sql += " AND e.seq >= ?4 AND (e.seq > ?4 OR e.rowid > ?6)";
   sql += by_seq ? " ORDER BY e.seq, e.rowid" : " ORDER BY e.rowid";
   if (filter.limit > 0) sql += " LIMIT ?5";
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(sql));
   if (filter.case_id) q.Bind(1, *filter.case_id);
   if (filter.kind) q.Bind(2, int64_t(*filter.kind));
   if (filter.author) q.Bind(3, *filter.author);
-  if (by_seq) q.Bind(4, int64_t(*filter.after_seq));
+  if (by_seq) {
+    q.Bind(4, int64_t(std::min<uint64_t>(*filter.after_seq, uint64_t(INT64_MAX))));
+    q.Bind(6, filter.after_row);
+  }
   if (filter.limit > 0) q.Bind(5, int64_t(filter.limit));
   // One StoredEntry for every row, each field set again per row: a callback that copies
   // what it keeps lets the payload's buffer be reused; one that moves it out loses nothing.
@@ -216,6 +227,7 @@ Status Store::ForEach(const EntryFilter& filter, const std::function<Status(Stor
     se.entry.header = *h;
     se.status = EntryStatus(q.Int(3));
     se.received_ms = q.Int(4);
+    se.row = q.Int(6);
     if (q.IsNull(5) || !PayloadTrusted(se.entry.header, q.Blob(5))) {
       se.entry.payload.reset();
     } else {

@@ -8,13 +8,14 @@
 
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/hash.h"
+#include "fieldcase/sync/transit.h"
 
 namespace fieldcase::sync {
 
 namespace {
 
 constexpr char kMagic[4] = {'F', 'C', 'H', 'D'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // 1 carried no org log
 
 void Sort(std::vector<store::Head>& heads) {
   std::sort(heads.begin(), heads.end(), [](const store::Head& a, const store::Head& b) {
@@ -33,7 +34,8 @@ Id HeadsDigest(std::vector<store::Head> heads) {
   return out;
 }
 
-Bytes EncodeHeadsFile(const Id& org_id, std::vector<store::Head> heads) {
+Bytes EncodeHeadsFile(const Id& org_id, std::vector<store::Head> heads,
+                      const std::vector<store::RawEntry>& org_log) {
   Sort(heads);
   ByteWriter w;
   w.Raw(AsBytes(std::string_view(kMagic, 4)));
@@ -45,6 +47,10 @@ Bytes EncodeHeadsFile(const Id& org_id, std::vector<store::Head> heads) {
     w.U64(x.seq);
     w.Fixed(x.id);
   }
+  ByteWriter log;
+  PutTransitBatch(log, org_log);
+  w.U32(uint32_t(log.size()));
+  w.Raw(log.Take());
   return w.Take();
 }
 
@@ -55,7 +61,8 @@ Result<HeadsFile> DecodeHeadsFile(ByteView bytes) {
         "again with `fieldcase heads --out FILE`");
   };
   if (bytes.size() < 5 || std::memcmp(bytes.data(), kMagic, 4) != 0) return bad();
-  if (bytes[4] != kVersion)
+  if (bytes[4] < kVersion) return Status::NeedsUpgrade("heads file of an older version; write it again");
+  if (bytes[4] > kVersion)
     return Status::NeedsUpgrade("heads file of a newer version; update fieldcase");
   ByteReader r(bytes.subspan(5));
   HeadsFile out;
@@ -71,7 +78,16 @@ Result<HeadsFile> DecodeHeadsFile(ByteView bytes) {
       return bad();
     }
   }
-  if (!r.End("heads file").ok()) return bad();
+  uint32_t log_len = 0;
+  ByteView log;
+  if (!r.U32(log_len, "org log").ok() || log_len > kMaxHeadsFileOrgLog ||
+      !r.Take(log_len, log, "org log").ok() || !r.End("heads file").ok()) {
+    return bad();
+  }
+  ByteReader lr(log);
+  auto entries = GetTransitBatch(lr);
+  if (!entries.ok() || !lr.End("org log").ok()) return bad();
+  out.org_log = std::move(entries).value();
   return out;
 }
 

@@ -31,6 +31,7 @@ class Accountant {
       return Status::Ok();
     }
     ++rep_.added;
+    added_.push_back(r.id);
     if (h == nullptr) return Status::Ok();
     // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
     clock_.Observe(h->hlc, uint64_t(now_ms_));
@@ -50,6 +51,9 @@ class Accountant {
   const std::set<PublicKey>& own_;
   int64_t now_ms_;
   ImportReport& rep_;
+
+ public:
+  std::vector<Id> added_;
 };
 
 }  // namespace
@@ -117,6 +121,12 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     FC_RETURN_IF_ERROR(log.PutMeta("clock", last.Take()));
   }
   FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  for (const Id& id : account.added_) {
+    FC_ASSIGN_OR_RETURN(auto status, log.StatusOf(id));
+    if (status == store::EntryStatus::kPending) ++rep.pending;
+    if (status == store::EntryStatus::kQuarantined) ++rep.quarantined;
+    if (status == store::EntryStatus::kNeedsUpgrade) ++rep.needs_upgrade;
+  }
   return rep;
 }
 

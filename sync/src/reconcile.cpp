@@ -11,6 +11,8 @@ namespace fieldcase::sync {
 namespace {
 
 constexpr size_t kMaxReasons = 100;
+// A backwards search through 16 million entries at most, per phase.
+constexpr size_t kMaxProbesPerPhase = 65536;
 
 Status OutOfStep(const std::string& what) {
   return Status::Corruption("the peer is out of step (" + what + "); the session ends");
@@ -50,6 +52,9 @@ void AddReport(ImportReport& sum, ImportReport&& part) {
   sum.duplicates += part.duplicates;
   sum.rejected += part.rejected;
   sum.gaps += part.gaps;
+  sum.pending += part.pending;
+  sum.quarantined += part.quarantined;
+  sum.needs_upgrade += part.needs_upgrade;
   for (auto& r : part.reasons) {
     if (sum.reasons.size() < kMaxReasons) sum.reasons.push_back(std::move(r));
   }
@@ -211,29 +216,27 @@ Status ReadChain(store::Store& log, ChainCursor& cursor, size_t max_entries, siz
   store::EntryFilter f;
   f.author = cursor.author;
   f.after_seq = cursor.after_seq;
+  f.after_row = cursor.after_row;
   f.limit = max_entries + 1;
-  std::vector<store::RawEntry> got;
-  std::vector<uint64_t> seqs;
+  size_t kept = 0, bytes = 0;
+  bool more = false;
+  // At most max_entries + 1 rows: the one past the limit says whether more is left.
   FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
-    seqs.push_back(se.entry.header.seq);
-    got.push_back(ToRaw(se));
+    if (more) return Status::Ok();
+    const size_t b = se.entry.header_bytes.size() + se.entry.signature.size() +
+                     (se.entry.payload ? se.entry.payload->size() : 0);
+    if (kept == max_entries || (kept > 0 && bytes + b > max_bytes)) {
+      more = true;
+      return Status::Ok();
+    }
+    store::RawEntry r = ToRaw(se);
+    bytes += b;
+    ++kept;
+    cursor.after_seq = se.entry.header.seq;
+    cursor.after_row = se.row;
+    out.push_back(std::move(r));
     return Status::Ok();
   }));
-  // Keep within the limits, then never end inside one seq's branches.
-  size_t keep = 0, bytes = 0;
-  while (keep < got.size() && keep < max_entries) {
-    bytes += RawBytes(got[keep]);
-    if (keep > 0 && bytes > max_bytes) break;
-    ++keep;
-  }
-  const bool more = keep < got.size();
-  if (more) {
-    size_t k = keep;
-    while (k > 0 && seqs[k - 1] == seqs[keep]) --k;
-    if (k > 0) keep = k;  // one seq with more branches than a batch: the bound keeps it small
-  }
-  for (size_t i = 0; i < keep; ++i) out.push_back(std::move(got[i]));
-  if (keep > 0) cursor.after_seq = seqs[keep - 1];
   cursor.done = !more;
   return Status::Ok();
 }
@@ -255,6 +258,8 @@ Status Reconciler::StartPhase(Phase phase) {
   theirs_.clear();
   chains_.clear();
   probing_.clear();
+  answered_.clear();
+  probes_answered_ = 0;
   have_peer_digest_ = have_peer_heads_ = false;
   sent_done_ = received_done_ = false;
   FC_ASSIGN_OR_RETURN(auto heads, local_.log->Heads());
@@ -284,13 +289,21 @@ Status Reconciler::Queue(const SendPlan& plan) {
     m.author = plan.author;
     FC_ASSIGN_OR_RETURN(m.ids, local_.log->IdsDown(plan.author, *plan.probe_from, kMaxProbeIds));
     if (!m.ids.empty()) {
-      probing_.insert(plan.author);
+      probing_[plan.author] = {m.ids.back().first, m.ids.front().first};
       control_.push_back(std::move(m));
       return Status::Ok();
     }
   }
   FC_ASSIGN_OR_RETURN(auto forks, LowestForks(*local_.log));
-  chains_.push_back({plan.author, BelowFork(forks, plan.author, plan.after_seq), false});
+  const uint64_t after = BelowFork(forks, plan.author, plan.after_seq);
+  // One cursor per author: a second plan for it only lowers where a queued one starts.
+  for (auto& c : chains_) {
+    if (c.author == plan.author && c.after_row == INT64_MAX) {
+      c.after_seq = std::min(c.after_seq, after);
+      return Status::Ok();
+    }
+  }
+  chains_.push_back({plan.author, after, INT64_MAX, false});
   return Status::Ok();
 }
 
@@ -300,7 +313,7 @@ Status Reconciler::Plan() {
     if (p.probe_from) {
       FC_RETURN_IF_ERROR(Queue(p));
     } else {
-      chains_.push_back({p.author, p.after_seq, false});  // PlanSend kept below forks
+      chains_.push_back({p.author, p.after_seq, INT64_MAX, false});  // already below forks
     }
   }
   if (phase_ == Phase::kAll) {
@@ -311,13 +324,16 @@ Status Reconciler::Plan() {
       opaque.push_back(std::move(e));
       return Status::Ok();
     }));
-    for (size_t at = 0; at < opaque.size(); at += limits_.batch_entries) {
+    for (size_t at = 0; at < opaque.size();) {
       Message m;
       m.type = Message::Type::kEntries;
       m.phase = phase_;
-      const size_t end = std::min(opaque.size(), at + limits_.batch_entries);
-      m.entries.assign(std::make_move_iterator(opaque.begin() + long(at)),
-                       std::make_move_iterator(opaque.begin() + long(end)));
+      size_t bytes = 0;
+      while (at < opaque.size() && m.entries.size() < limits_.batch_entries &&
+             (m.entries.empty() || bytes + RawBytes(opaque[at]) <= limits_.batch_bytes)) {
+        bytes += RawBytes(opaque[at]);
+        m.entries.push_back(std::move(opaque[at++]));
+      }
       totals_.entries_sent += m.entries.size();
       control_.push_back(std::move(m));
     }
@@ -372,7 +388,12 @@ Status Reconciler::Receive(const Message& m, int64_t now_ms) {
       }
       break;
     case Message::Type::kProbe: {
-      if (!have_peer_digest_ || m.ids.empty()) return OutOfStep("a probe out of turn");
+      // Only after heads were exchanged, and once per author per phase: a probe answered
+      // with a whole chain is no way to make this side send its history again and again.
+      if (!have_peer_heads_ || m.ids.empty() || !answered_.insert(m.author).second ||
+          ++probes_answered_ > kMaxProbesPerPhase) {
+        return OutOfStep("a probe out of turn");
+      }
       Message k;
       k.type = Message::Type::kKnown;
       k.phase = phase_;
@@ -386,21 +407,31 @@ Status Reconciler::Receive(const Message& m, int64_t now_ms) {
         }
       }
       if (!k.found && m.ids.back().first <= 1) k.found = true;  // parted at seq 1: all of it
-      if (!k.found) k.seq = m.ids.back().first;
+      if (!k.found) {
+        k.seq = m.ids.back().first;
+        answered_.erase(m.author);  // the prober asks lower next
+      }
       control_.push_back(k);
       if (k.found) FC_RETURN_IF_ERROR(Queue({m.author, k.seq, std::nullopt}));
       break;
     }
-    case Message::Type::kKnown:
-      if (!probing_.count(m.author)) return OutOfStep("an answer to no probe");
+    case Message::Type::kKnown: {
+      auto it = probing_.find(m.author);
+      if (it == probing_.end()) return OutOfStep("an answer to no probe");
+      const auto [low, high] = it->second;
+      // The answer names a seq that was asked about (or 0: all of it); "not found" names the
+      // lowest asked, so the next probe starts below it.
+      if (m.found ? (m.seq != 0 && (m.seq < low || m.seq > high)) : m.seq != low) {
+        return OutOfStep("an answer about seqs that were not asked");
+      }
+      probing_.erase(it);
       if (m.found || m.seq <= 1) {
-        probing_.erase(m.author);
         FC_RETURN_IF_ERROR(Queue({m.author, m.found ? m.seq : 0, std::nullopt}));
       } else {
-        probing_.erase(m.author);
         FC_RETURN_IF_ERROR(Queue({m.author, 0, m.seq - 1}));  // the next ids down
       }
       break;
+    }
     case Message::Type::kEntries: {
       totals_.entries_received += m.entries.size();
       FC_ASSIGN_OR_RETURN(auto rep, local_.ingest(m.entries, now_ms));
@@ -434,7 +465,8 @@ Result<std::optional<Message>> Reconciler::Next() {
                                    limits_.batch_entries - m.entries.size(),
                                    limits_.batch_bytes - bytes, m.entries));
       for (size_t i = before; i < m.entries.size(); ++i) bytes += RawBytes(m.entries[i]);
-      if (chains_.front().done) chains_.pop_front();
+      if (!chains_.front().done) break;  // this batch is full
+      chains_.pop_front();
     }
     if (!m.entries.empty()) {
       sent_done_ = false;

@@ -62,8 +62,11 @@ void PutTransitBatch(ByteWriter& w, const std::vector<store::RawEntry>& entries)
       w.Raw(Field(e.header, 1, 2));                 // kind, flags
       w.Raw(Field(e.header, kCaseAt, kPayloadHashAt - kCaseAt));  // case_id … payload_len
       w.Fixed(e.signature);
-      w.U8(e.payload ? 1 : 0);
-      if (e.payload) {
+      // A payload whose length is not the signed one (a damaged row) stays behind: the
+      // receiver reads exactly payload_len bytes, so it would throw the batch out of step.
+      const bool carry = e.payload && e.payload->size() == GetLE(e.header.data() + 115, 4);
+      w.U8(carry ? 1 : 0);
+      if (carry) {
         w.Raw(*e.payload);
       } else {
         w.Raw(Field(e.header, kPayloadHashAt, 32));

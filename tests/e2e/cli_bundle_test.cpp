@@ -1,7 +1,9 @@
 // Bundles by file between real fieldcase processes, each with its own data folder.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <fstream>
+#include <regex>
 
 #include "cli_fixture.h"
 
@@ -135,4 +137,119 @@ TEST_CASE("e2e: a bundle is checked whole: altered, cut, for another device or a
   REQUIRE(inspect.exit_code == 0);
   CHECK_THAT(inspect.out, Contains("PC Amy"));
   CHECK(hq({"verify"}).exit_code == 0);
+}
+
+namespace {
+
+std::string ViewDigest(const test::Cli& who, const std::string& id) {
+  auto show = who({"case", "show", id, "--json"});
+  REQUIRE(show.exit_code == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(show.out, m, std::regex("\"view_digest\":\"([0-9a-f]{64})\"")));
+  return m[1];
+}
+
+std::string HeadsOf(const test::Cli& who) {
+  std::string path = (who.tmp / "final.heads").string();
+  std::filesystem::remove(path);
+  REQUIRE(who({"heads", "--out", path}).exit_code == 0);
+  return test::ReadFile(path);
+}
+
+}  // namespace
+
+TEST_CASE("e2e: five devices converge by bundles carried in any order and through a third",
+          "[e2e]") {
+  test::Cli hq, ada, bob, hub, aud;
+  hq.Init();
+  std::string id = hq.OpenCase({"--set", "victim=J. Doe"});
+  Enrol(hq, ada, "PC Amy", "officer");
+  Enrol(hq, bob, "PC Bob", "officer");
+  Enrol(hq, hub, "Station hub", "hub");
+  Enrol(hq, aud, "Audit", "auditor");
+  // Offline edits on both officers, and a case of Bob's own.
+  REQUIRE(ada({"case", "set", id, "risk_level", "high"}).exit_code == 0);
+  REQUIRE(ada({"case", "note", id, "--kind", "breach", "at her door 02:10"}).exit_code == 0);
+  REQUIRE(bob({"case", "set", id, "risk_level", "medium"}).exit_code == 0);
+  REQUIRE(bob({"case", "note", id, "--kind", "contact", "called victim back"}).exit_code == 0);
+  std::string bobs = bob.OpenCase({"--set", "victim=K. Roe"});
+  // No conflict yet on Bob's device: resolve is refused and says what to use.
+  auto early = bob({"case", "resolve", id, "risk_level", "high"});
+  CHECK(early.exit_code != 0);
+  CHECK_THAT(early.err, Contains("case set"));
+
+  // Ada's stick reaches HQ only through Bob; HQ's goes to the hub and the auditor, then Ada.
+  REQUIRE(bob({"import", Carry(ada, bob, "a1.fcb")}).exit_code == 0);
+  REQUIRE(hq({"import", Carry(bob, hq, "b1.fcb")}).exit_code == 0);
+  CHECK_THAT(hq({"case", "show", id}).out, Contains("at her door 02:10"));
+  const std::string all = Carry(hq, aud, "h1.fcb", /*since=*/false);
+  REQUIRE(aud({"import", all}).exit_code == 0);
+  REQUIRE(hub({"import", all}).exit_code == 0);
+  REQUIRE(ada({"import", Carry(hq, ada, "h2.fcb")}).exit_code == 0);
+
+  // Bob settles the conflict; it travels back the other way round.
+  REQUIRE(bob({"case", "resolve", id, "risk_level", "high"}).exit_code == 0);
+  REQUIRE(ada({"import", Carry(bob, ada, "b2.fcb")}).exit_code == 0);
+  REQUIRE(hq({"import", Carry(ada, hq, "a2.fcb")}).exit_code == 0);
+  const std::string last = Carry(hq, hub, "h3.fcb", /*since=*/false);
+  for (const test::Cli* who : {&hub, &aud, &bob}) REQUIRE((*who)({"import", last}).exit_code == 0);
+
+  // The same heads everywhere, the same views where the keys are the same, verify clean.
+  const std::string heads = HeadsOf(hq);
+  for (const test::Cli* who : {&ada, &bob, &hub, &aud}) CHECK(HeadsOf(*who) == heads);
+  for (const std::string& c : {id, bobs}) {
+    const std::string d = ViewDigest(hq, c);
+    CHECK(ViewDigest(ada, c) == d);
+    CHECK(ViewDigest(bob, c) == d);
+  }
+  auto show = ada({"case", "show", id, "--json"});
+  CHECK_THAT(show.out, Contains("called victim back"));
+  CHECK_THAT(show.out, Contains("\"conflict\":false"));
+  for (const test::Cli* who : {&hq, &ada, &bob, &hub, &aud}) {
+    auto verify = (*who)({"verify"});
+    INFO(verify.out + verify.err);
+    CHECK(verify.exit_code == 0);
+  }
+  // The hub and the auditor hold every entry but read no case.
+  CHECK_THAT(hub({"case", "show", id}).out, !Contains("called victim back"));
+  CHECK_THAT(aud({"case", "show", id}).out, !Contains("called victim back"));
+}
+
+TEST_CASE("e2e: a revocation travels by bundle and quarantines what the device wrote after it",
+          "[e2e]") {
+  test::Cli hq, ada, bob;
+  hq.Init();
+  std::string id = hq.OpenCase({"--set", "victim=J. Doe"});
+  Enrol(hq, ada, "PC Amy", "officer");
+  Enrol(hq, bob, "PC Bob", "officer");
+  REQUIRE(ada({"case", "note", id, "before the loss"}).exit_code == 0);
+  REQUIRE(hq({"import", Carry(ada, hq, "a1.fcb")}).exit_code == 0);
+  // Ada's phone is lost; HQ revokes it at what it holds. The phone writes on (a thief).
+  auto revoke = hq({"org", "revoke", "PC Amy"});
+  INFO(revoke.err);
+  REQUIRE(revoke.exit_code == 0);
+  REQUIRE(ada({"case", "note", id, "written by the thief"}).exit_code == 0);
+  // Bob gets the thief's bundle first, then HQ's: the note is quarantined once he learns.
+  auto first = bob({"import", Carry(ada, bob, "a2.fcb"), "--json"});
+  REQUIRE(first.exit_code == 0);
+  CHECK_THAT(bob({"case", "show", id}).out, Contains("written by the thief"));
+  auto second = bob({"import", Carry(hq, bob, "h1.fcb"), "--json"});
+  INFO(second.out + second.err);
+  REQUIRE(second.exit_code == 0);
+  CHECK_THAT(bob({"case", "show", id}).out, !Contains("written by the thief"));
+  CHECK_THAT(bob({"case", "show", id}).out, Contains("before the loss"));
+  // HQ learns of the note later, in the other order: quarantined on arrival.
+  auto late = hq({"import", Carry(bob, hq, "b1.fcb"), "--json"});
+  REQUIRE(late.exit_code == 0);
+  CHECK_THAT(late.out, Contains("\"quarantined\":1"));
+  CHECK_THAT(hq({"case", "show", id}).out, !Contains("written by the thief"));
+  CHECK(HeadsOf(hq) == HeadsOf(bob));
+  // Bob writes on: the case key the revoked phone held is rotated, so a copy of Bob's
+  // note carried to the phone stays unreadable there.
+  REQUIRE(bob({"case", "note", id, "after the revocation"}).exit_code == 0);
+  std::string to_phone = (bob.tmp / "to-phone.fcb").string();
+  REQUIRE(bob({"export", "--to", to_phone, "--for", "PC Amy"}).exit_code == 0);
+  REQUIRE(ada({"import", to_phone}).exit_code == 0);
+  CHECK_THAT(ada({"case", "show", id}).out, !Contains("after the revocation"));
+  CHECK_THAT(bob({"case", "show", id}).out, Contains("after the revocation"));
 }

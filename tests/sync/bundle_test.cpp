@@ -93,11 +93,13 @@ TEST_CASE("sync: heads files round-trip", "[sync]") {
     if (e.header.seq >= t.seq) t = {e.header.author, e.header.seq, e.id, e.header.hlc};
   }
   for (auto& [a, h] : tip) theirs.push_back(h);
-  auto file = sync::EncodeHeadsFile(f.o.org, theirs);
+  auto file = sync::EncodeHeadsFile(f.o.org, theirs, {f.entries[0], f.entries[1]});
   auto back = sync::DecodeHeadsFile(file);
   REQUIRE(back.ok());
   CHECK(back->org_id == f.o.org);
   CHECK(sync::HeadsDigest(back->heads) == sync::HeadsDigest(theirs));
   CHECK(back->heads.size() == theirs.size());
+  REQUIRE(back->org_log.size() == 2);
+  CHECK(back->org_log[1].header == f.entries[1].header);
   CHECK_FALSE(sync::DecodeHeadsFile(ByteView(file).first(file.size() - 1)).ok());
 }

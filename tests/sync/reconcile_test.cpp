@@ -273,7 +273,7 @@ TEST_CASE("sync: a plan sends only what the holder of a heads file lacks", "[syn
     REQUIRE(plans.ok());
     size_t n = 0;
     for (const auto& p : *plans) {
-      sync::ChainCursor c{p.author, p.probe_from ? 0 : p.after_seq, false};
+      sync::ChainCursor c{p.author, p.probe_from ? 0 : p.after_seq};
       std::vector<store::RawEntry> out;
       while (!c.done) REQUIRE(sync::ReadChain(*a.log, c, 3, 1 << 20, out).ok());
       n += out.size();

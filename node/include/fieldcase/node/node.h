@@ -52,6 +52,8 @@ struct ExportOptions {
   std::vector<PublicKey> for_devices;
   // The other device's heads (`fieldcase heads`): only what it lacks is carried.
   std::optional<std::vector<store::Head>> since;
+  // The org log from the recipient's heads file, imported first (the one ingest path).
+  std::vector<store::RawEntry> org_log;
 };
 
 struct BundleReport {

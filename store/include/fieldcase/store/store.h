@@ -11,6 +11,7 @@
 //                                          read: kept as "needs upgrade" and forwarded
 #pragma once
 
+#include <climits>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -36,6 +37,7 @@ struct StoredEntry {
   Entry entry;
   EntryStatus status = EntryStatus::kAccepted;
   int64_t received_ms = 0;
+  int64_t row = 0;  // the store's order of arrival: a cursor for reading on from here
 };
 
 struct Head {
@@ -70,8 +72,10 @@ struct EntryFilter {
   std::optional<Id128> case_id;
   std::optional<uint8_t> kind;
   std::optional<PublicKey> author;
-  // With author: only seqs above this, in seq order (branches of one seq by arrival).
+  // With author: only entries past (after_seq, after_row) in (seq, arrival) order — the
+  // branches of one seq in the order they arrived.
   std::optional<uint64_t> after_seq;
+  int64_t after_row = INT64_MAX;
   size_t limit = 0;  // 0: no limit
 };
 
@@ -114,6 +118,8 @@ class Store {
   Status ForEachOpaque(const std::function<Status(RawEntry&)>& fn);
 
   Result<std::optional<StoredEntry>> Get(const Id& id);
+  // The status of a held entry (nullopt: not held).
+  Result<std::optional<EntryStatus>> StatusOf(const Id& id);
   // Whether an entry is held (in any status), without reading it.
   Result<bool> Contains(const Id& id);
   // (seq, id) of an author's entries at seqs from `from_seq` down, highest first, at most

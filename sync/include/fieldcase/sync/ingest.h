@@ -31,6 +31,10 @@ inline constexpr size_t kIngestBatch = 1000;
 
 struct ImportReport {
   size_t added = 0, duplicates = 0, rejected = 0, gaps = 0;
+  // Of the added entries, after statuses were recomputed: waiting for a dependency (an
+  // enrolment or key not here yet), quarantined (past a cut-off, or a fork), needing a
+  // newer fieldcase.
+  size_t pending = 0, quarantined = 0, needs_upgrade = 0;
   std::vector<std::string> reasons;  // one line per rejected entry
 };
 

@@ -25,6 +25,7 @@
 //   6 Done     (empty)
 #pragma once
 
+#include <climits>
 #include <deque>
 #include <functional>
 #include <map>
@@ -73,12 +74,13 @@ struct SendPlan {
 Result<std::vector<SendPlan>> PlanSend(store::Store& log, const std::vector<store::Head>& mine,
                                        const std::vector<store::Head>& theirs);
 
-// Up to `max_entries` / about `max_bytes` of an author's entries past after_seq, parent
-// first, never splitting the branches of one seq; `after_seq` moves past what was read and
-// `done` says whether anything is left.
+// Up to `max_entries` / about `max_bytes` (at least one entry) of an author's entries past
+// the cursor, parent first (every branch of a seq, in arrival order); the cursor moves past
+// what was read and `done` says whether anything is left.
 struct ChainCursor {
   PublicKey author{};
   uint64_t after_seq = 0;
+  int64_t after_row = INT64_MAX;  // within after_seq: INT64_MAX = none of that seq left
   bool done = false;
 };
 Status ReadChain(store::Store& log, ChainCursor& cursor, size_t max_entries, size_t max_bytes,
@@ -140,7 +142,9 @@ class Reconciler {
   std::vector<store::Head> theirs_;
   std::deque<Message> control_;
   std::deque<ChainCursor> chains_;
-  std::set<PublicKey> probing_;
+  std::map<PublicKey, std::pair<uint64_t, uint64_t>> probing_;  // lowest, highest seq asked
+  std::set<PublicKey> answered_;                                 // probes answered, by author
+  size_t probes_answered_ = 0;
   bool sent_done_ = false, received_done_ = false;
 };
 
