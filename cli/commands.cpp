@@ -268,6 +268,58 @@ const std::vector<Command>& AllCommands() {
        1,
        1,
        RunImport},
+      {"sync",
+       "HOST:PORT",
+       "Sync with a hub (`fieldcase hub serve`) or a colleague's device (`fieldcase serve`): "
+       "a mutually authenticated, encrypted session; the org log first, then every entry "
+       "either side lacks, each verified.",
+       "Options:\n"
+       "  --watch                keep syncing: every 30 s while reachable, retrying with\n"
+       "                         backoff (1 s doubling to 60 s) while not\n"
+       "  --idle-timeout SECS    end a session whose peer is silent this long (default 60)\n\n"
+       "A cut connection loses nothing: what arrived is kept, and the next sync resumes from\n"
+       "the new heads.",
+       {{"watch"}, {"idle-timeout", true}},
+       1,
+       1,
+       RunSync},
+      {"serve",
+       "[--listen ADDR:PORT]",
+       "Let colleagues' devices sync with this one over the network (peer to peer).",
+       "Options:\n"
+       "  --listen ADDR:PORT       where to listen (default 127.0.0.1:7420; 0.0.0.0:PORT for\n"
+       "                           every interface)\n"
+       "  --max-connections N      sessions at once (default 256); more are dropped at once\n"
+       "  --idle-timeout SECS      end a session whose peer is silent this long (default 60)\n"
+       "  --handshake-timeout SECS drop a connection that has not authenticated by then\n"
+       "                           (default 10)\n\n"
+       "One log line per session. Ctrl-C or SIGTERM stops accepting and lets sessions in\n"
+       "flight finish.",
+       {{"listen", true}, {"max-connections", true}, {"idle-timeout", true},
+        {"handshake-timeout", true}},
+       0,
+       0,
+       RunServe},
+      {"hub serve",
+       "[--listen ADDR:PORT]",
+       "Run this device as the station's hub: it stores and forwards every entry (ciphertext: "
+       "a hub holds no team or case key) for every member device that syncs with it.",
+       "Options as for `serve`. Enrol the hub's device with `--role hub`; run it as a service\n"
+       "(examples/fieldcase-hub.service).",
+       {{"listen", true}, {"max-connections", true}, {"idle-timeout", true},
+        {"handshake-timeout", true}},
+       0,
+       0,
+       RunServe},
+      {"hub status",
+       "",
+       "List member devices with when each last synced with this hub and the newest entry "
+       "held of each.",
+       "",
+       {},
+       0,
+       0,
+       RunHubStatus},
       {"bundle inspect",
        "BUNDLE",
        "Describe a bundle from its signed manifest: who made it, when, how many entries.",

@@ -33,5 +33,8 @@ int RunHeads(Context& c);
 int RunExport(Context& c);
 int RunImport(Context& c);
 int RunBundleInspect(Context& c);
+int RunSync(Context& c);
+int RunServe(Context& c);
+int RunHubStatus(Context& c);
 
 }  // namespace fieldcase::cli

@@ -55,6 +55,16 @@ Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secr
   return out;
 }
 
+Result<SecretBytes> SharedSecret(const BoxKeyPair& mine, const PublicKey& theirs) {
+  SecretBytes out(crypto_scalarmult_BYTES);
+  // libsodium returns -1 when the result is all zero.
+  if (crypto_scalarmult(out.data(), mine.secret().data(), theirs.data()) != 0 ||
+      sodium_is_zero(out.data(), out.size())) {
+    return Status::Corruption("key exchange with a low-order point");
+  }
+  return out;
+}
+
 bool IsUsableBoxKey(const PublicKey& key) {
   static_assert(sizeof(PublicKey) == crypto_scalarmult_BYTES);
   if (sodium_is_zero(key.data(), key.size())) return false;

@@ -71,6 +71,7 @@ Bytes EncodeMessage(const Message& m) {
   switch (m.type) {
     case Message::Type::kDigest:
       w.Fixed(m.digest);
+      if (m.phase == Phase::kOrgLog) w.Fixed(m.all_digest);
       break;
     case Message::Type::kHeads:
       w.U8(m.last ? 1 : 0);
@@ -116,6 +117,7 @@ Result<Message> DecodeMessage(ByteView bytes) {
   switch (m.type) {
     case Message::Type::kDigest:
       FC_RETURN_IF_ERROR(r.Fixed(m.digest, "digest"));
+      if (m.phase == Phase::kOrgLog) FC_RETURN_IF_ERROR(r.Fixed(m.all_digest, "digest"));
       break;
     case Message::Type::kHeads: {
       uint8_t last = 0;
@@ -263,7 +265,9 @@ Status Reconciler::StartPhase(Phase phase) {
   have_peer_digest_ = have_peer_heads_ = false;
   sent_done_ = received_done_ = false;
   FC_ASSIGN_OR_RETURN(auto heads, local_.log->Heads());
+  nothing_new_ = false;
   if (phase == Phase::kOrgLog) {
+    my_all_digest_ = HeadsDigest(heads);
     const auto authors = local_.org_authors();
     const std::set<PublicKey> org(authors.begin(), authors.end());
     for (auto& h : heads) {
@@ -277,6 +281,7 @@ Status Reconciler::StartPhase(Phase phase) {
   m.type = Message::Type::kDigest;
   m.phase = phase_;
   m.digest = my_digest_;
+  m.all_digest = my_all_digest_;
   control_.push_back(std::move(m));
   return Status::Ok();
 }
@@ -349,7 +354,7 @@ bool Reconciler::Quiet() const {
 Status Reconciler::MaybeFinishPhase() {
   if (!(sent_done_ && received_done_ && Quiet())) return Status::Ok();
   if (local_.phase_done) FC_RETURN_IF_ERROR(local_.phase_done(phase_));
-  if (phase_ == Phase::kOrgLog) return StartPhase(Phase::kAll);
+  if (phase_ == Phase::kOrgLog && !nothing_new_) return StartPhase(Phase::kAll);
   finished_ = true;
   return Status::Ok();
 }
@@ -365,6 +370,7 @@ Status Reconciler::Receive(const Message& m, int64_t now_ms) {
       have_peer_digest_ = true;
       if (m.digest == my_digest_) {
         have_peer_heads_ = true;  // the same heads: nothing to plan
+        nothing_new_ = phase_ == Phase::kOrgLog && m.all_digest == my_all_digest_;
         break;
       }
       // Send every head, in chunks; an empty set still says "last".

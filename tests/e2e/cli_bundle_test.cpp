@@ -5,43 +5,15 @@
 #include <fstream>
 #include <regex>
 
-#include "cli_fixture.h"
+#include "cli_devices.h"
 
 using namespace fieldcase;
+using test::Carry;
+using test::Enrol;
+using test::HeadsOf;
+using test::ViewDigest;
 using Catch::Contains;
 
-namespace {
-
-// A device enrolled at `hq` as `role`, joined.
-void Enrol(const test::Cli& hq, test::Cli& dev, const std::string& name, const std::string& role) {
-  dev.env = hq.env;
-  REQUIRE(dev({"init", "--insecure-fast-kdf"}).exit_code == 0);
-  std::string req = (dev.tmp / "req").string();
-  std::string resp = (hq.tmp / ("resp-" + name)).string();
-  REQUIRE(dev({"enrol-request", "--name", name, "--out", req}).exit_code == 0);
-  auto enrol = hq({"org", "enrol", req, "--role", role, "--out", resp, "--yes"});
-  REQUIRE(enrol.exit_code == 0);
-  auto join = dev({"join", resp, "--yes"});
-  INFO(join.err);
-  REQUIRE(join.exit_code == 0);
-}
-
-std::string Carry(const test::Cli& from, const test::Cli& to, const std::string& name,
-                  bool since = true) {
-  std::string bundle = (from.tmp / name).string();
-  std::vector<std::string> args = {"export", "--to", bundle};
-  if (since) {
-    std::string heads = (to.tmp / (name + ".heads")).string();
-    REQUIRE(to({"heads", "--out", heads}).exit_code == 0);
-    args.insert(args.end(), {"--since", heads});
-  }
-  auto ex = from(args);
-  INFO(ex.err);
-  REQUIRE(ex.exit_code == 0);
-  return bundle;
-}
-
-}  // namespace
 
 TEST_CASE("e2e: two officers edit one case offline and their bundles meet at HQ", "[e2e]") {
   test::Cli hq, ada, bob;
@@ -139,24 +111,6 @@ TEST_CASE("e2e: a bundle is checked whole: altered, cut, for another device or a
   CHECK(hq({"verify"}).exit_code == 0);
 }
 
-namespace {
-
-std::string ViewDigest(const test::Cli& who, const std::string& id) {
-  auto show = who({"case", "show", id, "--json"});
-  REQUIRE(show.exit_code == 0);
-  std::smatch m;
-  REQUIRE(std::regex_search(show.out, m, std::regex("\"view_digest\":\"([0-9a-f]{64})\"")));
-  return m[1];
-}
-
-std::string HeadsOf(const test::Cli& who) {
-  std::string path = (who.tmp / "final.heads").string();
-  std::filesystem::remove(path);
-  REQUIRE(who({"heads", "--out", path}).exit_code == 0);
-  return test::ReadFile(path);
-}
-
-}  // namespace
 
 TEST_CASE("e2e: five devices converge by bundles carried in any order and through a third",
           "[e2e]") {

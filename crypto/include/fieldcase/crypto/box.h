@@ -42,5 +42,8 @@ Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secr
 // Whether a sealed box to this X25519 key can be made: not all zero, not of low order.
 bool IsUsableBoxKey(const PublicKey& key);
 Result<SecretBytes> OpenSealed(const BoxKeyPair& keys, ByteView context, ByteView sealed);
+// X25519(mine, theirs) for a key exchange (the sync handshake). Fails closed for an
+// all-zero result (a low-order point from the peer): no session under a known secret.
+Result<SecretBytes> SharedSecret(const BoxKeyPair& mine, const PublicKey& theirs);
 
 }  // namespace fieldcase::crypto

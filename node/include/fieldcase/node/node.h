@@ -26,6 +26,7 @@
 #include "fieldcase/store/data_dir.h"
 #include "fieldcase/store/store.h"
 #include "fieldcase/sync/bundle.h"
+#include "fieldcase/sync/reconcile.h"
 #include "fieldcase/sync/ingest.h"
 
 namespace fieldcase::node {
@@ -66,6 +67,19 @@ struct RevokeOutcome {
   // A revoked device keeps the keys it had: the team key moves on at once where this
   // node can write it (it holds a supervisor key); case keys move on lazily.
   bool team_key_rotated = false;
+};
+
+// This device as a party to a sync session (net/host.h is wired to these by the CLI).
+struct SessionIdentity {
+  const crypto::SigningKey* key = nullptr;  // the member key the device speaks with
+  Bytes enrolment;                          // the entry record that enrolled it, if held
+  Id org_log_digest{};
+};
+
+struct PeerSync {
+  PublicKey peer{};
+  int64_t at_ms = 0;
+  uint64_t entries_in = 0, entries_out = 0;
 };
 
 class Node {
@@ -131,6 +145,17 @@ class Node {
   Result<BundleReport> ImportBundle(ByteView file, int64_t now_ms);
   // Opens and checks a bundle made for this device without importing it.
   Result<sync::OpenedBundle> OpenBundle(ByteView file);
+  // ---- sync sessions (node/src/sessions.cpp) ----
+  Result<SessionIdentity> SessionIdentityNow();
+  // A peer may sync when it is a current member device (not revoked, not expired, not the
+  // root key); an enrolment record from its certificate is imported first (the one ingest
+  // path) so a device enrolled since this one last synced is known. Returns a label.
+  Result<std::string> AdmitPeer(const PublicKey& key, ByteView enrolment, int64_t now_ms);
+  // The store and ingest path for sync::Reconciler.
+  sync::Reconciler::Local ReconcileLocal();
+  Status RecordPeerSync(const PeerSync& sync);
+  Result<std::vector<PeerSync>> PeerSyncs();
+
   std::vector<org::MemberView> Members() const;
   // A member's key from a hex prefix (6+ digits), a name or a badge number.
   Result<PublicKey> ResolveMember(std::string_view text) const;

@@ -5,7 +5,10 @@
 //
 //   phase 1, the org log (root and administrator authors, as each side knows them), then
 //   phase 2, every author:
-//     both send  Digest(heads digest)            equal → Done (one round trip in all)
+//     both send  Digest(heads digest)            equal → Done; phase 1's Digest also carries
+//                                                the digest of every head: both equal too →
+//                                                the session ends after phase 1 (one round
+//                                                trip in all when nothing is new)
 //     else both  Heads(every head, in chunks)    → each plans what the other lacks:
 //                  a peer head this side holds   → Entries past it
 //                  a peer head at a held seq with another id (a fork)
@@ -17,7 +20,7 @@
 //     received Done, and waits for nothing.
 //
 // Message (little-endian), type(1) ‖ phase(1) ‖ body, read whole or refused:
-//   1 Digest   digest(32)
+//   1 Digest   digest(32); in phase 1 also the digest of every head(32)
 //   2 Heads    u8 last ‖ u32 n (≤ kMaxHeadsPerMessage) ‖ n × (author(32) ‖ seq(8) ‖ id(32))
 //   3 Probe    author(32) ‖ u32 n (1..kMaxProbeIds) ‖ n × (seq(8) ‖ id(32)), seq falling
 //   4 Known    author(32) ‖ seq(8) ‖ u8 found (0: none of the probe's ids; probe lower)
@@ -50,6 +53,7 @@ struct Message {
   Type type = Type::kDone;
   Phase phase = Phase::kOrgLog;
   Id digest{};                               // Digest
+  Id all_digest{};                           // Digest, phase 1: every head
   std::vector<store::Head> heads;            // Heads (hlc does not travel)
   bool last = true;                          // Heads: the last chunk
   PublicKey author{};                        // Probe, Known
@@ -137,7 +141,8 @@ class Reconciler {
   bool started_ = false, finished_ = false;
   // This phase.
   std::vector<store::Head> mine_;
-  Id my_digest_{};
+  Id my_digest_{}, my_all_digest_{};
+  bool nothing_new_ = false;  // phase 1 found both digests equal: no phase 2
   bool have_peer_digest_ = false, have_peer_heads_ = false;
   std::vector<store::Head> theirs_;
   std::deque<Message> control_;

@@ -1,0 +1,213 @@
+// `sync`, `serve`, `hub serve`, `hub status`: network sync (net/) over this device's node.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "commands.h"
+#include "fieldcase/net/sync_client.h"
+#include "format.h"
+#include "json.h"
+
+namespace fieldcase::cli {
+
+namespace {
+
+// net::Host over a node: the session's view of this device.
+class NodeHost : public net::Host {
+ public:
+  explicit NodeHost(node::Node& node) : node_(node) {}
+  Id org_id() override { return node_.org_id(); }
+  Result<net::Identity> Me() override {
+    FC_ASSIGN_OR_RETURN(auto id, node_.SessionIdentityNow());
+    net::Identity me;
+    me.key = id.key;
+    me.certificate = net::MakeCertificate(id.key->public_key(), id.enrolment);
+    me.org_log_digest = id.org_log_digest;
+    return me;
+  }
+  Result<std::string> Admit(const net::PeerHello& peer, int64_t now_ms) override {
+    return node_.AdmitPeer(peer.key, peer.enrolment, now_ms);
+  }
+  sync::Reconciler::Local Local() override { return node_.ReconcileLocal(); }
+  void Record(const PublicKey& peer, const sync::ReconcileTotals& t, int64_t now_ms) override {
+    // Bookkeeping only: a failure here does not undo a sync that completed.
+    (void)node_.RecordPeerSync({peer, now_ms, t.imported.added, t.entries_sent});
+  }
+  int64_t NowMs() override { return Context::NowMs(); }
+
+ private:
+  node::Node& node_;
+};
+
+Result<net::SessionLimits> Limits(const Context& c) {
+  net::SessionLimits limits;
+  for (auto [flag, dst] : {std::pair{"idle-timeout", &limits.idle},
+                           std::pair{"handshake-timeout", &limits.handshake}}) {
+    auto v = c.args().Get(flag);
+    if (!v) continue;
+    char* end = nullptr;
+    const long s = std::strtol(v->c_str(), &end, 10);
+    if (end == v->c_str() || *end != 0 || s < 1 || s > 3600) {
+      return Status::InvalidArgument(std::string("--") + flag + " takes seconds, 1 to 3600");
+    }
+    *dst = std::chrono::seconds(s);
+  }
+  return limits;
+}
+
+std::string Summary(const net::SessionReport& r) {
+  const auto& t = r.totals;
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "%zu new, %llu already held, %zu rejected, %llu sent; %llu bytes in, %llu out; "
+                "%lld ms",
+                t.imported.added, static_cast<unsigned long long>(t.imported.duplicates),
+                t.imported.rejected, static_cast<unsigned long long>(t.entries_sent),
+                static_cast<unsigned long long>(r.bytes_in),
+                static_cast<unsigned long long>(r.bytes_out), static_cast<long long>(r.duration_ms));
+  return line;
+}
+
+void PrintReport(const Context& c, const net::SessionReport& r, const std::string& address) {
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("peer", address).Field("device", r.peer_label);
+    j.FieldBool("synced", r.synced).Field("new", int64_t(r.totals.imported.added));
+    j.Field("already_had", int64_t(r.totals.imported.duplicates));
+    j.Field("rejected", int64_t(r.totals.imported.rejected));
+    j.Field("pending", int64_t(r.totals.imported.pending));
+    j.Field("quarantined", int64_t(r.totals.imported.quarantined));
+    j.Field("sent", int64_t(r.totals.entries_sent)).Field("bytes_in", int64_t(r.bytes_in));
+    j.Field("bytes_out", int64_t(r.bytes_out)).Field("ms", r.duration_ms);
+    if (!r.status.ok()) j.Field("error", r.status.message());
+    j.EndObject();
+    std::puts(j.str().c_str());
+    return;
+  }
+  if (r.synced) {
+    std::printf("Synced with %s (%s): %s.\n", address.c_str(), r.peer_label.c_str(),
+                Summary(r).c_str());
+    for (const auto& reason : r.totals.imported.reasons) std::printf("  rejected %s\n", reason.c_str());
+  }
+}
+
+}  // namespace
+
+int RunSync(Context& c) {
+  const std::string address = c.args().positional()[0];
+  auto limits = Limits(c);
+  if (!limits.ok()) return Fail(limits.status());
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  NodeHost host(**node);
+  const bool tty = isatty(fileno(stderr)) && !c.json();
+  auto progress = [&](const sync::ReconcileTotals& t) {
+    if (!tty) return;
+    std::fprintf(stderr, "\rsyncing with %s: %llu received, %llu sent   ", address.c_str(),
+                 static_cast<unsigned long long>(t.entries_received),
+                 static_cast<unsigned long long>(t.entries_sent));
+  };
+  const bool watch = c.args().Has("watch");
+  auto backoff = std::chrono::seconds(1);
+  while (true) {
+    auto r = net::SyncWith(host, address, *limits, progress);
+    if (tty) std::fputs("\r\033[K", stderr);
+    if (!watch) {
+      if (!r.synced) return Fail(r.status.ok() ? Status::IOError("the session ended early") : r.status);
+      PrintReport(c, r, address);
+      return r.totals.imported.rejected == 0 ? kExitOk : kExitFailure;
+    }
+    // --watch: sync whenever the hub is reachable; back off while it is not.
+    if (r.synced) {
+      PrintReport(c, r, address);
+      backoff = std::chrono::seconds(1);
+      std::fflush(stdout);
+      std::this_thread::sleep_for(std::chrono::seconds(30));
+    } else {
+      std::fprintf(stderr, "fieldcase: %s; trying again in %llds\n", r.status.message().c_str(),
+                   static_cast<long long>(backoff.count()));
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min<std::chrono::seconds>(backoff * 2, std::chrono::seconds(60));
+    }
+  }
+}
+
+int RunServe(Context& c) {
+  auto limits = Limits(c);
+  if (!limits.ok()) return Fail(limits.status());
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  NodeHost host(**node);
+  net::ServeOptions options;
+  options.limits = *limits;
+  if (auto listen = c.args().Get("listen")) options.listen = *listen;
+  if (auto max = c.args().Get("max-connections")) {
+    char* end = nullptr;
+    const long n = std::strtol(max->c_str(), &end, 10);
+    if (end == max->c_str() || *end != 0 || n < 1 || n > 10000) {
+      return Fail(Status::InvalidArgument("--max-connections takes 1 to 10000"));
+    }
+    options.max_connections = size_t(n);
+  }
+  options.on_listening = [&](uint16_t port) {
+    std::printf("Serving %s on port %u (Ctrl-C to stop).\n", (*node)->org_name().c_str(), port);
+    std::fflush(stdout);
+  };
+  options.on_session = [&](const net::SessionReport& r) {
+    const std::string who = r.peer_label.empty() ? "unknown device" : r.peer_label;
+    if (r.synced) {
+      std::printf("%s session %s: %s\n", FormatMs(Context::NowMs()).c_str(), who.c_str(),
+                  Summary(r).c_str());
+    } else {
+      std::printf("%s session %s: ended: %s\n", FormatMs(Context::NowMs()).c_str(), who.c_str(),
+                  r.status.message().c_str());
+    }
+    std::fflush(stdout);
+  };
+  Status s = net::Serve(host, options);
+  if (!s.ok()) return Fail(s);
+  std::printf("Stopped.\n");
+  return kExitOk;
+}
+
+int RunHubStatus(Context& c) {
+  auto node = c.Unlock();
+  if (!node.ok()) return Fail(node.status());
+  auto syncs = (*node)->PeerSyncs();
+  if (!syncs.ok()) return Fail(syncs.status());
+  auto heads = (*node)->log().Heads();
+  if (!heads.ok()) return Fail(heads.status());
+  Json j;
+  if (c.json()) j.BeginObject().Key("devices").BeginArray();
+  if (!c.json()) std::printf("Devices (last sync here; newest entry held of each key):\n");
+  for (const auto& mv : (*node)->Members()) {
+    const auto& m = mv.member;
+    if (m.role == org::Role::kRoot) continue;
+    const auto s = std::find_if(syncs->begin(), syncs->end(),
+                                [&](const node::PeerSync& x) { return x.peer == m.key; });
+    const auto h = std::find_if(heads->begin(), heads->end(),
+                                [&](const store::Head& x) { return x.author == m.key; });
+    const std::string name = m.personal ? m.personal->name : "";
+    const std::string last = s == syncs->end() ? "never" : FormatMs(s->at_ms);
+    if (c.json()) {
+      j.BeginObject().Field("key", ToHex(m.key)).Field("role", org::ToString(m.role));
+      j.Field("name", name).FieldBool("revoked", mv.revoked).Field("last_sync", last);
+      j.Field("head_seq", int64_t(h == heads->end() ? 0 : h->seq)).EndObject();
+      continue;
+    }
+    std::printf("  %-10s %-20s %s  last sync %-24s head seq %llu%s\n", org::ToString(m.role),
+                name.c_str(), ShortHex(m.key, 12).c_str(), last.c_str(),
+                static_cast<unsigned long long>(h == heads->end() ? 0 : h->seq),
+                mv.revoked ? "  REVOKED" : "");
+  }
+  if (c.json()) {
+    j.EndArray().EndObject();
+    std::puts(j.str().c_str());
+  }
+  return kExitOk;
+}
+
+}  // namespace fieldcase::cli

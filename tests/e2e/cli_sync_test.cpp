@@ -1,0 +1,233 @@
+// Network sync between real fieldcase processes on 127.0.0.1: a hub and member devices,
+// each with its own data folder.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "cli_devices.h"
+
+using namespace fieldcase;
+using Catch::Contains;
+
+namespace {
+
+// `hub serve` on a free port of 127.0.0.1; the address once it listens.
+struct Hub {
+  std::unique_ptr<test::Child> child;
+  std::string address;
+
+  explicit Hub(const test::Cli& device, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--data", device.data, "hub", "serve", "--listen",
+                                     "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    child = std::make_unique<test::Child>(args, device.env);
+    std::string line;
+    REQUIRE(child->ReadLine(line));
+    auto at = line.find("on port ");
+    REQUIRE(at != std::string::npos);
+    address = "127.0.0.1:" + std::to_string(std::stoi(line.substr(at + 8)));
+  }
+  test::ProcResult Stop() {
+    kill(child->pid(), SIGTERM);
+    return child->Finish();
+  }
+};
+
+// A raw TCP connection to the hub, for hostile clients.
+int Connect(const std::string& address) {
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(uint16_t(port));
+  inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// Whether the hub closed this connection (read gives 0 or an error within `wait`).
+bool ClosedWithin(int fd, std::chrono::milliseconds wait) {
+  timeval tv{long(wait.count() / 1000), long((wait.count() % 1000) * 1000)};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[256];
+  while (true) {
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n == 0) return true;
+    if (n < 0) return errno != EAGAIN && errno != EWOULDBLOCK;
+  }
+}
+
+struct Station {
+  test::Cli hq, hub_device, ada, bob;
+  std::string id;
+  Station() {
+    hq.Init();
+    id = hq.OpenCase({"--set", "victim=J. Doe"});
+    test::Enrol(hq, hub_device, "Station hub", "hub");
+    test::Enrol(hq, ada, "PC Amy", "officer");
+    test::Enrol(hq, bob, "PC Bob", "officer");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("e2e: a hub and three devices converge by syncing in random order", "[e2e][net]") {
+  Station s;
+  Hub hub(s.hub_device);
+  // Offline edits on every device.
+  REQUIRE(s.ada({"case", "set", s.id, "risk_level", "high"}).exit_code == 0);
+  REQUIRE(s.ada({"case", "note", s.id, "--kind", "breach", "at her door 02:10"}).exit_code == 0);
+  REQUIRE(s.bob({"case", "set", s.id, "risk_level", "medium"}).exit_code == 0);
+  REQUIRE(s.bob({"case", "note", s.id, "--kind", "contact", "called victim back"}).exit_code == 0);
+  REQUIRE(s.hq({"case", "tag", s.id, "spo-breach"}).exit_code == 0);
+  std::vector<test::Cli*> devices{&s.hq, &s.ada, &s.bob};
+  std::mt19937 rng(20261201);
+  for (int round = 0; round < 3; ++round) {
+    std::shuffle(devices.begin(), devices.end(), rng);
+    for (auto* d : devices) {
+      auto r = (*d)({"sync", hub.address, "--json"});
+      INFO(r.out + r.err);
+      REQUIRE(r.exit_code == 0);
+      CHECK_THAT(r.out, Contains("\"synced\":true"));
+    }
+  }
+  // The same heads everywhere (the hub's too), the same view among readers, verify clean.
+  auto stopped = hub.Stop();
+  CHECK(stopped.exit_code == 0);
+  CHECK_THAT(stopped.out, Contains("session officer"));
+  const std::string heads = test::HeadsOf(s.hq);
+  for (const test::Cli* d : {&s.ada, &s.bob, &s.hub_device}) CHECK(test::HeadsOf(*d) == heads);
+  const std::string view = test::ViewDigest(s.hq, s.id);
+  CHECK(test::ViewDigest(s.ada, s.id) == view);
+  CHECK(test::ViewDigest(s.bob, s.id) == view);
+  CHECK_THAT(s.bob({"case", "show", s.id}).out, Contains("at her door 02:10"));
+  for (const test::Cli* d : {&s.hq, &s.ada, &s.bob, &s.hub_device}) {
+    CHECK((*d)({"verify"}).exit_code == 0);
+  }
+  CHECK_THAT(s.hub_device({"case", "show", s.id}).out, !Contains("called victim back"));
+  auto status = s.hub_device({"hub", "status"});
+  CHECK_THAT(status.out, Contains("last sync 20"));
+  // Nothing new: a short session.
+  Hub again(s.hub_device);
+  auto idle = s.ada({"sync", again.address, "--json"});
+  REQUIRE(idle.exit_code == 0);
+  CHECK_THAT(idle.out, Contains("\"new\":0"));
+  CHECK_THAT(idle.out, Contains("\"sent\":0"));
+}
+
+TEST_CASE("e2e: the hub refuses strangers, unenrolled and revoked devices alike", "[e2e][net]") {
+  Station s;
+  Hub hub(s.hub_device);
+  // Another organisation's device.
+  test::Cli other;
+  other.Init();
+  auto r1 = other({"sync", hub.address});
+  CHECK(r1.exit_code != 0);
+  CHECK_THAT(r1.err, Contains("refused"));
+  // A device that never joined cannot even start.
+  test::Cli fresh;
+  fresh.env = s.hq.env;
+  REQUIRE(fresh({"init", "--insecure-fast-kdf"}).exit_code == 0);
+  auto r2 = fresh({"sync", hub.address});
+  CHECK(r2.exit_code != 0);
+  CHECK_THAT(r2.err, Contains("join"));
+  // Bob syncs, then is revoked at HQ; once the hub has the revocation, Bob is refused.
+  REQUIRE(s.bob({"sync", hub.address}).exit_code == 0);
+  REQUIRE(s.hq({"sync", hub.address}).exit_code == 0);
+  REQUIRE(s.hq({"org", "revoke", "PC Bob"}).exit_code == 0);
+  REQUIRE(s.hq({"sync", hub.address}).exit_code == 0);
+  auto r3 = s.bob({"sync", hub.address});
+  CHECK(r3.exit_code != 0);
+  CHECK_THAT(r3.err, Contains("refused"));
+  // The same words for every refusal.
+  CHECK(r3.err == r1.err);
+  // Ada is unaffected.
+  CHECK(s.ada({"sync", hub.address}).exit_code == 0);
+}
+
+TEST_CASE("e2e: garbage, oversize frames, a slow client and idle connections do not stop the hub",
+          "[e2e][net]") {
+  Station s;
+  Hub hub(s.hub_device, {"--handshake-timeout", "2"});
+  // Random bytes: that connection closes.
+  std::mt19937 rng(7);
+  for (int i = 0; i < 5; ++i) {
+    int fd = Connect(hub.address);
+    REQUIRE(fd >= 0);
+    std::string junk(1 + rng() % 3000, '\0');
+    for (auto& ch : junk) ch = char(rng());
+    (void)!write(fd, junk.data(), junk.size());
+    CHECK(ClosedWithin(fd, std::chrono::milliseconds(5000)));
+    close(fd);
+  }
+  // A frame header announcing 1 GiB: closed at once, nothing allocated.
+  {
+    int fd = Connect(hub.address);
+    const uint8_t big[4] = {0, 0, 0, 0x40};
+    (void)!write(fd, big, 4);
+    CHECK(ClosedWithin(fd, std::chrono::milliseconds(2000)));
+    close(fd);
+  }
+  // 200 idle connections and one client sending a byte a second, while Ada syncs.
+  std::vector<int> idle;
+  for (int i = 0; i < 200; ++i) idle.push_back(Connect(hub.address));
+  int slow = Connect(hub.address);
+  std::thread dribble([&] {
+    for (int i = 0; i < 4; ++i) {
+      if (write(slow, "\x01", 1) != 1) return;
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  });
+  REQUIRE(s.ada({"case", "note", s.id, "written while the hub was busy"}).exit_code == 0);
+  auto r = s.ada({"sync", hub.address, "--json"});
+  INFO(r.out + r.err);
+  CHECK(r.exit_code == 0);
+  dribble.join();
+  // The slow client and the idle ones are dropped at the handshake deadline.
+  CHECK(ClosedWithin(slow, std::chrono::milliseconds(3000)));
+  CHECK(ClosedWithin(idle.front(), std::chrono::milliseconds(3000)));
+  close(slow);
+  for (int fd : idle) close(fd);
+  CHECK(s.bob({"sync", hub.address}).exit_code == 0);
+  CHECK_THAT(s.bob({"case", "show", s.id}).out, Contains("written while the hub was busy"));
+}
+
+TEST_CASE("e2e: a hub killed mid-sync and restarted: the sync resumes, nothing doubled or lost",
+          "[e2e][net][crash]") {
+  Station s;
+  std::string input;
+  for (int i = 0; i < 2000; ++i) input += "field note " + std::to_string(i) + "\n";
+  REQUIRE(s.ada({"case", "note", s.id, "--stdin-lines"}, input).exit_code == 0);
+  int cut = 0;
+  std::mt19937 rng(3);
+  for (int round = 0; round < 6; ++round) {
+    Hub hub(s.hub_device);
+    test::Child sync({"--data", s.ada.data, "sync", hub.address}, s.ada.env);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 200));
+    hub.child->Kill();
+    auto r = sync.Finish();
+    if (r.exit_code != 0) ++cut;
+  }
+  Hub hub(s.hub_device);
+  auto last = s.ada({"sync", hub.address, "--json"});
+  INFO(last.out + last.err);
+  REQUIRE(last.exit_code == 0);
+  REQUIRE(s.bob({"sync", hub.address}).exit_code == 0);
+  REQUIRE(s.ada({"sync", hub.address}).exit_code == 0);  // what Bob brought (his enrolment)
+  hub.Stop();
+  INFO("sessions cut: " << cut);
+  CHECK(test::HeadsOf(s.hub_device) == test::HeadsOf(s.ada));
+  CHECK(test::HeadsOf(s.bob) == test::HeadsOf(s.ada));
+  CHECK(s.hub_device({"verify"}).exit_code == 0);
+  CHECK_THAT(s.bob({"case", "show", s.id}).out, Contains("field note 1999"));
+}
