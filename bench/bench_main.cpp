@@ -21,6 +21,8 @@ constexpr const char* kHelp =
     "           peak memory\n"
     "  open     unlock + materialise every case of a 100,000-entry store, against Argon2id\n"
     "  micro    one-thread rates of ed25519, XChaCha20-Poly1305, BLAKE2b\n"
+    "  bundle   export and import of a 100,000-entry bundle from ten authors\n"
+    "  sync     a device pulling from a hub over loopback, catching up, nothing new\n"
     "\n"
     "`fieldcase-bench <command> --help` lists a command's options. Progress goes to stderr,\n"
     "results to stdout (--json for one JSON object). Temp data folders are removed at the end.\n";
@@ -44,7 +46,7 @@ int Run(int argc, char** argv) {
   const char* help = nullptr;
   int (*run)(const Options&) = nullptr;
   fieldcase::Result<Options> o = fieldcase::Status::InvalidArgument(
-      "unknown command '" + std::string(cmd) + "'; try append, open or micro (see --help)");
+      "unknown command '" + std::string(cmd) + "'; try append, open, micro, bundle or sync (see --help)");
   if (cmd == "append") {
     help = kAppendHelp;
     run = RunAppend;
@@ -57,6 +59,10 @@ int Run(int argc, char** argv) {
     help = kMicroHelp;
     run = RunMicro;
     o = ParseOptions(argc, argv, 2, defaults, {"runs", "json"});
+  } else if (cmd == "bundle" || cmd == "sync") {
+    help = cmd == "bundle" ? kBundleHelp : kSyncHelp;
+    run = cmd == "bundle" ? RunBundle : RunSync;
+    o = ParseOptions(argc, argv, 2, defaults, {"count", "runs", "json", "tmp"});
   }
   if (!o.ok()) {
     Fail(o.status());

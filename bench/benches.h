@@ -11,10 +11,14 @@ namespace fieldcase::bench {
 extern const char* const kAppendHelp;
 extern const char* const kOpenHelp;
 extern const char* const kMicroHelp;
+extern const char* const kBundleHelp;
+extern const char* const kSyncHelp;
 
 int RunAppend(const Options& o);
 int RunOpen(const Options& o);
 int RunMicro(const Options& o);
+int RunBundle(const Options& o);
+int RunSync(const Options& o);
 
 bool Interrupted();  // fixture.h
 

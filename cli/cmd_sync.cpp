@@ -8,39 +8,14 @@
 
 #include "commands.h"
 #include "fieldcase/net/sync_client.h"
+#include "node_host.h"
+#include "fieldcase/store/keystore.h"
 #include "format.h"
 #include "json.h"
 
 namespace fieldcase::cli {
 
 namespace {
-
-// net::Host over a node: the session's view of this device.
-class NodeHost : public net::Host {
- public:
-  explicit NodeHost(node::Node& node) : node_(node) {}
-  Id org_id() override { return node_.org_id(); }
-  Result<net::Identity> Me() override {
-    FC_ASSIGN_OR_RETURN(auto id, node_.SessionIdentityNow());
-    net::Identity me;
-    me.key = id.key;
-    me.certificate = net::MakeCertificate(id.key->public_key(), id.enrolment);
-    me.org_log_digest = id.org_log_digest;
-    return me;
-  }
-  Result<std::string> Admit(const net::PeerHello& peer, int64_t now_ms) override {
-    return node_.AdmitPeer(peer.key, peer.enrolment, now_ms);
-  }
-  sync::Reconciler::Local Local() override { return node_.ReconcileLocal(); }
-  void Record(const PublicKey& peer, const sync::ReconcileTotals& t, int64_t now_ms) override {
-    // Bookkeeping only: a failure here does not undo a sync that completed.
-    (void)node_.RecordPeerSync({peer, now_ms, t.imported.added, t.entries_sent});
-  }
-  int64_t NowMs() override { return Context::NowMs(); }
-
- private:
-  node::Node& node_;
-};
 
 Result<net::SessionLimits> Limits(const Context& c) {
   net::SessionLimits limits;
@@ -92,6 +67,54 @@ void PrintReport(const Context& c, const net::SessionReport& r, const std::strin
                 Summary(r).c_str());
     for (const auto& reason : r.totals.imported.reasons) std::printf("  rejected %s\n", reason.c_str());
   }
+}
+
+// The devices table of `hub status`, as text and as JSON. Names are left out: the snapshot a
+// serving hub writes lies in its data folder in clear.
+struct HubTable {
+  std::string text, json;
+};
+
+Result<HubTable> MakeHubTable(node::Node& node, bool with_names) {
+  FC_ASSIGN_OR_RETURN(auto syncs, node.PeerSyncs());
+  FC_ASSIGN_OR_RETURN(auto heads, node.log().Heads());
+  HubTable t;
+  Json j;
+  j.BeginObject().Field("as_of", FormatMs(Context::NowMs())).Key("devices").BeginArray();
+  t.text = "Devices (last sync with this hub; newest entry held of each key):\n";
+  for (const auto& mv : node.Members()) {
+    const auto& m = mv.member;
+    if (m.role == org::Role::kRoot) continue;
+    const auto s = std::find_if(syncs.begin(), syncs.end(),
+                                [&](const node::PeerSync& x) { return x.peer == m.key; });
+    const auto h = std::find_if(heads.begin(), heads.end(),
+                                [&](const store::Head& x) { return x.author == m.key; });
+    const std::string name = with_names && m.personal ? m.personal->name : "";
+    const std::string last = s == syncs.end() ? "never" : FormatMs(s->at_ms);
+    const uint64_t seq = h == heads.end() ? 0 : h->seq;
+    j.BeginObject().Field("key", ToHex(m.key)).Field("role", org::ToString(m.role));
+    j.Field("name", name).FieldBool("revoked", mv.revoked).Field("last_sync", last);
+    j.Field("head_seq", int64_t(seq)).EndObject();
+    char line[256];
+    std::snprintf(line, sizeof line, "  %-10s %-20s %s  last sync %-24s head seq %llu%s\n",
+                  org::ToString(m.role), name.c_str(), ShortHex(m.key, 12).c_str(), last.c_str(),
+                  static_cast<unsigned long long>(seq), mv.revoked ? "  REVOKED" : "");
+    t.text += line;
+  }
+  j.EndArray().EndObject();
+  t.json = j.str();
+  return t;
+}
+
+std::filesystem::path SnapshotPath(const Context& c, bool json) {
+  return c.dir().root / (json ? "hub-status.json" : "hub-status.txt");
+}
+
+void WriteHubSnapshot(const Context& c, node::Node& node) {
+  auto t = MakeHubTable(node, /*with_names=*/false);
+  if (!t.ok()) return;  // the hub serves on; `hub status` reports an older snapshot
+  (void)store::WriteFileAtomic(SnapshotPath(c, true), AsBytes(t->json));
+  (void)store::WriteFileAtomic(SnapshotPath(c, false), AsBytes(t->text));
 }
 
 }  // namespace
@@ -152,6 +175,7 @@ int RunServe(Context& c) {
     }
     options.max_connections = size_t(n);
   }
+  WriteHubSnapshot(c, **node);
   options.on_listening = [&](uint16_t port) {
     std::printf("Serving %s on port %u (Ctrl-C to stop).\n", (*node)->org_name().c_str(), port);
     std::fflush(stdout);
@@ -166,6 +190,7 @@ int RunServe(Context& c) {
                   r.status.message().c_str());
     }
     std::fflush(stdout);
+    WriteHubSnapshot(c, **node);
   };
   Status s = net::Serve(host, options);
   if (!s.ok()) return Fail(s);
@@ -175,37 +200,22 @@ int RunServe(Context& c) {
 
 int RunHubStatus(Context& c) {
   auto node = c.Unlock();
-  if (!node.ok()) return Fail(node.status());
-  auto syncs = (*node)->PeerSyncs();
-  if (!syncs.ok()) return Fail(syncs.status());
-  auto heads = (*node)->log().Heads();
-  if (!heads.ok()) return Fail(heads.status());
-  Json j;
-  if (c.json()) j.BeginObject().Key("devices").BeginArray();
-  if (!c.json()) std::printf("Devices (last sync here; newest entry held of each key):\n");
-  for (const auto& mv : (*node)->Members()) {
-    const auto& m = mv.member;
-    if (m.role == org::Role::kRoot) continue;
-    const auto s = std::find_if(syncs->begin(), syncs->end(),
-                                [&](const node::PeerSync& x) { return x.peer == m.key; });
-    const auto h = std::find_if(heads->begin(), heads->end(),
-                                [&](const store::Head& x) { return x.author == m.key; });
-    const std::string name = m.personal ? m.personal->name : "";
-    const std::string last = s == syncs->end() ? "never" : FormatMs(s->at_ms);
-    if (c.json()) {
-      j.BeginObject().Field("key", ToHex(m.key)).Field("role", org::ToString(m.role));
-      j.Field("name", name).FieldBool("revoked", mv.revoked).Field("last_sync", last);
-      j.Field("head_seq", int64_t(h == heads->end() ? 0 : h->seq)).EndObject();
-      continue;
-    }
-    std::printf("  %-10s %-20s %s  last sync %-24s head seq %llu%s\n", org::ToString(m.role),
-                name.c_str(), ShortHex(m.key, 12).c_str(), last.c_str(),
-                static_cast<unsigned long long>(h == heads->end() ? 0 : h->seq),
-                mv.revoked ? "  REVOKED" : "");
+  if (!node.ok() && node.status().IsBusy()) {
+    // The hub is serving and holds the folder: show what it wrote after its last session.
+    auto snap = store::ReadFileBounded(SnapshotPath(c, c.json()), 16u << 20);
+    if (!snap.ok()) return Fail(node.status());
+    if (!c.json()) std::printf("(the hub is serving; as of its last session)\n");
+    std::fwrite(snap->data(), 1, snap->size(), stdout);
+    if (c.json()) std::puts("");
+    return kExitOk;
   }
+  if (!node.ok()) return Fail(node.status());
+  auto t = MakeHubTable(**node, /*with_names=*/true);
+  if (!t.ok()) return Fail(t.status());
   if (c.json()) {
-    j.EndArray().EndObject();
-    std::puts(j.str().c_str());
+    std::puts(t->json.c_str());
+  } else {
+    std::fputs(t->text.c_str(), stdout);
   }
   return kExitOk;
 }

@@ -89,10 +89,12 @@ Status Serve(Host& host, const ServeOptions& options) {
   size_t active = 0;
   bool stopping = false;
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::steady_timer grace(io);
-  signals.async_wait([&](std::error_code e, int) {
-    if (e) return;
+  asio::steady_timer grace(io), poll(io);
+  auto stop_now = [&] {
+    if (stopping) return;
     stopping = true;
+    signals.cancel();
+    poll.cancel();
     std::error_code ignored;
     acceptor.close(ignored);
     if (active == 0) {
@@ -104,7 +106,22 @@ Status Serve(Host& host, const ServeOptions& options) {
     grace.async_wait([&](std::error_code g) {
       if (!g) io.stop();
     });
+  };
+  signals.async_wait([&](std::error_code e, int) {
+    if (!e) stop_now();
   });
+  std::function<void()> watch_flag = [&] {
+    poll.expires_after(std::chrono::milliseconds(50));
+    poll.async_wait([&](std::error_code e) {
+      if (e || stopping) return;
+      if (options.stop->load()) {
+        stop_now();
+      } else {
+        watch_flag();
+      }
+    });
+  };
+  if (options.stop) watch_flag();
 
   auto accept_loop = [&]() -> asio::awaitable<void> {
     while (!stopping) {

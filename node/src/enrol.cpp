@@ -7,6 +7,7 @@
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/node/node.h"
 #include "fieldcase/sync/ingest.h"
+#include "fieldcase/sync/statuses.h"
 #include "parts.h"
 
 namespace fieldcase::node {
@@ -224,13 +225,22 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
 }
 
 Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entries,
-                                        int64_t now_ms) {
+                                        int64_t now_ms, bool settle) {
   Parts& p = *p_;
-  FC_ASSIGN_OR_RETURN(auto rep,
-                      sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(), entries, now_ms));
+  FC_ASSIGN_OR_RETURN(auto rep, sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(),
+                                             entries, now_ms, settle));
+  if (!settle) return rep;
   FC_RETURN_IF_ERROR(p.Reload());
   if (rep.added > 0) FC_RETURN_IF_ERROR(p.GrantMissingTeamKeys(now_ms));
   return rep;
+}
+
+Status Node::Settle(int64_t now_ms) {
+  Parts& p = *p_;
+  FC_ASSIGN_OR_RETURN(bool stale, sync::RecomputeIfStale(*p.log));
+  if (!stale) return Status::Ok();
+  FC_RETURN_IF_ERROR(p.Reload());
+  return p.GrantMissingTeamKeys(now_ms);
 }
 
 Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "fieldcase/sync/statuses.h"
 #include "parts.h"
 #include "recovery_file.h"
 
@@ -67,6 +68,8 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
   FC_ASSIGN_OR_RETURN(p->log, OpenLog(dir));
   if (p->log->org_id()) {
     p->org_id = *p->log->org_id();
+    // A sync session cut between its batches and its settling: statuses first.
+    FC_RETURN_IF_ERROR(sync::RecomputeIfStale(*p->log).status());
     FC_RETURN_IF_ERROR(p->Reload());
   } else if (!p->signer.pending()) {
     return Status::Corruption("the store has no organisation id");

@@ -1,5 +1,7 @@
 // Node: this device as a party to a sync session (net/ drives the session; the CLI wires
 // these into net::Host).
+#include <chrono>
+
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/node/node.h"
 #include "fieldcase/org/org_log.h"
@@ -114,8 +116,15 @@ sync::Reconciler::Local Node::ReconcileLocal() {
   sync::Reconciler::Local l;
   l.log = p_->log.get();
   l.org_authors = [this] { return p_->members.OrgAuthors(); };
+  // Batches are stored as they arrive; statuses and membership settle once per phase (the
+  // org log's before the peer is checked again), or at the next unlock if the session is cut.
   l.ingest = [this](const std::vector<store::RawEntry>& entries, int64_t now_ms) {
-    return Import(entries, now_ms);
+    return Import(entries, now_ms, /*settle=*/false);
+  };
+  l.phase_done = [this](sync::Phase) {
+    return Settle(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
   };
   return l;
 }

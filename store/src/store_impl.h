@@ -49,8 +49,11 @@ class Store::Impl {
         db->Prepare("INSERT INTO entries(id, author, seq, prev, kind, case_id, hlc, key_id, "
                     "header, signature, status, received_ms, evidence) "
                     "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"));
+    // INDEXED BY: given min(seq), SQLite would otherwise walk the author's whole chain in
+    // (author, seq) order looking for evidence rows — once per append, quadratic in a chain.
     FC_ASSIGN_OR_RETURN(fork_point,
-                        db->Prepare("SELECT min(e.seq) FROM entries e WHERE e.author = ?1 "
+                        db->Prepare("SELECT min(e.seq) FROM entries e INDEXED BY entries_evidence "
+                                    "WHERE e.author = ?1 "
                                     "AND e.evidence = 1 AND " +
                                     std::string(kHasSibling)));
     FC_ASSIGN_OR_RETURN(find_prev,

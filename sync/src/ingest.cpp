@@ -60,8 +60,10 @@ class Accountant {
 
 Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
                             const std::set<PublicKey>& own_keys,
-                            const std::vector<store::RawEntry>& entries, int64_t now_ms) {
+                            const std::vector<store::RawEntry>& entries, int64_t now_ms,
+                            bool settle) {
   ImportReport rep;
+  if (!settle) FC_RETURN_IF_ERROR(MarkStatusesStale(log));
   Accountant account(log, clock, own_keys, now_ms, rep);
   std::vector<store::Entry> v1;
   std::vector<const store::RawEntry*> other;  // header versions this build cannot read
@@ -120,6 +122,7 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     last.U64(clock.last());
     FC_RETURN_IF_ERROR(log.PutMeta("clock", last.Take()));
   }
+  if (!settle) return rep;
   FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
   for (const Id& id : account.added_) {
     FC_ASSIGN_OR_RETURN(auto status, log.StatusOf(id));

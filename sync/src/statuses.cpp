@@ -4,6 +4,10 @@
 
 namespace fieldcase::sync {
 
+namespace {
+constexpr std::string_view kStaleMark = "statuses-stale";
+}  // namespace
+
 using store::Kind;
 
 Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
@@ -42,7 +46,17 @@ Result<size_t> RecomputeStatuses(store::Store& log) {
   FC_RETURN_IF_ERROR(log.SetStatuses(changed));
   FC_ASSIGN_OR_RETURN(int64_t dropped, log.DropOldestPending());
   (void)dropped;
+  FC_RETURN_IF_ERROR(log.DeleteMeta(kStaleMark));
   return changed.size();
+}
+
+Status MarkStatusesStale(store::Store& log) { return log.PutMeta(kStaleMark, AsBytes("1")); }
+
+Result<bool> RecomputeIfStale(store::Store& log) {
+  FC_ASSIGN_OR_RETURN(auto mark, log.GetMeta(kStaleMark));
+  if (!mark) return false;
+  FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  return true;
 }
 
 }  // namespace fieldcase::sync

@@ -101,6 +101,11 @@ TEST_CASE("e2e: a hub and three devices converge by syncing in random order", "[
       CHECK_THAT(r.out, Contains("\"synced\":true"));
     }
   }
+  // While it serves, `hub status` shows what the hub wrote after its last session.
+  auto serving = s.hub_device({"hub", "status"});
+  CHECK(serving.exit_code == 0);
+  CHECK_THAT(serving.out, Contains("the hub is serving"));
+  CHECK_THAT(serving.out, Contains("last sync 20"));
   // The same heads everywhere (the hub's too), the same view among readers, verify clean.
   auto stopped = hub.Stop();
   CHECK(stopped.exit_code == 0);

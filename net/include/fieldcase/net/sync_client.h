@@ -3,6 +3,7 @@
 // calls that hide Asio from their callers.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <string>
@@ -44,6 +45,8 @@ struct ServeOptions {
   std::function<void(const SessionReport&)> on_session;
   // Called once listening, with the port actually bound (listen on port 0 for any).
   std::function<void(uint16_t port)> on_listening;
+  // Besides SIGINT/SIGTERM: stop as they do once this becomes true (polled every 50 ms).
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Serves sessions one at a time per connection, all on one thread, until SIGINT or SIGTERM;

@@ -132,7 +132,11 @@ class Node {
   Status Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
               int64_t now_ms);
   // Verifies and stores entries from elsewhere through the one ingest path (sync/ingest.h).
-  Result<sync::ImportReport> Import(const std::vector<store::RawEntry>& entries, int64_t now_ms);
+  // `settle` false: statuses and membership catch up at the next Settle (sync sessions,
+  // once per phase).
+  Result<sync::ImportReport> Import(const std::vector<store::RawEntry>& entries, int64_t now_ms,
+                                    bool settle = true);
+  Status Settle(int64_t now_ms);
   // Every entry held, as it would travel.
   Result<std::vector<store::RawEntry>> ExportAll();
   // This node's heads file, for another device's `export --since` (sync/heads.h).

@@ -39,8 +39,11 @@ struct ImportReport {
 };
 
 // `own_keys`: the signing keys of this node. `clock` observes what is added.
+// `settle` false: statuses are marked stale instead of recomputed (a session settles them
+// once per phase; sync/statuses.h), and pending/quarantined are not counted.
 Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
                             const std::set<PublicKey>& own_keys,
-                            const std::vector<store::RawEntry>& entries, int64_t now_ms);
+                            const std::vector<store::RawEntry>& entries, int64_t now_ms,
+                            bool settle = true);
 
 }  // namespace fieldcase::sync

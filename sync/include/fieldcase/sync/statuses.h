@@ -23,7 +23,14 @@ struct DerivedStatuses {
 Result<DerivedStatuses> DeriveStatuses(store::Store& log);
 
 // Derives, writes the statuses that changed in one transaction, then applies the pending
-// bound (format constant kMaxPendingRows). Returns how many statuses changed.
+// bound (format constant kMaxPendingRows), and clears the stale mark. Returns how many
+// statuses changed.
 Result<size_t> RecomputeStatuses(store::Store& log);
+
+// A network session ingests batch by batch and settles statuses once per phase: the mark
+// says they lag behind the entries, so a process killed in between recomputes them the
+// next time the store is opened (RecomputeIfStale).
+Status MarkStatusesStale(store::Store& log);
+Result<bool> RecomputeIfStale(store::Store& log);
 
 }  // namespace fieldcase::sync
