@@ -1,4 +1,6 @@
 // Commands that carry entries between devices by file: heads, export, import, bundle inspect.
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "commands.h"
@@ -87,7 +89,9 @@ int RunExport(Context& c) {
     options.since = heads->heads;
     options.org_log = std::move(heads->org_log);
   }
+  if (isatty(fileno(stderr)) && !c.json()) std::fprintf(stderr, "exporting to %s…", to->c_str());
   auto bundle = (*node)->ExportBundle(options, Context::NowMs());
+  if (isatty(fileno(stderr)) && !c.json()) std::fputs("\r\033[K", stderr);
   if (!bundle.ok()) return Fail(bundle.status());
   if (Status s = WriteNew(*to, bundle->file); !s.ok()) return Fail(s);
   if (c.json()) {
@@ -109,7 +113,13 @@ int RunImport(Context& c) {
   if (!bytes.ok()) return Fail(bytes.status());
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
-  auto rep = (*node)->ImportBundle(*bytes, Context::NowMs());
+  // Progress on a terminal (stderr), nothing otherwise.
+  const bool tty = isatty(fileno(stderr)) && !c.json();
+  auto progress = [&](size_t done, size_t total) {
+    if (tty) std::fprintf(stderr, "\rimporting %s: %zu of %zu entries   ", path.c_str(), done, total);
+  };
+  auto rep = (*node)->ImportBundle(*bytes, Context::NowMs(), progress);
+  if (tty) std::fputs("\r\033[K", stderr);
   if (!rep.ok()) return Fail(rep.status());
   PrintImport(c, rep->imported, path);
   return rep->imported.rejected == 0 ? kExitOk : kExitFailure;

@@ -92,11 +92,12 @@ Result<sync::OpenedBundle> Node::OpenBundle(ByteView file) {
   return sync::OpenBundle(file, p.org_id, *p.device);
 }
 
-Result<BundleReport> Node::ImportBundle(ByteView file, int64_t now_ms) {
+Result<BundleReport> Node::ImportBundle(ByteView file, int64_t now_ms,
+                                        const sync::IngestProgress& progress) {
   FC_ASSIGN_OR_RETURN(sync::OpenedBundle opened, OpenBundle(file));
   BundleReport out;
   out.manifest = opened.manifest;
-  FC_ASSIGN_OR_RETURN(out.imported, Import(opened.entries, now_ms));
+  FC_ASSIGN_OR_RETURN(out.imported, Import(opened.entries, now_ms, /*settle=*/true, progress));
   return out;
 }
 

@@ -225,10 +225,11 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
 }
 
 Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entries,
-                                        int64_t now_ms, bool settle) {
+                                        int64_t now_ms, bool settle,
+                                        const sync::IngestProgress& progress) {
   Parts& p = *p_;
   FC_ASSIGN_OR_RETURN(auto rep, sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(),
-                                             entries, now_ms, settle));
+                                             entries, now_ms, settle, progress));
   if (!settle) return rep;
   FC_RETURN_IF_ERROR(p.Reload());
   if (rep.added > 0) FC_RETURN_IF_ERROR(p.GrantMissingTeamKeys(now_ms));

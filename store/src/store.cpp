@@ -113,11 +113,14 @@ Result<std::optional<Head>> Store::HeadOf(const PublicKey& author) {
 }
 
 Result<std::optional<EntryStatus>> Store::StatusOf(const Id& id) {
-  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT status FROM entries WHERE id = ?1"));
-  q.Bind(1, id);
-  FC_ASSIGN_OR_RETURN(bool row, q.Step("reading a status"));
-  if (!row) return std::optional<EntryStatus>();
-  return std::optional<EntryStatus>(EntryStatus(q.Int(0)));
+  auto& q = impl_->status_of;
+  q.Reset().Bind(1, id);
+  auto row = q.Step("reading a status");
+  std::optional<EntryStatus> out;
+  if (row.ok() && *row) out = EntryStatus(q.Int(0));
+  q.Reset();
+  if (!row.ok()) return row.status();
+  return out;
 }
 
 Result<bool> Store::Contains(const Id& id) {

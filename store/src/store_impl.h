@@ -33,7 +33,7 @@ class Store::Impl {
  public:
   std::unique_ptr<Db> db;
   Stmt find_id, insert_late_payload, find_author_seq, find_prev, fork_point, insert_entry,
-      insert_payload, drop_head, add_head, head_of;
+      insert_payload, drop_head, add_head, head_of, status_of;
 
   Status Prepare() {
     FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT e.rowid, " + std::string(kPayloadColumn) +
@@ -58,6 +58,7 @@ class Store::Impl {
                                     std::string(kHasSibling)));
     FC_ASSIGN_OR_RETURN(find_prev,
                         db->Prepare("SELECT author, seq, hlc FROM entries WHERE id = ?1"));
+    FC_ASSIGN_OR_RETURN(status_of, db->Prepare("SELECT status FROM entries WHERE id = ?1"));
     FC_ASSIGN_OR_RETURN(insert_payload,
                         // The payload row shares its entry's rowid, so scans join in order.
                         db->Prepare("INSERT OR IGNORE INTO payloads(rowid, id, payload) "

@@ -61,7 +61,7 @@ class Accountant {
 Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
                             const std::set<PublicKey>& own_keys,
                             const std::vector<store::RawEntry>& entries, int64_t now_ms,
-                            bool settle) {
+                            bool settle, const IngestProgress& progress) {
   ImportReport rep;
   if (!settle) FC_RETURN_IF_ERROR(MarkStatusesStale(log));
   Accountant account(log, clock, own_keys, now_ms, rep);
@@ -110,6 +110,7 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
         }
         FC_RETURN_IF_ERROR(account.Count(results[i], &chunk[i].header));
       }
+      if (progress) progress(rep.added + rep.duplicates + rep.rejected, entries.size());
     }
     if (again.size() == v1.size()) {
       rep.gaps = again.size();

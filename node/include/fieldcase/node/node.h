@@ -135,7 +135,7 @@ class Node {
   // `settle` false: statuses and membership catch up at the next Settle (sync sessions,
   // once per phase).
   Result<sync::ImportReport> Import(const std::vector<store::RawEntry>& entries, int64_t now_ms,
-                                    bool settle = true);
+                                    bool settle = true, const sync::IngestProgress& progress = {});
   Status Settle(int64_t now_ms);
   // Every entry held, as it would travel.
   Result<std::vector<store::RawEntry>> ExportAll();
@@ -146,7 +146,8 @@ class Node {
   Result<sync::SealedBundle> ExportBundle(const ExportOptions& options, int64_t now_ms);
   // Opens a bundle made for this device, checks it whole, and imports its entries
   // through the one ingest path.
-  Result<BundleReport> ImportBundle(ByteView file, int64_t now_ms);
+  Result<BundleReport> ImportBundle(ByteView file, int64_t now_ms,
+                                    const sync::IngestProgress& progress = {});
   // Opens and checks a bundle made for this device without importing it.
   Result<sync::OpenedBundle> OpenBundle(ByteView file);
   // ---- sync sessions (node/src/sessions.cpp) ----

@@ -15,6 +15,7 @@
 // writing on would fork the chain.
 #pragma once
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,12 +39,15 @@ struct ImportReport {
   std::vector<std::string> reasons;  // one line per rejected entry
 };
 
+// Called after each batch with (entries handled, entries in all).
+using IngestProgress = std::function<void(size_t done, size_t total)>;
+
 // `own_keys`: the signing keys of this node. `clock` observes what is added.
 // `settle` false: statuses are marked stale instead of recomputed (a session settles them
 // once per phase; sync/statuses.h), and pending/quarantined are not counted.
 Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
                             const std::set<PublicKey>& own_keys,
                             const std::vector<store::RawEntry>& entries, int64_t now_ms,
-                            bool settle = true);
+                            bool settle = true, const IngestProgress& progress = {});
 
 }  // namespace fieldcase::sync
