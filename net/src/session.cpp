@@ -195,6 +195,11 @@ asio::awaitable<void> Body(Conn& c, Host& host, bool initiator, const SessionLim
   if (!out.status.ok()) co_return;
   Channel ch;
   out.status = co_await Confirm(c, keys, ch);
+  // A responder that refuses says so in one frame and closes; the initiator may meet the
+  // closed connection before it reads the frame. Either way it is the one refusal.
+  if (!out.status.ok() && initiator && out.status.code() == Status::Code::kIOError) {
+    out.status = Refused();
+  }
   if (!out.status.ok()) co_return;
   // The org log first; after it, the peer is checked again (it may be revoked now).
   sync::Reconciler::Local local = host.Local();
