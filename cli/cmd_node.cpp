@@ -15,6 +15,13 @@ namespace fieldcase::cli {
 int RunVerify(Context& c) {
   auto rep = node::VerifyFolder(c.dir());
   if (!rep.ok()) return Fail(rep.status());
+  if (c.args().Has("device")) {
+    auto node = c.Unlock();
+    if (!node.ok()) return Fail(node.status());
+    auto own = (*node)->CheckOwnEntries();
+    if (!own.ok()) return Fail(own.status());
+    rep->problems.insert(rep->problems.end(), own->begin(), own->end());
+  }
   if (c.json()) {
     Json j;
     j.BeginObject().FieldBool("ok", rep->ok()).Field("entries", rep->entries);
@@ -59,6 +66,14 @@ int RunVerify(Context& c) {
                   p.what.c_str());
     }
     for (const auto& p : rep->problems) {
+      if (p.id == Id{}) {  // about the store or a key, not one entry
+        if (p.author == PublicKey{}) {
+          std::printf("FAIL: %s\n", p.what.c_str());
+        } else {
+          std::printf("FAIL key %s: %s\n", ShortHex(p.author, 16).c_str(), p.what.c_str());
+        }
+        continue;
+      }
       std::printf("FAIL entry %s (author %s seq %llu): %s\n", ToHex(p.id).c_str(),
                   ShortHex(p.author).c_str(), static_cast<unsigned long long>(p.seq),
                   p.what.c_str());

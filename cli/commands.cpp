@@ -125,8 +125,11 @@ const std::vector<Command>& AllCommands() {
        "",
        "Check every signature, chain link, id, payload hash and status. Needs no passphrase "
        "and no keys; exits 1 and names each bad entry if anything fails.",
-       "",
-       {},
+       "Options:\n"
+       "  --device    also check what only this device's keys can show (asks for the\n"
+       "              passphrase): each of its keys is enrolled or has written here, and\n"
+       "              every entry it wrote still has its payload",
+       {{"device"}},
        0,
        0,
        RunVerify},

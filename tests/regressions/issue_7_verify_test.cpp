@@ -169,3 +169,40 @@ TEST_CASE("issue 7 #11: verify names a missing founding entry and missing append
     CHECK(named);
   }
 }
+
+TEST_CASE("issue 7 #11: verify --device names this device's deleted payloads and a replaced store",
+          "[regressions][attack]") {
+  test::Org org;
+  auto note = org.hq->Write(org.case_id, record::AddNote{"incident", "seen at the gate"}, kNow);
+  REQUIRE(note.ok());
+  {
+    auto clean = org.hq->CheckOwnEntries();
+    REQUIRE(clean.ok());
+    CHECK(clean->empty());
+  }
+  org.hq.reset();
+  const auto hq_dir = org.tmp.path() / "hq";
+  SECTION("a payload row of an entry this device wrote is deleted") {
+    EditDatabase(hq_dir / "fieldcase.db",
+                 "DELETE FROM payloads WHERE id = " + Blob(*note));
+    auto hq = Reopen(hq_dir);
+    auto own = hq->CheckOwnEntries();
+    REQUIRE(own.ok());
+    REQUIRE(own->size() == 1);
+    CHECK((*own)[0].id == *note);
+    CHECK((*own)[0].what.find("payload is gone") != std::string::npos);
+  }
+  SECTION("the database is swapped for another organisation's, keystore kept") {
+    test::Org other;
+    other.hq.reset();
+    std::filesystem::copy_file(other.tmp.path() / "hq" / "fieldcase.db",
+                               hq_dir / "fieldcase.db",
+                               std::filesystem::copy_options::overwrite_existing);
+    auto hq = node::Node::Unlock({hq_dir}, test::Pass());
+    if (hq.ok()) {  // else refused outright, which is as good
+      auto own = (*hq)->CheckOwnEntries();
+      REQUIRE(own.ok());
+      CHECK_FALSE(own->empty());
+    }
+  }
+}

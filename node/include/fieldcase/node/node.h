@@ -25,6 +25,7 @@
 #include "fieldcase/record/ops.h"
 #include "fieldcase/store/data_dir.h"
 #include "fieldcase/store/store.h"
+#include "fieldcase/store/verify.h"
 #include "fieldcase/sync/bundle.h"
 #include "fieldcase/sync/reconcile.h"
 #include "fieldcase/sync/ingest.h"
@@ -108,6 +109,11 @@ class Node {
   // The signing key this node writes data with.
   const PublicKey& writer() const;
   std::vector<std::pair<org::Role, PublicKey>> own_keys() const;
+  // What only the keys can show `verify` (which is keyless): each of this device's own keys
+  // is enrolled or has written here, and every entry it wrote still has its payload. A
+  // store swapped for another org's, emptied, or with this device's payload rows deleted
+  // is named here. Empty: nothing found.
+  Result<std::vector<store::VerifyProblem>> CheckOwnEntries();
 
   bool is_member() const;
   // This device's enrolment request (device side).
