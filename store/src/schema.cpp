@@ -86,7 +86,14 @@ constexpr const char* kV2 = R"sql(
 CREATE INDEX entries_author_seq_any ON entries(author, seq);
 )sql";
 
-constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2};
+// v3: the rows whose status may still change on their own (pending, needs upgrade), by
+// author: an incremental settle re-derives those authors' chains, and the pending bound
+// counts them, without reading every row.
+constexpr const char* kV3 = R"sql(
+CREATE INDEX entries_unsettled ON entries(author) WHERE status IN (2, 3);
+)sql";
+
+constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 
@@ -95,6 +102,11 @@ Status Migrate(Db& db) {
   FC_ASSIGN_OR_RETURN(bool row, q.Step("reading schema version"));
   int version = row ? int(q.Int(0)) : 0;
   q.Reset();
+  if (version < 0) {
+    return Status::Corruption("the database's schema version is " + std::to_string(version) +
+                              ", which no fieldcase writes: the file is damaged or not a "
+                              "fieldcase store; restore the folder from a backup");
+  }
   if (version > kSchemaVersion) {
     return Status::NeedsUpgrade("this store was written by a newer fieldcase (schema " +
                                 std::to_string(version) + "); upgrade fieldcase to open it");

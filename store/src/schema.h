@@ -5,7 +5,7 @@
 
 namespace fieldcase::store {
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 // The triggers that keep the log append-only; verify reports any that is missing.
 inline constexpr const char* kAppendOnlyTriggers[] = {
     "opaque_immutable", "entries_signed_columns_immutable", "entries_no_delete",

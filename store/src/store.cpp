@@ -294,6 +294,21 @@ Result<std::vector<ForkSeq>> Store::Forks() {
   return out;
 }
 
+Result<std::set<PublicKey>> Store::UnsettledAuthors() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT DISTINCT author FROM entries "
+                                                 "INDEXED BY entries_unsettled WHERE status "
+                                                 "IN (2, 3)"));
+  std::set<PublicKey> out;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("finding pending rows"));
+    if (!row) break;
+    PublicKey a{};
+    q.BlobInto(0, a);
+    out.insert(a);
+  }
+  return out;
+}
+
 Status Store::IntegrityCheck() {
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("PRAGMA integrity_check"));
   FC_ASSIGN_OR_RETURN(bool row, q.Step("checking database integrity"));

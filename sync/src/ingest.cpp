@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <set>
 #include <tuple>
 
 #include "fieldcase/base/byte_io.h"
@@ -28,11 +29,14 @@ class Accountant {
     }
     if (r.duplicate || r.dropped) {
       ++rep_.duplicates;
+      // A payload after its header: what waited on it may count now.
+      if (r.late_payload && h != nullptr) added_authors_.insert(h->author);
       return Status::Ok();
     }
     ++rep_.added;
     added_.push_back(r.id);
     if (h == nullptr) return Status::Ok();
+    added_authors_.insert(h->author);
     // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
     clock_.Observe(h->hlc, uint64_t(now_ms_));
     if (!own_.count(h->author)) return Status::Ok();
@@ -54,6 +58,7 @@ class Accountant {
 
  public:
   std::vector<Id> added_;
+  std::set<PublicKey> added_authors_;
 };
 
 }  // namespace
@@ -63,7 +68,6 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
                             const std::vector<store::RawEntry>& entries, int64_t now_ms,
                             bool settle, const IngestProgress& progress) {
   ImportReport rep;
-  if (!settle) FC_RETURN_IF_ERROR(MarkStatusesStale(log));
   Accountant account(log, clock, own_keys, now_ms, rep);
   std::vector<store::Entry> v1;
   std::vector<const store::RawEntry*> other;  // header versions this build cannot read
@@ -85,6 +89,12 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     x.payload = e.payload;
     v1.push_back(std::move(x));
   }
+  // Marked before anything is stored, so a process killed before it settles settles these
+  // authors at the next open.
+  FC_ASSIGN_OR_RETURN(StaleMark before, ReadStaleMark(log));
+  std::set<PublicKey> bringing;
+  for (const auto& x : v1) bringing.insert(x.header.author);
+  FC_RETURN_IF_ERROR(MarkStatusesStale(log, bringing));
   for (size_t at = 0; at < other.size(); at += kIngestBatch) {
     std::vector<const store::RawEntry*> chunk(
         other.begin() + long(at), other.begin() + long(std::min(other.size(), at + kIngestBatch)));
@@ -124,7 +134,14 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     FC_RETURN_IF_ERROR(log.PutMeta("clock", last.Take()));
   }
   if (!settle) return rep;
-  FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  if (before.everything) {
+    FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  } else {
+    // What an earlier cut session left, and what this one added (not all it was offered).
+    std::set<PublicKey> settle_authors = std::move(before.authors);
+    settle_authors.insert(account.added_authors_.begin(), account.added_authors_.end());
+    FC_RETURN_IF_ERROR(SettleStatuses(log, settle_authors).status());
+  }
   for (const Id& id : account.added_) {
     FC_ASSIGN_OR_RETURN(auto status, log.StatusOf(id));
     if (status == store::EntryStatus::kPending) ++rep.pending;

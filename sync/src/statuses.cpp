@@ -2,13 +2,84 @@
 
 #include <vector>
 
+#include "fieldcase/base/byte_io.h"
+
 namespace fieldcase::sync {
 
 namespace {
+
 constexpr std::string_view kStaleMark = "statuses-stale";
-}  // namespace
+// Mark values: 0x01 (or anything else unknown): everything; 0x02 ‖ u32 n ‖ n × author(32).
+constexpr uint8_t kMarkEverything = 1;
+constexpr uint8_t kMarkAuthors = 2;
 
 using store::Kind;
+
+bool IsKeyOrControl(const store::Header& h) {
+  return h.kind == uint8_t(Kind::kKey) || h.kind == uint8_t(Kind::kControl);
+}
+
+// Reads the key and control entries, with payloads: every rule needs all of them.
+Status ReadOrgAndKeys(store::Store& log, std::vector<org::ValidityInput>& inputs,
+                      std::map<Id, store::EntryStatus>& stored) {
+  for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl)}) {
+    store::EntryFilter f;
+    f.kind = kind;
+    FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
+      stored[se.entry.id] = se.status;
+      inputs.push_back(org::MakeValidityInput(se));
+      return Status::Ok();
+    }));
+  }
+  return Status::Ok();
+}
+
+// Adds one entry read without its payload: no rule reads a data payload.
+void AddHeaderOnly(store::StoredEntry& se, std::vector<org::ValidityInput>& inputs,
+                   std::map<Id, store::EntryStatus>& stored) {
+  stored[se.entry.id] = se.status;
+  se.entry.payload = Bytes{};
+  inputs.push_back(org::MakeValidityInput(se));
+}
+
+// Writes the statuses of `inputs` (only of entries by `only`, when given) that differ.
+Result<size_t> WriteChanged(store::Store& log, const std::vector<org::ValidityInput>& inputs,
+                            const std::map<Id, store::EntryStatus>& stored,
+                            const org::ValidityResult& validity,
+                            const std::set<PublicKey>* only) {
+  std::vector<std::pair<Id, store::EntryStatus>> changed;
+  for (const auto& e : inputs) {
+    if (only && !only->count(e.header.author)) continue;
+    const store::EntryStatus now = validity.status.at(e.id);
+    if (stored.at(e.id) != now) changed.emplace_back(e.id, now);
+  }
+  FC_RETURN_IF_ERROR(log.SetStatuses(changed));
+  return changed.size();
+}
+
+Result<size_t> WriteAll(store::Store& log) {
+  FC_ASSIGN_OR_RETURN(DerivedStatuses d, DeriveStatuses(log));
+  std::vector<std::pair<Id, store::EntryStatus>> changed;
+  for (const auto& [id, st] : d.validity.status) {
+    if (d.stored[id] != st) changed.emplace_back(id, st);
+  }
+  FC_RETURN_IF_ERROR(log.SetStatuses(changed));
+  return changed.size();
+}
+
+// The pending bound, then — when it dropped rows, whose absence others may depend on (a
+// data entry whose key entry was dropped waits again) — everything once more.
+Result<size_t> BoundAndClear(store::Store& log, size_t changed) {
+  FC_ASSIGN_OR_RETURN(int64_t dropped, log.DropOldestPending());
+  if (dropped > 0) {
+    FC_ASSIGN_OR_RETURN(size_t again, WriteAll(log));
+    changed += again;
+  }
+  FC_RETURN_IF_ERROR(log.DeleteMeta(kStaleMark));
+  return changed;
+}
+
+}  // namespace
 
 Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
   if (!log.org_id()) return Status::Corruption("the store has no organisation id");
@@ -17,45 +88,98 @@ Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
   store::EntryFilter headers;
   headers.payloads = false;
   FC_RETURN_IF_ERROR(log.ForEach(headers, [&](store::StoredEntry& se) {
-    out.stored[se.entry.id] = se.status;
-    if (se.entry.header.kind != uint8_t(Kind::kKey) &&
-        se.entry.header.kind != uint8_t(Kind::kControl)) {
-      se.entry.payload = Bytes{};  // a data payload is not read: no rule depends on it
-      inputs.push_back(org::MakeValidityInput(se));
-    }
+    if (!IsKeyOrControl(se.entry.header)) AddHeaderOnly(se, inputs, out.stored);
     return Status::Ok();
   }));
-  for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl)}) {
-    store::EntryFilter f;
-    f.kind = kind;
-    FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
-      inputs.push_back(org::MakeValidityInput(se));
-      return Status::Ok();
-    }));
-  }
+  FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs, out.stored));
   out.validity = org::ComputeValidity(*log.org_id(), inputs);
   return out;
 }
 
 Result<size_t> RecomputeStatuses(store::Store& log) {
-  FC_ASSIGN_OR_RETURN(DerivedStatuses d, DeriveStatuses(log));
-  std::vector<std::pair<Id, store::EntryStatus>> changed;
-  for (const auto& [id, st] : d.validity.status) {
-    if (d.stored[id] != st) changed.emplace_back(id, st);
-  }
-  FC_RETURN_IF_ERROR(log.SetStatuses(changed));
-  FC_ASSIGN_OR_RETURN(int64_t dropped, log.DropOldestPending());
-  (void)dropped;
-  FC_RETURN_IF_ERROR(log.DeleteMeta(kStaleMark));
-  return changed.size();
+  FC_ASSIGN_OR_RETURN(size_t changed, WriteAll(log));
+  return BoundAndClear(log, changed);
 }
 
-Status MarkStatusesStale(store::Store& log) { return log.PutMeta(kStaleMark, AsBytes("1")); }
+Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& added_authors) {
+  if (!log.org_id()) return Status::Corruption("the store has no organisation id");
+  if (added_authors.empty()) return BoundAndClear(log, 0);
+  std::vector<org::ValidityInput> inputs;
+  std::map<Id, store::EntryStatus> stored;
+  FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs, stored));
+  std::set<PublicKey> chains;  // whose statuses are re-derived: whole chains in the input
+  for (const auto& e : inputs) {
+    if (e.header.kind != uint8_t(Kind::kControl)) continue;
+    if (added_authors.count(e.header.author)) return RecomputeStatuses(log);  // the org log
+    chains.insert(e.header.author);
+  }
+  FC_ASSIGN_OR_RETURN(std::set<PublicKey> waiting, log.UnsettledAuthors());
+  chains.insert(waiting.begin(), waiting.end());
+  chains.insert(added_authors.begin(), added_authors.end());
+  for (const PublicKey& author : chains) {
+    store::EntryFilter f;
+    f.payloads = false;
+    f.author = author;
+    FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
+      if (!IsKeyOrControl(se.entry.header)) AddHeaderOnly(se, inputs, stored);
+      return Status::Ok();
+    }));
+  }
+  org::ValidityResult validity = org::ComputeValidity(*log.org_id(), inputs);
+  for (const PublicKey& author : added_authors) {
+    // A forked author may hold two introducers of one key_id: what names it can change.
+    if (validity.fork_points.count(author)) return RecomputeStatuses(log);
+  }
+  FC_ASSIGN_OR_RETURN(size_t changed, WriteChanged(log, inputs, stored, validity, &chains));
+  return BoundAndClear(log, changed);
+}
+
+Result<StaleMark> ReadStaleMark(store::Store& log) {
+  StaleMark mark;
+  FC_ASSIGN_OR_RETURN(auto raw, log.GetMeta(kStaleMark));
+  if (!raw) return mark;
+  mark.present = true;
+  ByteReader r(*raw);
+  uint8_t form = 0;
+  uint32_t n = 0;
+  if (!r.U8(form, "stale mark").ok() || form != kMarkAuthors || !r.U32(n, "stale mark").ok() ||
+      n > kMaxMarkedAuthors || r.remaining() != size_t(n) * sizeof(PublicKey)) {
+    mark.everything = true;  // the safe reading of a mark this version cannot read
+    return mark;
+  }
+  for (uint32_t i = 0; i < n; ++i) {
+    PublicKey a{};
+    FC_RETURN_IF_ERROR(r.Fixed(a, "stale mark"));
+    mark.authors.insert(a);
+  }
+  return mark;
+}
+
+Status MarkStatusesStale(store::Store& log, const std::set<PublicKey>& authors) {
+  FC_ASSIGN_OR_RETURN(StaleMark mark, ReadStaleMark(log));
+  if (mark.everything) return Status::Ok();
+  const size_t before = mark.authors.size();
+  mark.authors.insert(authors.begin(), authors.end());
+  if (mark.present && mark.authors.size() == before) return Status::Ok();  // already named
+  ByteWriter w;
+  if (mark.authors.size() > kMaxMarkedAuthors) {
+    w.U8(kMarkEverything);
+  } else {
+    w.U8(kMarkAuthors);
+    w.U32(uint32_t(mark.authors.size()));
+    for (const auto& a : mark.authors) w.Raw(a);
+  }
+  return log.PutMeta(kStaleMark, w.Take());
+}
 
 Result<bool> RecomputeIfStale(store::Store& log) {
-  FC_ASSIGN_OR_RETURN(auto mark, log.GetMeta(kStaleMark));
-  if (!mark) return false;
-  FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  FC_ASSIGN_OR_RETURN(StaleMark mark, ReadStaleMark(log));
+  if (!mark.present) return false;
+  if (mark.everything) {
+    FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  } else {
+    FC_RETURN_IF_ERROR(SettleStatuses(log, mark.authors).status());
+  }
   return true;
 }
 

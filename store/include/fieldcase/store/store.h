@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "fieldcase/base/bytes.h"
@@ -145,6 +146,8 @@ class Store {
   Result<bool> HasForkEvidence(const PublicKey& author);
   // Every (author, seq) held more than once.
   Result<std::vector<ForkSeq>> Forks();
+  // Authors with a row whose status may still change on its own (pending, needs upgrade).
+  Result<std::set<PublicKey>> UnsettledAuthors();
 
   // Key-value facts about this node (not signed, not secret).
   Status PutMeta(std::string_view key, ByteView value);

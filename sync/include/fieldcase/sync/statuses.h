@@ -1,9 +1,26 @@
-// Statuses as the store holds them: derived from the whole set of entries by
+// Statuses as the store holds them: derived from the set of entries by
 // org::ComputeValidity (org/validity.h) and written back where they changed — the one
 // column of an entry that may change.
+//
+// Settling after an import re-derives only what the import can change (SettleStatuses):
+// with the entries of a set of authors added, and none of them a writer of the org log,
+// no fork among them, a status elsewhere changes only where it was waiting (pending, needs
+// upgrade), because
+//   - an entry's status depends on its own author's chain (fork, upgrade and cut-off
+//     points), on the org log (enrolments, cut-offs, box-key owners) and on which key
+//     entries introduce the key_ids it names (held or not, and their case);
+//   - the org log changes only by entries of its writers (then: everything is derived);
+//   - a key_id is (author, seq): without a fork a new key entry introduces only key_ids
+//     that were not held, and what named them was pending.
+// So the rules see every key and control entry, the whole chains of the added authors, of
+// the org log's writers and of every author with a waiting entry, and only those chains'
+// statuses are written. A fork among the added authors, or a row dropped by the pending
+// bound, falls back to the whole set (RecomputeStatuses). Tests compare the two on random
+// histories (tests/sync/statuses_test.cpp).
 #pragma once
 
 #include <map>
+#include <set>
 
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/base/status.h"
@@ -22,15 +39,29 @@ struct DerivedStatuses {
 // entry's status. Needs the store's org id.
 Result<DerivedStatuses> DeriveStatuses(store::Store& log);
 
-// Derives, writes the statuses that changed in one transaction, then applies the pending
-// bound (format constant kMaxPendingRows), and clears the stale mark. Returns how many
-// statuses changed.
+// Derives every status, writes those that changed in one transaction, then applies the
+// pending bound (format constant kMaxPendingRows), and clears the stale mark. Returns how
+// many statuses changed.
 Result<size_t> RecomputeStatuses(store::Store& log);
 
-// A network session ingests batch by batch and settles statuses once per phase: the mark
-// says they lag behind the entries, so a process killed in between recomputes them the
-// next time the store is opened (RecomputeIfStale).
-Status MarkStatusesStale(store::Store& log);
+// The same result after entries by `added_authors` were stored, re-deriving only what they
+// can change (above). Clears the stale mark.
+Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& added_authors);
+
+// An ingest marks statuses stale before it stores anything, naming the authors it brings
+// (merged with a mark already there), and clears the mark when it settles. A network
+// session settles once per phase; a process killed in between settles the next time the
+// store is opened (RecomputeIfStale), for the marked authors only. A mark of more than
+// kMaxMarkedAuthors authors, or one this version cannot read, means everything.
+inline constexpr size_t kMaxMarkedAuthors = 4096;
+struct StaleMark {
+  bool present = false;
+  bool everything = false;
+  std::set<PublicKey> authors;
+};
+Result<StaleMark> ReadStaleMark(store::Store& log);
+Status MarkStatusesStale(store::Store& log, const std::set<PublicKey>& authors);
+// Settles what the mark names (nothing when there is no mark); true when it did.
 Result<bool> RecomputeIfStale(store::Store& log);
 
 }  // namespace fieldcase::sync
