@@ -23,6 +23,7 @@ constexpr const char* kHelp =
     "  micro    one-thread rates of ed25519, XChaCha20-Poly1305, BLAKE2b\n"
     "  bundle   export and import of a 100,000-entry bundle from ten authors\n"
     "  sync     a device pulling from a hub over loopback, catching up, nothing new\n"
+    "  scale    one note, one new case and an unlock at 10 to 10,000 cases; verify\n"
     "\n"
     "`fieldcase-bench <command> --help` lists a command's options. Progress goes to stderr,\n"
     "results to stdout (--json for one JSON object). Temp data folders are removed at the end.\n";
@@ -46,7 +47,7 @@ int Run(int argc, char** argv) {
   const char* help = nullptr;
   int (*run)(const Options&) = nullptr;
   fieldcase::Result<Options> o = fieldcase::Status::InvalidArgument(
-      "unknown command '" + std::string(cmd) + "'; try append, open, micro, bundle or sync (see --help)");
+      "unknown command '" + std::string(cmd) + "'; try append, open, micro, bundle, sync or scale (see --help)");
   if (cmd == "append") {
     help = kAppendHelp;
     run = RunAppend;
@@ -62,6 +63,11 @@ int Run(int argc, char** argv) {
   } else if (cmd == "bundle" || cmd == "sync") {
     help = cmd == "bundle" ? kBundleHelp : kSyncHelp;
     run = cmd == "bundle" ? RunBundle : RunSync;
+    o = ParseOptions(argc, argv, 2, defaults, {"count", "runs", "json", "tmp"});
+  } else if (cmd == "scale") {
+    help = kScaleHelp;
+    run = RunScale;
+    defaults.runs = 5;
     o = ParseOptions(argc, argv, 2, defaults, {"count", "runs", "json", "tmp"});
   }
   if (!o.ok()) {

@@ -13,12 +13,14 @@ extern const char* const kOpenHelp;
 extern const char* const kMicroHelp;
 extern const char* const kBundleHelp;
 extern const char* const kSyncHelp;
+extern const char* const kScaleHelp;
 
 int RunAppend(const Options& o);
 int RunOpen(const Options& o);
 int RunMicro(const Options& o);
 int RunBundle(const Options& o);
 int RunSync(const Options& o);
+int RunScale(const Options& o);
 
 bool Interrupted();  // fixture.h
 

@@ -86,9 +86,18 @@ Status Node::Parts::Recompute() {
 
 Result<std::vector<Id>> Node::Parts::Commit(std::vector<Draft> drafts, int64_t now_ms) {
   FC_ASSIGN_OR_RETURN(auto ids, signer.Commit(drafts, org_id, members, *log, now_ms));
-  bool any_key = false;
-  for (const auto& d : drafts) any_key |= d.header.kind == uint8_t(store::Kind::kKey);
-  if (any_key) FC_RETURN_IF_ERROR(LoadRing(*this));
+  // The ring learns this node's new key entries alone: opening a case must not cost a read
+  // of every case's key (issue 8 #6).
+  std::vector<store::StoredEntry> keys;
+  for (size_t i = 0; i < drafts.size() && i < ids.size(); ++i) {
+    if (drafts[i].header.kind != uint8_t(store::Kind::kKey)) continue;
+    FC_ASSIGN_OR_RETURN(auto held, log->Get(ids[i]));
+    if (held) keys.push_back(std::move(*held));
+  }
+  if (!keys.empty()) {
+    org::Openers openers{device ? &*device : nullptr, recovery ? &*recovery : nullptr};
+    ring.Learn(org_id, std::move(keys), openers);
+  }
   return ids;
 }
 

@@ -29,6 +29,12 @@ void NoteWraps(KeyInfo& info, const KeyPayload& p) {
 
 KeyRing KeyRing::Load(const Id& org_id, std::vector<store::StoredEntry> stored, Openers openers) {
   KeyRing ring;
+  ring.Learn(org_id, std::move(stored), openers);
+  return ring;
+}
+
+void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Openers openers) {
+  KeyRing& ring = *this;
   // (key_id the entry is about, header, payload). For an introducing entry the key_id is
   // derived from its signed (author, seq); a grant names the key it grants.
   struct KeyEntry {
@@ -63,8 +69,7 @@ KeyRing KeyRing::Load(const Id& org_id, std::vector<store::StoredEntry> stored, 
     for (const Wrap& w : p.wraps) team_wrap |= w.type == WrapType::kUnderTeamKey;
     info.restricted = !IsZero(h.case_id) && !p.wraps.empty() && !team_wrap;
     NoteWraps(info, p);
-    if (!IsZero(h.case_id) && std::find(ring.case_order_.begin(), ring.case_order_.end(),
-                                        h.case_id) == ring.case_order_.end()) {
+    if (!IsZero(h.case_id) && ring.case_seen_.insert(h.case_id).second) {
       ring.case_order_.push_back(h.case_id);
     }
   }
@@ -120,7 +125,6 @@ KeyRing KeyRing::Load(const Id& org_id, std::vector<store::StoredEntry> stored, 
     }
   }
   ring.ChoosePreferredKeys();
-  return ring;
 }
 
 void KeyRing::ChoosePreferredKeys() {

@@ -9,6 +9,7 @@
 
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/store/store.h"
+#include "parallel.h"
 #include "store_impl.h"
 
 namespace fieldcase::store {
@@ -51,23 +52,7 @@ std::vector<uint8_t> VerifyBatchSignatures(const Id& org_id, const std::vector<E
       ok[i] = VerifyEntrySignature(org_id, entries[i].header_bytes, author, entries[i].signature);
     }
   };
-  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  if (workers == 1 || entries.size() < 32) {
-    check(0, entries.size());
-    return ok;
-  }
-  const size_t per = (entries.size() + workers - 1) / workers;
-  std::vector<std::thread> pool;
-  size_t begin = per;
-  try {
-    for (; begin < entries.size(); begin += per) {
-      pool.emplace_back(check, begin, std::min(entries.size(), begin + per));
-    }
-  } catch (const std::system_error&) {
-    check(begin, entries.size());  // no thread to spare: this one does the rest
-  }
-  check(0, std::min(entries.size(), per));
-  for (auto& t : pool) t.join();
+  ParallelFor(entries.size(), check);
   return ok;
 }
 

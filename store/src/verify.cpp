@@ -6,6 +6,7 @@
 #include "db.h"
 #include "fieldcase/store/entry.h"
 #include "fieldcase/store/store.h"
+#include "parallel.h"
 #include "schema.h"
 
 namespace fieldcase::store {
@@ -19,6 +20,15 @@ struct Row {
   Signature sig{};
   bool evidence = false;
 };
+
+// What pass 1 checks on the workers for one row.
+struct Check {
+  Row row;
+  Bytes payload;
+  bool hash_payload = false;
+  bool id_ok = false, sig_ok = false, hash_ok = false;
+};
+constexpr size_t kCheckBatch = 4096;
 
 }  // namespace
 
@@ -45,6 +55,33 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
                           "p.id IS NOT NULL FROM entries e LEFT JOIN payloads p ON p.id = e.id "
                           "ORDER BY e.author, e.seq"));
   std::map<PublicKey, std::map<uint64_t, std::vector<Row>>> chains;
+  // Ids, signatures and payload hashes are checked on worker threads, a batch at a time.
+  std::vector<Check> batch;
+  auto check_batch = [&] {
+    ParallelFor(batch.size(), [&](size_t begin, size_t end) {
+      for (size_t i = begin; i < end; ++i) {
+        Check& c = batch[i];
+        c.id_ok = EntryId(c.row.header, c.row.sig) == c.row.id;
+        c.sig_ok = VerifyEntrySignature(org, c.row.header, c.row.h.author, c.row.sig);
+        c.hash_ok = !c.hash_payload || PayloadHash(c.payload) == c.row.h.payload_hash;
+      }
+    });
+    for (const Check& c : batch) {
+      auto problem = [&](std::string what) {
+        rep.problems.push_back({c.row.id, c.row.h.author, c.row.h.seq, std::move(what)});
+      };
+      if (!c.id_ok) problem("id does not match header and signature");
+      if (!c.sig_ok) problem("bad signature");
+      if (!c.hash_ok) {
+        problem("payload hash does not match header");
+      } else if (c.hash_payload && validator &&
+                 (c.row.h.kind == uint8_t(Kind::kKey) || c.row.h.kind == uint8_t(Kind::kControl))) {
+        Status v = validator(c.row.h, c.payload);
+        if (!v.ok() && !v.IsNeedsUpgrade()) problem(v.message());
+      }
+    }
+    batch.clear();
+  };
   while (true) {
     FC_ASSIGN_OR_RETURN(bool more, q.Step("reading entries"));
     if (!more) break;
@@ -64,6 +101,8 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
       continue;
     }
     r.h = *h;
+    Check& check = batch.emplace_back();
+    check.row = r;
     PublicKey col_author{};
     Id col_prev{};
     Id128 col_case{}, col_key{};
@@ -73,8 +112,6 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
         !q.BlobInto(9, col_key) || col_key != r.h.key_id) {
       problem("indexed columns disagree with the signed header");
     }
-    if (EntryId(r.header, r.sig) != r.id) problem("id does not match header and signature");
-    if (!VerifyEntrySignature(org, r.header, r.h.author, r.sig)) problem("bad signature");
     const bool key_or_control =
         r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl);
     if (!q.Int(13) && key_or_control) {
@@ -88,14 +125,11 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     if (q.Int(13)) {
       ++rep.payloads;
       ByteView p = q.Blob(12);
-      if (p.size() != r.h.payload_len)
+      if (p.size() != r.h.payload_len) {
         problem("payload length does not match header");
-      else if (PayloadHash(p) != r.h.payload_hash)
-        problem("payload hash does not match header");
-      else if (validator &&
-               (r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl))) {
-        Status v = validator(r.h, p);
-        if (!v.ok() && !v.IsNeedsUpgrade()) problem(v.message());
+      } else {
+        check.payload.assign(p.begin(), p.end());  // hashed, then checked, on the workers
+        check.hash_payload = true;
       }
     }
     switch (EntryStatus(q.Int(10))) {
@@ -116,7 +150,9 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     }
     r.evidence = q.Int(11) != 0;
     chains[r.h.author][r.h.seq].push_back(r);
+    if (batch.size() == kCheckBatch) check_batch();
   }
+  check_batch();
   rep.authors = int64_t(chains.size());
 
   // Pass 2: chains — seq 1 ⇔ prev zero, each prev names the held entry at seq-1, hlc

@@ -55,6 +55,10 @@ class KeyRing {
   KeyRing() = default;
   // `entries`: the store's key entries; only accepted ones with payloads count.
   static KeyRing Load(const Id& org_id, std::vector<store::StoredEntry> entries, Openers openers);
+  // Adds key entries written by this node a moment ago, without reading the others again: a
+  // node writes only keys it holds, wrapped under keys it holds, so they can teach it no
+  // key but their own (whatever else arrives is loaded whole). The same steps as Load.
+  void Learn(const Id& org_id, std::vector<store::StoredEntry> entries, Openers openers);
 
   const crypto::SecretBytes* Key(const Id128& key_id) const;
   const KeyInfo* Info(const Id128& key_id) const;
@@ -74,6 +78,7 @@ class KeyRing {
   std::optional<KeyRef> preferred_team_;
   std::map<Id128, KeyRef> preferred_case_;  // by case_id
   std::vector<Id128> case_order_;
+  std::set<Id128> case_seen_;
 };
 
 }  // namespace fieldcase::org

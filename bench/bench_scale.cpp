@@ -1,0 +1,156 @@
+// `fieldcase-bench scale`: what one command costs as the store grows (docs/benchmarks.md).
+//
+// One store grows through the ladder 10, 1,000, 10,000 cases, then notes up to N entries.
+// At each step, per run, a fresh unlock (what every command pays) and then one write:
+//   unlock_ms   Node::Unlock beyond its Argon2id (measured alone at the same cost)
+//   note_ms     one AddNote on an existing case (`case note` beyond the KDF: unlock + write)
+//   open_ms     one new case (`case open` beyond the KDF: unlock + OpenCase)
+// At the last step also `verify` of the whole folder (node::VerifyFolder, keyless).
+// A flat curve is the aim: a write must not read the store.
+#include <algorithm>
+
+#include "benches.h"
+#include "fieldcase/node/inspect.h"
+#include "fixture.h"
+#include "report.h"
+
+namespace fieldcase::bench {
+
+namespace {
+
+constexpr crypto::KdfCost kCost = crypto::KdfCost::kInteractive;  // subtracted anyway
+
+struct Step {
+  std::string label;
+  int64_t cases = 0;
+  int64_t entries = 0;  // 0: just the cases (two entries each)
+};
+
+struct Grower {
+  const TempDir& tmp;
+  std::vector<Id128> cases;
+  int64_t notes = 0;
+
+  Status GrowCases(int64_t want) {
+    FC_ASSIGN_OR_RETURN(auto node, node::Node::Unlock(tmp.data(), BenchPassphrase()));
+    Progress progress("opening cases up to " + std::to_string(want), want);
+    while (int64_t(cases.size()) < want) {
+      FC_RETURN_IF_ERROR(CheckInterrupted());
+      FC_ASSIGN_OR_RETURN(Id128 id, node->OpenCase(StalkingCase(), WallMs()));
+      cases.push_back(id);
+      progress.Update(int64_t(cases.size()));
+    }
+    return Status::Ok();
+  }
+
+  Status GrowEntries(int64_t want) {
+    FC_ASSIGN_OR_RETURN(auto node, node::Node::Unlock(tmp.data(), BenchPassphrase()));
+    FC_ASSIGN_OR_RETURN(int64_t have, node->log().CountEntries());
+    NoteTexts texts;
+    Progress progress("writing notes up to " + std::to_string(want) + " entries", want);
+    std::vector<std::pair<Id128, record::Op>> ops;
+    while (have < want) {
+      FC_RETURN_IF_ERROR(CheckInterrupted());
+      ops.clear();
+      const int64_t n = std::min<int64_t>(1000, want - have);
+      for (int64_t i = 0; i < n; ++i, ++notes)
+        ops.emplace_back(cases[size_t(notes % int64_t(cases.size()))], texts.Note(notes));
+      FC_RETURN_IF_ERROR(node->WriteBatch(ops, WallMs()).status());
+      have += n;
+      progress.Update(have);
+    }
+    return Status::Ok();
+  }
+};
+
+double Ms(Clock::time_point t0) { return SecondsSince(t0) * 1000.0; }
+
+}  // namespace
+
+const char* const kScaleHelp =
+    "usage: fieldcase-bench scale [--count N] [--runs R] [--json] [--tmp DIR]\n"
+    "\n"
+    "What one command costs as the store grows. One store grows through 10, 1,000 and\n"
+    "10,000 cases, then notes up to N entries. At each step, each run:\n"
+    "  scale.unlock_ms@STEP  Node::Unlock beyond Argon2id (every command pays it)\n"
+    "  scale.note_ms@STEP    unlock + one note on an existing case (`case note` beyond the KDF)\n"
+    "  scale.open_ms@STEP    unlock + one new case (`case open` beyond the KDF)\n"
+    "and at the last step:\n"
+    "  scale.verify_s        keyless verify of the whole folder (node::VerifyFolder)\n"
+    "The aim is a flat curve. Each figure is the median of R runs.\n"
+    "\n"
+    "  --count N   entries at the last step (default 100000; at least 20,000)\n"
+    "  --runs R    runs per step (default 5)\n"
+    "  --json      one JSON object\n"
+    "  --tmp DIR   where the temp folder goes\n";
+
+int RunScale(const Options& o) {
+  auto tmp = TempDir::Create(o.tmp_parent);
+  if (!tmp.ok()) return Fail(tmp.status());
+  {
+    Say("founding an org…");
+    auto founded = FoundOrg(**tmp, kCost);
+    if (!founded.ok()) return Fail(founded.status().Prefixed("founding"));
+  }
+  const crypto::SecretBytes pass = BenchPassphrase();
+  const Bytes argon_blob = crypto::SealWithPassphrase(pass, AsBytes("tiny"), kCost);
+  const std::vector<Step> ladder{{"10", 10, 0},
+                                 {"1000", 1000, 0},
+                                 {"10000", 10000, 0},
+                                 {std::to_string(std::max<int64_t>(o.count, 20000)) + "e", 10000,
+                                  std::max<int64_t>(o.count, 20000)}};
+  Report report("scale");
+  report.Param("count", o.count);
+  report.Param("runs", o.runs);
+  report.Note("STEP: cases held, or (with e) entries held over 10,000 cases; Argon2id "
+              "INTERACTIVE, subtracted");
+  Grower grow{**tmp, {}, 0};
+  NoteTexts texts;
+  for (const Step& step : ladder) {
+    Status grown = grow.GrowCases(step.cases);
+    if (grown.ok() && step.entries > 0) grown = grow.GrowEntries(step.entries);
+    if (!grown.ok()) return Fail(grown.Prefixed("growing to " + step.label));
+    Say("step " + step.label + ": " + std::to_string(o.runs) + " runs…");
+    for (int run = 0; run < o.runs; ++run) {
+      if (Interrupted()) return Fail(CheckInterrupted());
+      auto t0 = Clock::now();
+      auto kdf = crypto::OpenWithPassphrase(pass, argon_blob);
+      const double kdf_ms = Ms(t0);
+      if (!kdf.ok()) return Fail(kdf.status());
+      double unlock_ms = 0;
+      for (bool open_case : {false, true}) {
+        t0 = Clock::now();
+        auto node = node::Node::Unlock((*tmp)->data(), pass);
+        if (!node.ok()) return Fail(node.status());
+        const double unlocked = Ms(t0);
+        unlock_ms = std::max(unlock_ms, unlocked - kdf_ms);
+        Status wrote;
+        if (open_case) {
+          auto id = (*node)->OpenCase(StalkingCase(), WallMs());
+          wrote = id.status();
+          if (id.ok()) grow.cases.push_back(*id);
+        } else {
+          wrote = (*node)->Write(grow.cases[size_t(run) % grow.cases.size()],
+                                 texts.Note(run), WallMs())
+                      .status();
+        }
+        if (!wrote.ok()) return Fail(wrote);
+        report.Add(std::string("scale.") + (open_case ? "open_ms@" : "note_ms@") + step.label,
+                   "ms", 1, Ms(t0) - kdf_ms);
+      }
+      report.Add("scale.unlock_ms@" + step.label, "ms", 1, unlock_ms);
+    }
+  }
+  for (int run = 0; run < o.runs; ++run) {
+    Say("verify run " + std::to_string(run + 1) + "/" + std::to_string(o.runs) + "…");
+    auto t0 = Clock::now();
+    auto v = node::VerifyFolder((*tmp)->data());
+    if (!v.ok()) return Fail(v.status());
+    if (!v->ok()) return Fail(Status::Corruption("the benchmark store does not verify"));
+    report.Add("scale.verify_s", "s", 2, SecondsSince(t0));
+  }
+  report.Print(o.json);
+  return 0;
+}
+
+}  // namespace fieldcase::bench
