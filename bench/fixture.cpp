@@ -57,7 +57,7 @@ record::OpenCase StalkingCase() {
                {"suspect", {}},
                {"relationship", {}},
                {"risk_level", {"standard", "medium", "high"}},
-               {"spo_status", {"none", "applied", "interim", "full", "expired", "discharged"}},
+               {"spo_status", {"none", "applied", "interim", "full", "varied", "refused", "discharged", "expired"}},
                {"spo_expiry", {}},
                {"referral", {}},
                {"next_review", {}}};

@@ -8,11 +8,11 @@ Result<Args> Args::Parse(const std::vector<std::string>& argv,
   bool options_done = false;
   for (size_t i = 0; i < argv.size(); ++i) {
     const std::string& w = argv[i];
+    if (!options_done && w == "--") {  // what follows is text, even "--json"
+      options_done = true;
+      continue;
+    }
     if (options_done || w.size() < 2 || w.rfind("--", 0) != 0) {
-      if (w == "--") {
-        options_done = true;
-        continue;
-      }
       a.positional_.push_back(w);
       continue;
     }

@@ -37,7 +37,7 @@ void PrintImport(const Context& c, const sync::ImportReport& r, const std::strin
   std::printf(
       "Imported %s: %zu new, %zu already held, %zu rejected, %zu waiting for earlier "
       "entries.\n",
-      from.c_str(), r.added, r.duplicates, r.rejected, r.gaps);
+      Safe(from).c_str(), r.added, r.duplicates, r.rejected, r.gaps);
   if (r.pending + r.quarantined + r.needs_upgrade > 0) {
     std::printf(
         "  of the new: %zu pending (an enrolment or key they need is not here yet), %zu "
@@ -45,7 +45,7 @@ void PrintImport(const Context& c, const sync::ImportReport& r, const std::strin
         "fieldcase.\n",
         r.pending, r.quarantined, r.needs_upgrade);
   }
-  for (const auto& reason : r.reasons) std::printf("  rejected %s\n", reason.c_str());
+  for (const auto& reason : r.reasons) std::printf("  rejected %s\n", Safe(reason).c_str());
 }
 
 }  // namespace
@@ -153,7 +153,7 @@ int RunBundleInspect(Context& c) {
   std::printf(
       "Bundle %s\n  from:       %s\n  made:       %s\n  entries:    %llu (signed "
       "manifest, content checked)\n  recipients: %zu devices\n",
-      path.c_str(), AuthorLabel(**node, m.exporter).c_str(), FormatMs(m.created_ms).c_str(),
+      Safe(path).c_str(), AuthorLabel(**node, m.exporter).c_str(), FormatMs(m.created_ms).c_str(),
       static_cast<unsigned long long>(m.entries), opened->recipients.size());
   return kExitOk;
 }

@@ -63,13 +63,13 @@ void ShowJson(const node::Node& n, const Id128& id, const record::CaseView& v) {
 void ShowText(const node::Node& n, const Id128& id, const record::CaseView& v) {
   std::printf("Case %s", ToHex(id).c_str());
   if (v.opened) {
-    std::printf("  (%s, opened %s by %s)", v.opened->value.template_name.c_str(),
+    std::printf("  (%s, opened %s by %s)", Safe(v.opened->value.template_name).c_str(),
                 FormatHlc(v.opened->hlc).c_str(), AuthorLabel(n, v.opened->author).c_str());
   }
   std::printf("\nStatus: %s\n", StatusText(v).c_str());
   if (!v.tags.empty()) {
     std::string tags;
-    for (auto& t : v.tags) tags += (tags.empty() ? "" : ", ") + t;
+    for (auto& t : v.tags) tags += (tags.empty() ? "" : ", ") + Safe(t);
     std::printf("Tags:   %s\n", tags.c_str());
   }
   std::printf("\nFields:\n");
@@ -77,28 +77,31 @@ void ShowText(const node::Node& n, const Id128& id, const record::CaseView& v) {
     for (const auto& def : v.opened->value.fields) {
       auto it = v.fields.find(def.name);
       if (it == v.fields.end() || it->second.current.empty()) {
-        std::printf("  %-14s -\n", def.name.c_str());
+        std::printf("  %-14s -\n", Safe(def.name).c_str());
         continue;
       }
       const auto& f = it->second;
       if (!f.conflict()) {
         const auto& val = f.current.front();
-        std::printf("  %-14s %s   (%s, %s)\n", def.name.c_str(), val.value.c_str(),
+        std::printf("  %-14s %s   (%s, %s)\n", Safe(def.name).c_str(), Safe(val.value).c_str(),
                     AuthorLabel(n, val.author).c_str(), FormatHlc(val.hlc).c_str());
         continue;
       }
       std::printf("  %-14s CONFLICT — %zu concurrent values; `case resolve` to settle:\n",
-                  def.name.c_str(), f.current.size());
+                  Safe(def.name).c_str(), f.current.size());
       for (const auto& val : f.current) {
-        std::printf("  %-14s   %s   (%s, %s)\n", "", val.value.c_str(),
+        std::printf("  %-14s   %s   (%s, %s)\n", "", Safe(val.value).c_str(),
                     AuthorLabel(n, val.author).c_str(), FormatHlc(val.hlc).c_str());
       }
     }
   }
   std::printf("\nTimeline (%zu notes):\n", v.notes.size());
   for (const auto& note : v.notes) {
-    std::printf("  %s  %-9s %s\n  %20s  — %s\n", FormatHlc(note.hlc).c_str(), note.kind.c_str(),
-                note.text.c_str(), "", AuthorLabel(n, note.author).c_str());
+    // Every line of a note stays under its entry: none can pass for a timeline line.
+    const std::string indent(2 + 20 + 2 + 9 + 1, ' ');
+    std::printf("  %s  %-9s %s\n  %20s  — %s\n", FormatHlc(note.hlc).c_str(),
+                Safe(note.kind).c_str(), SafeBlock(note.text, indent).c_str(), "",
+                AuthorLabel(n, note.author).c_str());
   }
   for (const auto& u : v.unknown_changes) {
     std::printf("  %s  unknown change by %s (needs a newer fieldcase)\n", FormatHlc(u.hlc).c_str(),
@@ -202,10 +205,10 @@ int RunCaseList(Context& c) {
     }
     std::string conflicts;
     for (const auto& [name, f] : v.fields)
-      if (f.conflict()) conflicts += (conflicts.empty() ? " conflicts: " : ",") + name;
+      if (f.conflict()) conflicts += (conflicts.empty() ? " conflicts: " : ",") + Safe(name);
     std::printf("%s  %-6s %s  victim: %s  risk: %s  notes: %zu%s\n", ToHex(rec.case_id).c_str(),
-                StatusText(v).c_str(), opened.c_str(), FieldSummary(v, "victim").c_str(),
-                FieldSummary(v, "risk_level").c_str(), v.notes.size(), conflicts.c_str());
+                StatusText(v).c_str(), opened.c_str(), Safe(FieldSummary(v, "victim")).c_str(),
+                Safe(FieldSummary(v, "risk_level")).c_str(), v.notes.size(), conflicts.c_str());
   }
   j.EndArray();
   if (c.json())
@@ -241,7 +244,8 @@ int RunCaseHistory(Context& c) {
     std::printf("%s  %s  #%llu %s%s\n    %s\n", FormatHlc(l.hlc).c_str(),
                 ShortHex(l.id, 12).c_str(), static_cast<unsigned long long>(l.seq),
                 AuthorLabel(**node, l.author).c_str(),
-                l.future_dated ? "  [future-dated: its clock was ahead]" : "", what.c_str());
+                l.future_dated ? "  [future-dated: its clock was ahead]" : "",
+                SafeBlock(what, "    ").c_str());
     if (l.status != store::EntryStatus::kAccepted) {
       std::printf("    [%s: not in the case view]\n", store::ToString(l.status));
     }

@@ -1,9 +1,9 @@
 // Commands that write to a case: open, set, note, tag, untag, close, reopen.
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
 
 #include "commands.h"
+#include "fieldcase/base/text.h"
 #include "format.h"
 #include "json.h"
 #include "templates.h"
@@ -26,9 +26,16 @@ Result<OpenedCase> LoadCaseArg(Context& c) {
   return oc;
 }
 
-// Checks FIELD and VALUE against the case's own template (carried in its open-case op).
-Status CheckField(const record::CaseView& v, const std::string& field, const std::string& value) {
+// Checks FIELD and VALUE against the case's own template (carried in its open-case op) and,
+// when this device knows the template by name, the field's type (dates).
+Status CheckField(const Context& c, const record::CaseView& v, const std::string& field,
+                  const std::string& value) {
   if (!v.opened) return Status::NotFound("this case's opening entry is not readable here");
+  if (IsBlank(value)) {
+    return Status::InvalidArgument("the value for " + field +
+                                   " is empty; to clear a field, `fieldcase case clear CASE " +
+                                   field + "`");
+  }
   const auto& defs = v.opened->value.fields;
   auto it = std::find_if(defs.begin(), defs.end(), [&](auto& d) { return d.name == field; });
   if (it == defs.end()) {
@@ -43,6 +50,10 @@ Status CheckField(const record::CaseView& v, const std::string& field, const std
     for (auto& x : it->allowed_values) allowed += (allowed.empty() ? "" : ", ") + x;
     return Status::InvalidArgument("value '" + value + "' is not allowed for " + field +
                                    "; use one of: " + allowed);
+  }
+  if (auto t = FindTemplate(v.opened->value.template_name, c.TemplateDirs());
+      t.ok() && t->date_fields.count(field)) {
+    FC_RETURN_IF_ERROR(CheckDate(value).Prefixed(field));
   }
   return Status::Ok();
 }
@@ -64,6 +75,26 @@ int WriteStatus(Context& c, record::CaseStatus status) {
                       closing ? "Closed case" : "Reopened case");
 }
 
+// A note of standard input is bounded before it is held whole: a 100 MB line is refused
+// after 16 MiB, not read first.
+constexpr size_t kMaxNoteLineBytes = 16 * 1024 * 1024 - 1024;
+
+// Reads one line (without its newline) of at most `max` bytes. False at the end of input.
+Result<bool> ReadLineBounded(std::FILE* in, std::string& line, size_t max) {
+  line.clear();
+  int ch = 0;
+  while ((ch = std::getc(in)) != EOF) {
+    if (ch == '\n') return true;
+    if (line.size() == max) {
+      return Status::InvalidArgument("a line longer than " + std::to_string(max >> 20) +
+                                     " MiB; a note is at most 16 MiB");
+    }
+    line.push_back(char(ch));
+  }
+  if (std::ferror(in)) return Status::IOError("cannot read standard input");
+  return !line.empty();
+}
+
 }  // namespace
 
 int RunCaseOpen(Context& c) {
@@ -81,7 +112,7 @@ int RunCaseOpen(Context& c) {
     auto eq = s.find('=');
     if (eq == std::string::npos) return Fail(Status::InvalidArgument("--set needs FIELD=VALUE"));
     sets.emplace_back(s.substr(0, eq), s.substr(eq + 1));
-    if (Status st = CheckField(shape, sets.back().first, sets.back().second); !st.ok())
+    if (Status st = CheckField(c, shape, sets.back().first, sets.back().second); !st.ok())
       return Fail(st);
   }
   if (c.args().Has("to") && !c.args().Has("restricted")) {
@@ -117,7 +148,7 @@ int RunCaseSet(Context& c) {
   const auto& p = c.args().positional();
   auto oc = LoadCaseArg(c);
   if (!oc.ok()) return Fail(oc.status());
-  if (Status s = CheckField(oc->view, p[1], p[2]); !s.ok()) return Fail(s);
+  if (Status s = CheckField(c, oc->view, p[1], p[2]); !s.ok()) return Fail(s);
   record::SetField op{p[1], p[2], {}};
   if (auto it = oc->view.fields.find(p[1]); it != oc->view.fields.end()) {
     op.supersedes = CurrentIds(it->second);
@@ -125,11 +156,25 @@ int RunCaseSet(Context& c) {
   return PrintWritten(c, oc->node->Write(oc->id, op, Context::NowMs()), "Set " + p[1]);
 }
 
+int RunCaseClear(Context& c) {
+  const auto& p = c.args().positional();
+  auto oc = LoadCaseArg(c);
+  if (!oc.ok()) return Fail(oc.status());
+  auto it = oc->view.fields.find(p[1]);
+  const bool set = it != oc->view.fields.end() &&
+                   std::any_of(it->second.current.begin(), it->second.current.end(),
+                               [](const auto& v) { return !v.value.empty(); });
+  if (!set) return Fail(Status::InvalidArgument(p[1] + " has no value to clear"));
+  // An empty value supersedes every current one; the values stay in `case history`.
+  record::SetField op{p[1], "", CurrentIds(it->second)};
+  return PrintWritten(c, oc->node->Write(oc->id, op, Context::NowMs()), "Cleared " + p[1]);
+}
+
 int RunCaseResolve(Context& c) {
   const auto& p = c.args().positional();
   auto oc = LoadCaseArg(c);
   if (!oc.ok()) return Fail(oc.status());
-  if (Status s = CheckField(oc->view, p[1], p[2]); !s.ok()) return Fail(s);
+  if (Status s = CheckField(c, oc->view, p[1], p[2]); !s.ok()) return Fail(s);
   auto it = oc->view.fields.find(p[1]);
   const size_t current = it == oc->view.fields.end() ? 0 : it->second.current.size();
   if (current < 2) {
@@ -168,11 +213,22 @@ int RunCaseNote(Context& c) {
   // exactly which lines are safe, even if this process is killed.
   std::string line;
   int64_t count = 0;
-  while (std::getline(std::cin, line)) {
-    if (line.empty()) continue;
+  while (true) {
+    auto more = ReadLineBounded(stdin, line, kMaxNoteLineBytes);
+    if (!more.ok()) {
+      return Fail(more.status().Prefixed("line " + std::to_string(count + 1) + " (after " +
+                                         std::to_string(count) + " notes written)"));
+    }
+    if (!*more) break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();  // a file from Windows
+    if (IsBlank(line)) continue;
     auto id = oc->node->Write(oc->id, record::AddNote{kind, line}, Context::NowMs());
     if (!id.ok()) return Fail(id.status().Prefixed("after " + std::to_string(count) + " notes"));
-    std::printf("%s\n", ToHex(*id).c_str());
+    if (c.json()) {
+      std::printf("{\"entry\":\"%s\"}\n", ToHex(*id).c_str());  // JSON lines
+    } else {
+      std::printf("%s\n", ToHex(*id).c_str());
+    }
     std::fflush(stdout);
     ++count;
   }

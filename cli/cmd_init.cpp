@@ -14,6 +14,7 @@ Result<crypto::SecretBytes> NewPassphrase(const Args& a) {
   src.file = a.Get("passphrase-file");
   src.prompt = "New passphrase for this device: ";
   src.confirm = true;
+  src.new_passphrase = true;
   FC_ASSIGN_OR_RETURN(crypto::SecretBytes pass, ReadPassphrase(src));
   if (auto weak = crypto::PassphraseWeakness(AsChars(pass.view())); !weak.empty()) {
     return Status::InvalidArgument(weak + "; nothing was written");
@@ -57,6 +58,7 @@ int RunInit(Context& c) {
   rec_src.env_var = "FIELDCASE_RECOVERY_PASSPHRASE";
   rec_src.prompt = "New passphrase for the recovery secret (held offline by its custodian): ";
   rec_src.confirm = true;
+  rec_src.new_passphrase = true;
   auto rec_pass = ReadPassphrase(rec_src);
   if (!rec_pass.ok()) return Fail(rec_pass.status());
   if (auto weak = crypto::PassphraseWeakness(AsChars(rec_pass->view())); !weak.empty()) {
@@ -88,7 +90,7 @@ int RunInit(Context& c) {
     std::puts(j.str().c_str());
     return kExitOk;
   }
-  std::printf("Founded organisation \"%s\" (org id %s)\n", n.org_name().c_str(),
+  std::printf("Founded organisation \"%s\" (org id %s)\n", Safe(n.org_name()).c_str(),
               ShortHex(n.org_id(), 16).c_str());
   std::printf("Data folder: %s\n", c.dir().root.string().c_str());
   for (auto& [role, pk] : n.own_keys()) {

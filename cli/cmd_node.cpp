@@ -1,4 +1,5 @@
 // Commands about the node rather than a case: verify, status, templates.
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -127,11 +128,12 @@ int RunStatus(Context& c) {
     std::puts(j.str().c_str());
     return kExitOk;
   }
-  std::printf("Organisation: %s (org id %s)\n", org_name.c_str(), org_id.substr(0, 16).c_str());
-  std::printf("Data folder:  %s\n", d.root.string().c_str());
+  std::printf("Organisation: %s (org id %s)\n", Safe(org_name).c_str(),
+              org_id.substr(0, 16).c_str());
+  std::printf("Data folder:  %s\n", Safe(d.root.string()).c_str());
   std::printf("Keystore:     %s\n", kdf.c_str());
   std::printf("Entries:      %lld\n", static_cast<long long>(*count));
-  if (summary->halted) std::printf("Writing:      STOPPED — %s\n", summary->halted->c_str());
+  if (summary->halted) std::printf("Writing:      STOPPED — %s\n", Safe(*summary->halted).c_str());
   for (const auto& f : *forks) {
     std::printf(
         "FORK:         key %s (%s) signed %lld entries at seq %llu; its entries from there "
@@ -154,7 +156,9 @@ int RunTemplates(Context& c) {
   for (const auto& dir : c.TemplateDirs()) {
     std::error_code ec;
     for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
-      if (f.path().extension() == ".json") names.push_back(f.path().stem().string());
+      if (f.path().extension() != ".json") continue;
+      std::string name = f.path().stem().string();  // one that shadows a built-in: once
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
   }
   for (const auto& n : names) {
@@ -166,10 +170,30 @@ int RunTemplates(Context& c) {
     if (c.json()) {
       j.BeginObject().Field("name", t->name).Field("description", t->description);
       j.Key("fields").BeginArray();
-      for (auto& f : t->op.fields) j.String(f.name);
+      for (auto& f : t->op.fields) {
+        j.BeginObject().Field("name", f.name);
+        j.Field("type", t->date_fields.count(f.name) ? "date" : "text");
+        j.Key("allowed").BeginArray();
+        for (const auto& v : f.allowed_values) j.String(v);
+        j.EndArray().EndObject();
+      }
+      j.EndArray().Key("note_kinds").BeginArray();
+      for (const auto& k : t->op.note_kinds) j.String(k);
       j.EndArray().EndObject();
     } else {
-      std::printf("%-12s %s\n", t->name.c_str(), t->description.c_str());
+      std::printf("%s — %s\n  fields:\n", Safe(t->name).c_str(), Safe(t->description).c_str());
+      for (const auto& f : t->op.fields) {
+        std::string what = t->date_fields.count(f.name) ? "a date, YYYY-MM-DD" : "free text";
+        if (!f.allowed_values.empty()) {
+          what = "one of: ";
+          for (size_t i = 0; i < f.allowed_values.size(); ++i)
+            what += (i ? ", " : "") + Safe(f.allowed_values[i]);
+        }
+        std::printf("    %-14s %s\n", Safe(f.name).c_str(), what.c_str());
+      }
+      std::string kinds;
+      for (const auto& k : t->op.note_kinds) kinds += (kinds.empty() ? "" : ", ") + Safe(k);
+      std::printf("  note kinds: %s\n\n", kinds.c_str());
     }
   }
   j.EndArray();

@@ -96,7 +96,7 @@ int RunOrgEnrol(Context& c) {
     std::string who = ShortHex(*req->successor_of, 16);
     auto m = (*node)->members().find(*req->successor_of);
     if (m != (*node)->members().end() && m->second.personal && !m->second.personal->name.empty()) {
-      who = m->second.personal->name + "'s device " + who;
+      who = Safe(m->second.personal->name) + "'s device " + who;
     }
     std::fprintf(stderr, "It asks to replace %s (%s).\n", who.c_str(),
                  req->vouched ? "that device signed the request"
@@ -168,7 +168,8 @@ int RunJoin(Context& c) {
     std::puts(j.str().c_str());
     return kExitOk;
   }
-  std::printf("Joined \"%s\" as %s.\n", (*node)->org_name().c_str(), org::ToString(me->role));
+  std::printf("Joined \"%s\" as %s.\n", Safe((*node)->org_name()).c_str(),
+              org::ToString(me->role));
   return kExitOk;
 }
 
@@ -192,7 +193,7 @@ int RunOrgMembers(Context& c) {
     const std::string succeeds =
         m.predecessor ? "  succeeds " + ShortHex(*m.predecessor, 16) : std::string();
     std::printf("%-10s %s  %-20s %-8s%s%s%s\n", org::ToString(m.role), ShortHex(m.key, 16).c_str(),
-                name.empty() ? "(name sealed)" : name.c_str(), badge.c_str(),
+                name.empty() ? "(name sealed)" : Safe(name).c_str(), Safe(badge).c_str(),
                 v.revoked ? "  REVOKED" : "", v.is_this_device ? "  (this device)" : "",
                 succeeds.c_str());
   }

@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "fieldcase/net/sync_client.h"
 #include "node_host.h"
+#include "fieldcase/store/data_dir.h"
 #include "fieldcase/store/keystore.h"
 #include "format.h"
 #include "json.h"
@@ -63,9 +64,10 @@ void PrintReport(const Context& c, const net::SessionReport& r, const std::strin
     return;
   }
   if (r.synced) {
-    std::printf("Synced with %s (%s): %s.\n", address.c_str(), r.peer_label.c_str(),
+    std::printf("Synced with %s (%s): %s.\n", Safe(address).c_str(), Safe(r.peer_label).c_str(),
                 Summary(r).c_str());
-    for (const auto& reason : r.totals.imported.reasons) std::printf("  rejected %s\n", reason.c_str());
+    for (const auto& reason : r.totals.imported.reasons)
+      std::printf("  rejected %s\n", Safe(reason).c_str());
   }
 }
 
@@ -95,11 +97,12 @@ Result<HubTable> MakeHubTable(node::Node& node, bool with_names) {
     j.BeginObject().Field("key", ToHex(m.key)).Field("role", org::ToString(m.role));
     j.Field("name", name).FieldBool("revoked", mv.revoked).Field("last_sync", last);
     j.Field("head_seq", int64_t(seq)).EndObject();
-    char line[256];
-    std::snprintf(line, sizeof line, "  %-10s %-20s %s  last sync %-24s head seq %llu%s\n",
-                  org::ToString(m.role), name.c_str(), ShortHex(m.key, 12).c_str(), last.c_str(),
+    const std::string shown = Safe(name);
+    std::vector<char> line(shown.size() + 256);  // a long name is shown whole
+    std::snprintf(line.data(), line.size(), "  %-10s %-20s %s  last sync %-24s head seq %llu%s\n",
+                  org::ToString(m.role), shown.c_str(), ShortHex(m.key, 12).c_str(), last.c_str(),
                   static_cast<unsigned long long>(seq), mv.revoked ? "  REVOKED" : "");
-    t.text += line;
+    t.text += line.data();
   }
   j.EndArray().EndObject();
   t.json = j.str();
@@ -177,17 +180,18 @@ int RunServe(Context& c) {
   }
   WriteHubSnapshot(c, **node);
   options.on_listening = [&](uint16_t port) {
-    std::printf("Serving %s on port %u (Ctrl-C to stop).\n", (*node)->org_name().c_str(), port);
+    std::printf("Serving %s on port %u (Ctrl-C to stop).\n", Safe((*node)->org_name()).c_str(),
+                port);
     std::fflush(stdout);
   };
   options.on_session = [&](const net::SessionReport& r) {
-    const std::string who = r.peer_label.empty() ? "unknown device" : r.peer_label;
+    const std::string who = r.peer_label.empty() ? "unknown device" : Safe(r.peer_label);
     if (r.synced) {
       std::printf("%s session %s: %s\n", FormatMs(Context::NowMs()).c_str(), who.c_str(),
                   Summary(r).c_str());
     } else {
       std::printf("%s session %s: ended: %s\n", FormatMs(Context::NowMs()).c_str(), who.c_str(),
-                  r.status.message().c_str());
+                  Safe(r.status.message()).c_str());
     }
     std::fflush(stdout);
     WriteHubSnapshot(c, **node);
@@ -199,7 +203,16 @@ int RunServe(Context& c) {
 }
 
 int RunHubStatus(Context& c) {
-  auto node = c.Unlock();
+  // A serving hub holds the folder for as long as it serves: do not wait for it.
+  Result<std::unique_ptr<node::Node>> node = Status::Busy(
+      "the hub serving from " + c.dir().root.string() + " has written no status yet; try again "
+      "after its first session");
+  if (auto probe = store::DirLock::Acquire(c.dir(), std::chrono::milliseconds(0)); probe.ok()) {
+    probe->reset();
+    node = c.Unlock();
+  } else if (!probe.status().IsBusy()) {
+    return Fail(probe.status());
+  }
   if (!node.ok() && node.status().IsBusy()) {
     // The hub is serving and holds the folder: show what it wrote after its last session.
     auto snap = store::ReadFileBounded(SnapshotPath(c, c.json()), 16u << 20);

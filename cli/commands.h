@@ -9,6 +9,7 @@ int RunInit(Context& c);
 int RunCaseOpen(Context& c);
 int RunCaseSet(Context& c);
 int RunCaseResolve(Context& c);
+int RunCaseClear(Context& c);
 int RunCaseNote(Context& c);
 int RunCaseTag(Context& c);
 int RunCaseUntag(Context& c);

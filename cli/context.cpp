@@ -1,4 +1,6 @@
 #include "context.h"
+#include "format.h"
+#include "json.h"
 
 #include <chrono>
 #include <cstdio>
@@ -40,7 +42,7 @@ int64_t Context::NowMs() {
 Result<std::unique_ptr<node::Node>> Context::Unlock() const {
   if (!std::filesystem::exists(dir_.keystore())) {
     return Status::NotFound("no fieldcase store in " + dir_.root.string() +
-                            "; run `fieldcase init --org NAME` first, or pass --data DIR");
+                            "; run `fieldcase init` to make this device and join an organisation (or `fieldcase init --org NAME` to found one), or pass --data DIR");
   }
   PassphraseSource src;
   src.file = args_.Get("passphrase-file");
@@ -57,8 +59,37 @@ Result<std::vector<Id128>> Context::PersonsFromTo(const node::Node& node) const 
   return persons;
 }
 
+namespace {
+bool json_errors = false;
+
+const char* CodeName(Status::Code c) {
+  switch (c) {
+    case Status::Code::kNotFound: return "not_found";
+    case Status::Code::kCorruption: return "corruption";
+    case Status::Code::kInvalidArgument: return "invalid_argument";
+    case Status::Code::kIOError: return "io_error";
+    case Status::Code::kWrongPassphrase: return "wrong_passphrase";
+    case Status::Code::kBusy: return "busy";
+    case Status::Code::kRejected: return "rejected";
+    case Status::Code::kGap: return "gap";
+    case Status::Code::kNotPermitted: return "not_permitted";
+    case Status::Code::kNeedsUpgrade: return "needs_upgrade";
+    default: return "error";
+  }
+}
+}  // namespace
+
+void SetJsonErrors(bool on) { json_errors = on; }
+
 int Fail(const Status& s) {
-  std::fprintf(stderr, "fieldcase: %s\n", s.message().c_str());
+  if (json_errors) {
+    // Scripts read one JSON object on stdout, errors included.
+    Json j;
+    j.BeginObject().Field("error", s.message()).Field("code", CodeName(s.code())).EndObject();
+    std::puts(j.str().c_str());
+  } else {
+    std::fprintf(stderr, "fieldcase: %s\n", Safe(s.message()).c_str());
+  }
   switch (s.code()) {
     case Status::Code::kWrongPassphrase:
       return kExitWrongPassphrase;

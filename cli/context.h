@@ -57,6 +57,9 @@ const std::vector<Command>& AllCommands();
 std::string CommandHelp(const Command& c);
 // Prints "fieldcase: message" and maps the status to an exit code.
 int Fail(const Status& s);
+// With --json, Fail prints {"error": MESSAGE, "code": NAME} on stdout instead of a line on
+// stderr.
+void SetJsonErrors(bool on);
 // What every writing command prints once its entry is committed: `{"entry": ID}` with
 // --json, else "<what> (entry 1a2b…)". Fails with the status when the write failed.
 int PrintWritten(const Context& c, const Result<Id>& id, const std::string& what);

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "fieldcase/base/text.h"
 #include "fieldcase/record/hlc.h"
 
 namespace fieldcase::cli {
@@ -25,11 +26,24 @@ std::string AuthorLabel(const node::Node& node, const PublicKey& author) {
   std::string role = it == node.members().end() ? "unknown" : org::ToString(it->second.role);
   std::string key = role + " " + ShortHex(author);
   if (it != node.members().end() && it->second.personal && !it->second.personal->name.empty()) {
-    return it->second.personal->name + " (" + key + ")";
+    return Safe(it->second.personal->name) + " (" + key + ")";
   }
   return key;
 }
 
-void Note(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
+void Note(const std::string& line) { std::fprintf(stderr, "%s\n", Safe(line).c_str()); }
+
+std::string Safe(std::string_view text) { return EscapeForTerminal(text); }
+
+std::string SafeBlock(std::string_view text, std::string_view indent) {
+  std::string escaped = EscapeForTerminal(text, /*keep_newlines=*/true);
+  std::string out;
+  out.reserve(escaped.size());
+  for (char c : escaped) {
+    out.push_back(c);
+    if (c == '\n') out.append(indent);
+  }
+  return out;
+}
 
 }  // namespace fieldcase::cli

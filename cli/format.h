@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/node/node.h"
@@ -14,7 +15,14 @@ std::string FormatMs(int64_t ms);
 // "PC Ada Jones (officer 3f2a9c1b)" or "supervisor 3f2a9c1b" when no name is known.
 std::string AuthorLabel(const node::Node& node, const PublicKey& author);
 std::string ShortHex(ByteView b, size_t digits = 8);
-// Prints a line to stderr while the JSON or plain result goes to stdout.
+// Prints a line to stderr while the JSON or plain result goes to stdout. The line is
+// escaped (it may quote a value, a path or a peer's words).
 void Note(const std::string& line);
+// Untrusted text for a terminal: every control character, escape sequence and bidi
+// override shown escaped (base/text.h), so no name, note or value can paint over the
+// screen, forge a line or hide text. Every command prints untrusted text through these.
+std::string Safe(std::string_view text);
+// A note's lines, each after the first starting with `indent`.
+std::string SafeBlock(std::string_view text, std::string_view indent);
 
 }  // namespace fieldcase::cli

@@ -2,13 +2,25 @@
 
 #include <cstdio>
 
+#include "fieldcase/base/text.h"
+
 namespace fieldcase::cli {
 
+// Valid JSON in valid UTF-8 whatever the input: bytes that are not UTF-8 become U+FFFD
+// (text from another device is not trusted to be UTF-8); controls, DEL, C1, bidi overrides
+// and the JavaScript line separators are \u escapes, so no viewer acts on them.
 std::string JsonEscape(std::string_view s) {
   std::string o;
   o.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
+  uint32_t cp = 0;
+  size_t len = 0;
+  char buf[8];
+  for (size_t i = 0; i < s.size(); i += len) {
+    if (!NextCodePoint(s, i, cp, len)) {
+      o += "\\ufffd";
+      continue;
+    }
+    switch (cp) {
       case '"':
         o += "\\\"";
         break;
@@ -25,12 +37,11 @@ std::string JsonEscape(std::string_view s) {
         o += "\\t";
         break;
       default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        if (IsUnsafeCodePoint(cp) || cp == 0x2028 || cp == 0x2029) {
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
           o += buf;
         } else {
-          o.push_back(char(c));
+          o.append(s.substr(i, len));
         }
     }
   }

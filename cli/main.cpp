@@ -5,25 +5,33 @@
 #include <vector>
 
 #include "commands.h"
+#include "format.h"
 #include "fieldcase/crypto/secret.h"
+#include "fieldcase/store/data_dir.h"
 
 namespace fieldcase::cli {
 namespace {
 
 constexpr const char* kVersion = "fieldcase 0.1.0";
 
-void PrintUsage() {
+// The commands, or those of one group ("case", "org", "hub", "bundle").
+void PrintUsage(const std::string& group = "") {
   std::string s =
-      "fieldcase — an offline-first, signed and encrypted case record store.\n\n"
-      "Usage: fieldcase [--data DIR] COMMAND [ARGS] [--json] [--help]\n\n"
-      "Commands:\n";
+      group.empty()
+          ? "fieldcase — an offline-first, signed and encrypted case record store.\n\n"
+            "Usage: fieldcase [--data DIR] COMMAND [ARGS] [--json] [--help]\n\n"
+            "Commands:\n"
+          : "Usage: fieldcase [--data DIR] " + group + " COMMAND [ARGS] [--json] [--help]\n\n" +
+                "Commands:\n";
   for (const auto& c : AllCommands()) {
+    if (!group.empty() && c.name.rfind(group + " ", 0) != 0) continue;
     std::string left = "  " + c.name + (c.synopsis.empty() ? "" : " " + c.synopsis);
     if (left.size() < 34)
       left.resize(34, ' ');
     else
       left += "\n" + std::string(34, ' ');
-    std::string first = c.summary.substr(0, c.summary.find(". ") + 1);
+    const size_t end = c.summary.find(". ");
+    std::string first = end == std::string::npos ? c.summary : c.summary.substr(0, end + 1);
     s += left + first + "\n";
   }
   s += "\nRun `fieldcase COMMAND --help` for a command's options.\n\n"
@@ -40,7 +48,15 @@ int Main(int argc, char** argv) {
     std::fputs("fieldcase: cannot initialise libsodium (no entropy source?)\n", stderr);
     return kExitFailure;
   }
+  store::DirLock::SetWaitNotice([](const std::filesystem::path& dir) {
+    std::fprintf(stderr, "fieldcase: waiting for another fieldcase process using %s…\n",
+                 Safe(dir.string()).c_str());
+  });
   std::vector<std::string> all(argv + 1, argv + argc);
+  for (const auto& a : all) {
+    if (a == "--") break;
+    if (a == "--json") SetJsonErrors(true);
+  }
   // Global options may come before the command: `fieldcase --data DIR case list`.
   std::vector<std::string> leading, words;
   size_t i = 0;
@@ -81,10 +97,16 @@ int Main(int argc, char** argv) {
     }
   }
   if (cmd == nullptr) {
-    std::fprintf(
-        stderr, "fieldcase: unknown command '%s'; run `fieldcase --help`\n",
-        words[0] == "case" && words.size() > 1 ? ("case " + words[1]).c_str() : words[0].c_str());
-    return kExitUsage;
+    bool group = false;
+    for (const auto& c : AllCommands()) group |= c.name.rfind(words[0] + " ", 0) == 0;
+    const bool asks_help = words.size() > 1 && (words[1] == "--help" || words[1] == "-h");
+    if (group && (words.size() == 1 || asks_help)) {
+      PrintUsage(words[0]);
+      return asks_help ? kExitOk : kExitUsage;
+    }
+    return Fail(Status::InvalidArgument(
+        "unknown command '" + (group && words.size() > 1 ? words[0] + " " + words[1] : words[0]) +
+        "'; run `fieldcase --help`"));
   }
   std::vector<OptionSpec> specs = kGlobalOptions;
   specs.insert(specs.end(), cmd->options.begin(), cmd->options.end());
@@ -98,9 +120,8 @@ int Main(int argc, char** argv) {
   }
   size_t n = args->positional().size();
   if (n < cmd->min_positional || n > cmd->max_positional) {
-    std::fprintf(stderr, "fieldcase: usage: fieldcase %s %s (see --help)\n", cmd->name.c_str(),
-                 cmd->synopsis.c_str());
-    return kExitUsage;
+    return Fail(Status::InvalidArgument("usage: fieldcase " + cmd->name + " " + cmd->synopsis +
+                                        " (see --help)"));
   }
   Context ctx(std::move(args).value(), *cmd);
   return cmd->run(ctx);

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fieldcase/crypto/passphrase.h"
+
 namespace fieldcase::cli {
 
 namespace {
@@ -65,14 +67,27 @@ Result<crypto::SecretBytes> ReadPassphrase(const PassphraseSource& src) {
   if (const char* env = std::getenv(src.env_var)) {
     return crypto::SecretBytes::CopyFrom(AsBytes(env));
   }
-  FC_ASSIGN_OR_RETURN(crypto::SecretBytes first, Prompt(src.prompt));
-  if (src.confirm) {
-    FC_ASSIGN_OR_RETURN(crypto::SecretBytes again, Prompt("Repeat to confirm: "));
-    if (!crypto::ConstantTimeEqual(first.view(), again.view())) {
-      return Status::InvalidArgument("the two passphrases differ; nothing was written");
+  // At a terminal a new passphrase that is too weak is asked again, saying why.
+  for (int attempt = 1;; ++attempt) {
+    FC_ASSIGN_OR_RETURN(crypto::SecretBytes first, Prompt(src.prompt));
+    if (src.new_passphrase) {
+      if (auto weak = crypto::PassphraseWeakness(AsChars(first.view())); !weak.empty()) {
+        if (attempt == 3) return Status::InvalidArgument(weak + "; nothing was written");
+        std::fprintf(stderr, "%s; try another.\n", weak.c_str());
+        continue;
+      }
     }
+    if (src.confirm) {
+      FC_ASSIGN_OR_RETURN(crypto::SecretBytes again, Prompt("Repeat to confirm: "));
+      if (!crypto::ConstantTimeEqual(first.view(), again.view())) {
+        if (attempt == 3)
+          return Status::InvalidArgument("the two passphrases differ; nothing was written");
+        std::fprintf(stderr, "The two differ; once more.\n");
+        continue;
+      }
+    }
+    return first;
   }
-  return first;
 }
 
 }  // namespace fieldcase::cli

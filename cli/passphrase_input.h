@@ -15,6 +15,9 @@ struct PassphraseSource {
   const char* env_var = "FIELDCASE_PASSPHRASE";
   std::string prompt = "Passphrase: ";
   bool confirm = false;  // ask twice at a terminal (new passphrases)
+  // A new passphrase: at a terminal, one too weak (crypto::PassphraseWeakness) is asked
+  // again, up to three times. From a file or the environment the caller refuses it.
+  bool new_passphrase = false;
 };
 
 Result<crypto::SecretBytes> ReadPassphrase(const PassphraseSource& src);

@@ -4,6 +4,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <chrono>
 #include <set>
 #include <sstream>
 
@@ -19,9 +20,15 @@ constexpr size_t kMaxTemplateBytes = 256 * 1024;
 struct JsonField {
   std::string name;
   std::vector<std::string> allowed;
+  std::string type;  // optional: "text" (default) or "date"
   template <class Archive>
   void serialize(Archive& ar) {
     ar(cereal::make_nvp("name", name), cereal::make_nvp("allowed", allowed));
+    try {
+      ar(cereal::make_nvp("type", type));
+    } catch (const cereal::Exception&) {
+      type.clear();  // absent: free text (a lookup by name moves nothing)
+    }
   }
 };
 
@@ -46,7 +53,8 @@ Result<Template> ParseTemplate(std::string_view json) {
        cereal::make_nvp("fields", fields), cereal::make_nvp("note_kinds", t.op.note_kinds));
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("template is not valid: ") + e.what() +
-                                   " (expected name, description, fields[{name, allowed}], "
+                                   " (expected name, description, fields[{name, allowed, "
+                                   "type?}], "
                                    "note_kinds)");
   }
   if (!ValidName(t.name))
@@ -59,6 +67,16 @@ Result<Template> ParseTemplate(std::string_view json) {
     }
     if (!seen.insert(f.name).second) {
       return Status::InvalidArgument("template field '" + f.name + "' is listed twice");
+    }
+    if (f.type == "date") {
+      if (!f.allowed.empty()) {
+        return Status::InvalidArgument("template field '" + f.name +
+                                       "' is a date: it lists no allowed values");
+      }
+      t.date_fields.insert(f.name);
+    } else if (!f.type.empty() && f.type != "text") {
+      return Status::InvalidArgument("template field '" + f.name + "' has type '" + f.type +
+                                     "'; types are text and date");
     }
     t.op.fields.push_back({f.name, f.allowed});
   }
@@ -86,6 +104,26 @@ Result<Template> FindTemplate(const std::string& name,
   for (const auto& n : BuiltinTemplateNames()) known += (known.empty() ? "" : ", ") + n;
   return Status::NotFound("no template '" + name + "'; built in: " + known +
                           " (or put NAME.json in --templates DIR)");
+}
+
+Status CheckDate(std::string_view value) {
+  auto bad = [&] {
+    return Status::InvalidArgument("'" + std::string(value) +
+                                   "' is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31");
+  };
+  if (value.size() != 10 || value[4] != '-' || value[7] != '-') return bad();
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (value[i] < '0' || value[i] > '9') return bad();
+  auto num = [&](size_t at, size_t n) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + (value[i] - '0');
+    return v;
+  };
+  const std::chrono::year_month_day date{std::chrono::year{num(0, 4)},
+                                         std::chrono::month{unsigned(num(5, 2))},
+                                         std::chrono::day{unsigned(num(8, 2))}};
+  if (!date.ok() || num(0, 4) < 1900) return bad();
+  return Status::Ok();
 }
 
 std::vector<std::string> BuiltinTemplateNames() {

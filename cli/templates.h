@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,13 @@ struct Template {
   std::string name;
   std::string description;
   record::OpenCase op;  // template_name, fields, note_kinds
+  // Fields whose values are ISO dates. Checked on this device when it writes (the open-case
+  // op that travels carries names and allowed values only).
+  std::set<std::string> date_fields;
 };
+
+// YYYY-MM-DD naming a real day (no 2027-02-30), year 1900 or later.
+Status CheckDate(std::string_view value);
 
 // Parses a template from JSON text (bounded by the caller), checking names and limits.
 Result<Template> ParseTemplate(std::string_view json);

@@ -37,7 +37,7 @@ Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir) {
 Result<FolderSummary> Summarize(const store::DataDir& dir) {
   if (!std::filesystem::exists(dir.db())) {
     return Status::NotFound("no fieldcase store in " + dir.root.string() +
-                            "; run `fieldcase init --org NAME` first, or pass --data DIR");
+                            "; run `fieldcase init` to make this device and join an organisation (or `fieldcase init --org NAME` to found one), or pass --data DIR");
   }
   FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
   FolderSummary out;

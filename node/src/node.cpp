@@ -36,7 +36,7 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
   p->dir = dir;
   if (!std::filesystem::exists(dir.keystore())) {
     return Status::NotFound("no fieldcase store in " + dir.root.string() +
-                            "; run `fieldcase init --org NAME` or pass --data");
+                            "; run `fieldcase init` to make this device and join an organisation (or `fieldcase init --org NAME` to found one), or pass --data DIR");
   }
   FC_ASSIGN_OR_RETURN(p->lock, store::DirLock::Acquire(dir));
   FC_ASSIGN_OR_RETURN(store::Keystore ks, store::ReadKeystore(dir.keystore(), passphrase));

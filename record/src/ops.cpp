@@ -2,6 +2,8 @@
 // size is read as a u64 and bounded by a limit and by the bytes left before any allocation.
 #include "fieldcase/record/ops.h"
 
+#include "fieldcase/base/text.h"
+
 #include <exception>
 #include <string>
 #include <type_traits>
@@ -145,8 +147,26 @@ Status CheckList(size_t n, uint64_t limit, const char* what) {
                                  " entries, at most " + std::to_string(limit) + " allowed");
 }
 
+// Text this device signs: valid UTF-8 with nothing a terminal acts on (base/text.h), and
+// something to read. A note may hold line breaks; nothing else may.
+Status CheckText(std::string_view s, const char* what, bool lines = false) {
+  if (!IsPrintableText(s, lines)) {
+    return Status::InvalidArgument(std::string(what) +
+                                   " holds control characters, escape sequences or bytes that "
+                                   "are not UTF-8; type it again as plain text");
+  }
+  if (IsBlank(s)) return Status::InvalidArgument(std::string(what) + " is empty");
+  return Status::Ok();
+}
+
 Status CheckLimits(const Op& op) {
   if (const auto* o = std::get_if<OpenCase>(&op)) {
+    FC_RETURN_IF_ERROR(CheckText(o->template_name, "the template name"));
+    for (const auto& f : o->fields) {
+      FC_RETURN_IF_ERROR(CheckText(f.name, "a field name"));
+      for (const auto& v : f.allowed_values) FC_RETURN_IF_ERROR(CheckText(v, "an allowed value"));
+    }
+    for (const auto& k : o->note_kinds) FC_RETURN_IF_ERROR(CheckText(k, "a note kind"));
     FC_RETURN_IF_ERROR(CheckList(o->fields.size(), kMaxListLength, "fields"));
     FC_RETURN_IF_ERROR(CheckList(o->note_kinds.size(), kMaxListLength, "note kinds"));
     for (const auto& f : o->fields) {
@@ -154,8 +174,16 @@ Status CheckLimits(const Op& op) {
     }
   } else if (const auto* s = std::get_if<SetField>(&op)) {
     FC_RETURN_IF_ERROR(CheckList(s->supersedes.size(), kMaxSupersedes, "supersedes"));
+    FC_RETURN_IF_ERROR(CheckText(s->field, "the field name"));
+    if (!s->value.empty()) FC_RETURN_IF_ERROR(CheckText(s->value, "the value"));  // "": cleared
+  } else if (const auto* n = std::get_if<AddNote>(&op)) {
+    FC_RETURN_IF_ERROR(CheckText(n->kind, "the note kind"));
+    FC_RETURN_IF_ERROR(CheckText(n->text, "the note", /*lines=*/true));
+  } else if (const auto* t = std::get_if<Tag>(&op)) {
+    FC_RETURN_IF_ERROR(CheckText(t->tag, "the tag"));
   } else if (const auto* u = std::get_if<Untag>(&op)) {
     FC_RETURN_IF_ERROR(CheckList(u->removes.size(), kMaxSupersedes, "removes"));
+    FC_RETURN_IF_ERROR(CheckText(u->tag, "the tag"));
   } else if (const auto* st = std::get_if<SetStatus>(&op)) {
     FC_RETURN_IF_ERROR(CheckList(st->supersedes.size(), kMaxSupersedes, "supersedes"));
     if (st->status != CaseStatus::kOpen && st->status != CaseStatus::kClosed) {

@@ -9,22 +9,54 @@
 
 namespace fieldcase::store {
 
-Result<std::unique_ptr<DirLock>> DirLock::Acquire(const DataDir& dir) {
+namespace {
+std::function<void(const std::filesystem::path&)>& WaitNotice() {
+  static std::function<void(const std::filesystem::path&)> notice;
+  return notice;
+}
+}  // namespace
+
+void DirLock::SetWaitNotice(std::function<void(const std::filesystem::path&)> notice) {
+  WaitNotice() = std::move(notice);
+}
+
+Result<std::unique_ptr<DirLock>> DirLock::Acquire(const DataDir& dir,
+                                                  std::chrono::milliseconds wait) {
   std::error_code ec;
-  std::filesystem::create_directories(dir.root, ec);
+  // Only a folder made here is given owner-only permissions: an existing one (a read-only
+  // medium, a folder an administrator set up) is never changed.
+  if (std::filesystem::create_directories(dir.root, ec)) {
+    std::filesystem::permissions(dir.root, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, ec);
+  }
   if (ec) {
     return Status::IOError("cannot create data folder " + dir.root.string() + ": " + ec.message());
   }
-  std::filesystem::permissions(dir.root, std::filesystem::perms::owner_all,
-                               std::filesystem::perm_options::replace, ec);
   int fd = ::open(dir.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Status::IOError("cannot open " + dir.lock().string() + ": " + std::strerror(errno));
+    const int e = errno;
+    if (e == EMFILE || e == ENFILE) {
+      return Status::IOError("out of file descriptors opening " + dir.lock().string() +
+                             "; close other programs or raise the limit (ulimit -n)");
+    }
+    if (e == EROFS || e == EACCES) {
+      return Status::IOError(std::string("cannot write in ") + dir.root.string() + " (" +
+                             std::strerror(e) +
+                             "); a read-only copy can still be checked with `fieldcase verify`");
+    }
+    return Status::IOError("cannot open " + dir.lock().string() + ": " + std::strerror(e));
   }
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return Status::Busy("another fieldcase process is using " + dir.root.string() +
-                        "; wait for it to finish or close it");
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  bool told = false;
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ::close(fd);
+      return Status::Busy("another fieldcase process is using " + dir.root.string() +
+                          "; wait for it to finish or close it");
+    }
+    if (!told && WaitNotice()) WaitNotice()(dir.root);
+    told = true;
+    ::usleep(100 * 1000);
   }
   return std::unique_ptr<DirLock>(new DirLock(fd));
 }

@@ -23,3 +23,35 @@ TEST_CASE("base: printable text refuses control characters, escapes and bidi ove
   CHECK_FALSE(IsPrintableText("\xed\xa0\x80"));           // a surrogate
   CHECK_FALSE(IsPrintableText("\xe2\x82"));               // truncated
 }
+
+TEST_CASE("base: text for a terminal shows every control, escape and override escaped",
+          "[base]") {
+  using fieldcase::EscapeForTerminal;
+  CHECK(EscapeForTerminal("PC Ada Okafor — Zoë") == "PC Ada Okafor — Zoë");
+  CHECK(EscapeForTerminal("a\x1b[2Jb") == "a\\e[2Jb");
+  CHECK(EscapeForTerminal("line\r2026-01-01 forged") == "line\\r2026-01-01 forged");
+  CHECK(EscapeForTerminal("x\by") == "x\\x08y");
+  CHECK(EscapeForTerminal(std::string("A\0B", 3)) == "A\\x00B");
+  CHECK(EscapeForTerminal("\x7f") == "\\x7f");
+  CHECK(EscapeForTerminal("\xc2\x9b" "2J") == "\\u{009b}2J");
+  CHECK(EscapeForTerminal("\xe2\x80\xae" "evil") == "\\u{202e}evil");
+  CHECK(EscapeForTerminal("\x1b]8;;http://x\x1b\\link") == "\\e]8;;http://x\\e\\link");  // OSC 8
+  CHECK(EscapeForTerminal("\xff\xc0\xaf") == "\\xff\\xc0\\xaf");
+  CHECK(EscapeForTerminal("one\ntwo") == "one\\ntwo");
+  CHECK(EscapeForTerminal("one\ntwo", /*keep_newlines=*/true) == "one\ntwo");
+  // Whatever comes out is printable: nothing a terminal acts on.
+  std::string all;
+  for (int c = 0; c < 256; ++c) all.push_back(char(c));
+  CHECK(fieldcase::IsPrintableText(EscapeForTerminal(all)));
+}
+
+TEST_CASE("base: valid UTF-8, notes with line breaks, blank text", "[base]") {
+  CHECK(fieldcase::IsValidUtf8("Zoë"));
+  CHECK_FALSE(fieldcase::IsValidUtf8("\xc3"));
+  CHECK(IsPrintableText("first line\n\tsecond", /*allow_newlines=*/true));
+  CHECK_FALSE(IsPrintableText("first line\n\tsecond"));
+  CHECK_FALSE(IsPrintableText("a\r\nb", /*allow_newlines=*/true));
+  CHECK(fieldcase::IsBlank(" \t\n "));
+  CHECK(fieldcase::IsBlank(""));
+  CHECK_FALSE(fieldcase::IsBlank(" x "));
+}

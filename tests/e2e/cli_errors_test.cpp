@@ -1,6 +1,9 @@
 #include <sqlite3.h>
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "cli_fixture.h"
 
 using namespace fieldcase;
@@ -77,9 +80,24 @@ TEST_CASE("e2e: a second process on the same folder is refused clearly", "[e2e]"
   holder.Write("first line\n");
   std::string line;
   REQUIRE(holder.ReadLine(line));  // it has unlocked and committed: it holds the folder
-  OneLine(cli({"case", "note", id, "second"}), "another fieldcase process is using");
-  auto done = holder.Finish();
-  CHECK(done.exit_code == 0);
+  SECTION("after a few seconds of waiting, saying so") {
+    auto r = cli({"case", "note", id, "second"});
+    INFO(r.err);
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.err, Contains("waiting for another fieldcase process"));
+    CHECK_THAT(r.err, Contains("another fieldcase process is using"));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);
+    CHECK(holder.Finish().exit_code == 0);
+  }
+  SECTION("or it goes on when the other finishes within them") {
+    test::Child second({"--data", cli.data, "case", "note", id, "waited"}, cli.env);
+    std::this_thread::sleep_for(std::chrono::seconds(1));  // it is waiting now
+    CHECK(holder.Finish().exit_code == 0);
+    auto r = second.Finish();
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.err, Contains("waiting for another fieldcase process"));
+  }
   CHECK(cli({"case", "note", id, "now free"}).exit_code == 0);
 }
 

@@ -28,7 +28,9 @@
 // Limits (checked before any allocation): the whole op at most store::kMaxPayloadBytes; every list
 // of strings (fields, allowed values, note kinds) at most kMaxListLength; supersedes/removes at
 // most kMaxSupersedes ids; every length also at most the bytes that remain.
-// Strings are expected to be UTF-8; they are not checked, only displayed.
+// Strings this device writes are checked (CheckOp): UTF-8 with no control character,
+// escape or bidi override (a note may hold line breaks and tabs), not blank; an empty value
+// clears a field. Strings from elsewhere are not trusted: readers escape them for display.
 #pragma once
 
 #include <cstdint>
