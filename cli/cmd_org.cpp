@@ -1,7 +1,11 @@
 // Commands that shape the organisation: enrol-request, org enrol, join, org members,
 // org revoke, org accept-up-to, backup.
 #include <algorithm>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 
 #include "commands.h"
 #include "confirm.h"
@@ -67,16 +71,32 @@ int RunEnrolRequest(Context& c) {
 }
 
 int RunOrgEnrol(Context& c) {
+  const bool reissue = c.args().Has("reissue");
   auto role_name = c.args().Get("role");
   auto out = c.args().Get("out");
-  if (!role_name || !out)
+  if (!out || (!role_name && !reissue))
     return Fail(Status::InvalidArgument("`org enrol` needs --role ROLE and --out FILE"));
-  auto role = org::ParseRole(*role_name);
-  if (!role || *role == org::Role::kRoot) {
-    return Fail(Status::InvalidArgument("--role takes officer, supervisor, admin, hub or auditor"));
+  std::optional<org::Role> role;
+  if (role_name) {
+    role = org::ParseRole(*role_name);
+    if (!role || *role == org::Role::kRoot) {
+      return Fail(
+          Status::InvalidArgument("--role takes officer, supervisor, admin, hub or auditor"));
+    }
   }
   if (std::filesystem::exists(*out)) {
     return Fail(Status::InvalidArgument(*out + " already exists; choose another --out"));
+  }
+  // Before anything is signed: a response that cannot be written would leave an enrolment
+  // without its response (`--reissue` makes it again, but better not to need it).
+  {
+    const std::filesystem::path parent =
+        std::filesystem::path(*out).parent_path().empty() ? "."
+                                                          : std::filesystem::path(*out).parent_path();
+    if (::access(parent.c_str(), W_OK) != 0) {
+      return Fail(Status::IOError("cannot write in " + parent.string() + " (" +
+                                  std::strerror(errno) + "); choose another --out"));
+    }
   }
   auto bytes = store::ReadFileBounded(c.args().positional()[0], org::kMaxRequestBytes);
   if (!bytes.ok()) return Fail(bytes.status());
@@ -111,9 +131,26 @@ int RunOrgEnrol(Context& c) {
     if (Status s = Confirm("Does the device show the same request fingerprint?"); !s.ok())
       return Fail(s);
   }
-  auto outcome = (*node)->Enrol(*req, *role, Context::NowMs(), confirmed);
-  if (!outcome.ok()) return Fail(outcome.status());
-  if (Status s = WriteOut(*out, outcome->response); !s.ok()) return Fail(s);
+  auto outcome = reissue ? (*node)->ReissueEnrolment(*req)
+                         : (*node)->Enrol(*req, *role, Context::NowMs(), confirmed);
+  if (!outcome.ok()) {
+    if (!reissue && outcome.status().IsNotPermitted() &&
+        (*node)->members().count(req->signing_key)) {
+      return Fail(Status::NotPermitted(
+          outcome.status().message() + "; to write its response again: `fieldcase org enrol " +
+          c.args().positional()[0] + " --reissue --out FILE`"));
+    }
+    return Fail(outcome.status());
+  }
+  if (!role) role = (*node)->members().at(req->signing_key).role;
+  const std::string role_text = org::ToString(*role);
+  role_name = role_text;
+  if (Status s = WriteOut(*out, outcome->response); !s.ok()) {
+    return Fail(Status::IOError(s.message() +
+                                "; the device is enrolled: write its response with `fieldcase "
+                                "org enrol " +
+                                c.args().positional()[0] + " --reissue --out OTHER-FILE`"));
+  }
   // The device compares this with what `join` shows: the response is signed by this key.
   const std::string fp = org::Fingerprint((*node)->org_id(), outcome->administrator);
   if (c.json()) {
@@ -147,12 +184,8 @@ int RunJoin(Context& c) {
   if (!pass.ok()) return Fail(pass.status());
   auto node = node::Node::Unlock(c.dir(), *pass);
   if (!node.ok()) return Fail(node.status());
-  auto key = (*node)->device_key();
-  if (!key) {
-    return Fail(Status::NotPermitted(
-        "this device already belongs to an organisation (a restored device first asks for a "
-        "new key: `fieldcase enrol-request --successor`)"));
-  }
+  // Node::Join refuses a response for another device, or a second join (a join that was
+  // cut short is finished by the same response).
   std::fprintf(stderr, "Administrator fingerprint: %s\n",
                org::Fingerprint(resp->org_id, resp->signer).c_str());
   if (!c.args().Has("yes")) {
@@ -160,7 +193,10 @@ int RunJoin(Context& c) {
       return Fail(s);
   }
   if (Status s = (*node)->Join(*resp, *pass, Context::NowMs()); !s.ok()) return Fail(s);
-  const auto* me = &(*node)->members().at(*key);
+  auto found = (*node)->members().find(resp->device);
+  if (found == (*node)->members().end())
+    return Fail(Status::Corruption("joined, but this device's certificate is not counted"));
+  const auto* me = &found->second;
   if (c.json()) {
     Json j;
     j.BeginObject().Field("org", (*node)->org_name()).Field("org_id", ToHex((*node)->org_id()));

@@ -183,8 +183,10 @@ const std::vector<Command>& AllCommands() {
        "  --out FILE       where to write the response the device joins with\n"
        "  --replaces KEY   confirm that the request replaces this lost device (a member's\n"
        "                   key prefix, name or badge); the lost device is revoked\n"
-       "  --yes            the fingerprints were compared; do not ask",
-       {{"role", true}, {"out", true}, {"replaces", true}, {"yes"}},
+       "  --yes            the fingerprints were compared; do not ask\n"
+       "  --reissue        the device is enrolled already: write its response again (the\n"
+       "                   first was lost or could not be written); signs nothing new",
+       {{"role", true}, {"out", true}, {"replaces", true}, {"yes"}, {"reissue"}},
        1,
        1,
        RunOrgEnrol},

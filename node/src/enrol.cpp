@@ -206,21 +206,56 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   FC_ASSIGN_OR_RETURN(auto ids, p.Commit(std::move(drafts), now_ms));
   out.certificate = ids.front();
   FC_RETURN_IF_ERROR(p.Recompute());
+  FC_RETURN_IF_ERROR(Respond(request.signing_key, request.box_key, role, out));
+  return out;
+}
 
+// The response for an enrolled device: every entry this node holds, the directory key
+// sealed to the device's X25519 key (for roles that see names), signed by the key that
+// governs the role. Made again the same way by `--reissue`.
+Status Node::Respond(const PublicKey& device, const PublicKey& box_key, Role role,
+                     EnrolOutcome& out) {
+  Parts& p = *p_;
+  const Role signer = role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
+  if (!p.signer.Has(signer)) {
+    return Status::NotPermitted(std::string("this needs this node's ") + ToString(signer) +
+                                " key");
+  }
+  const bool reads_cases = role == Role::kOfficer || role == Role::kSupervisor;
   org::EnrolResponse resp;
   resp.org_id = p.org_id;
-  resp.device = request.signing_key;
+  resp.device = device;
   if (p.directory_key && (reads_cases || role == Role::kAdmin)) {
-    FC_ASSIGN_OR_RETURN(
-        resp.sealed_directory_key,
-        crypto::SealTo(request.box_key, org::DirectoryKeyContext(p.org_id, request.box_key),
-                       p.directory_key->view()));
+    FC_ASSIGN_OR_RETURN(resp.sealed_directory_key,
+                        crypto::SealTo(box_key, org::DirectoryKeyContext(p.org_id, box_key),
+                                       p.directory_key->view()));
     resp.directory_key_check = org::KeyCheck(*p.directory_key);
     out.directory_key_sealed = true;
   }
   FC_ASSIGN_OR_RETURN(resp.entries, ExportAll());
   out.response = org::EncodeEnrolResponse(resp, p.signer.Key(signer));
   out.administrator = p.signer.Key(signer).public_key();
+  return Status::Ok();
+}
+
+Result<EnrolOutcome> Node::ReissueEnrolment(const org::EnrolRequest& request) {
+  Parts& p = *p_;
+  const org::Member* m = p.members.Find(request.signing_key);
+  if (m == nullptr) {
+    return Status::NotFound("this device is not enrolled; enrol it with `fieldcase org enrol` "
+                            "(without --reissue)");
+  }
+  if (p.members.IsRevoked(m->key) || p.members.IsRetired(m->key)) {
+    return Status::NotPermitted("this device's key is revoked or succeeded; a response would "
+                                "not let it write");
+  }
+  // The request must be the device's own: the same X25519 key the certificate names.
+  if (m->box_key != request.box_key) {
+    return Status::NotPermitted("this request's X25519 key is not the one enrolled for that "
+                                "device; refused");
+  }
+  EnrolOutcome out;
+  FC_RETURN_IF_ERROR(Respond(m->key, m->box_key, m->role, out));
   return out;
 }
 
@@ -244,12 +279,63 @@ Status Node::Settle(int64_t now_ms) {
   return p.GrantMissingTeamKeys(now_ms);
 }
 
+// The directory key a response seals to this device, checked against the value the
+// administrator signed: a key sealed by anyone else (or of the wrong size) is refused before
+// it is kept. None when the response carries none (roles that see no names).
+Result<std::optional<crypto::SecretBytes>> Node::OpenDirectoryKey(
+    const org::EnrolResponse& response, const Id& org_id) {
+  Parts& p = *p_;
+  if (response.sealed_directory_key.empty()) return std::optional<crypto::SecretBytes>();
+  FC_ASSIGN_OR_RETURN(
+      crypto::SecretBytes dk,
+      crypto::OpenSealed(*p.device, org::DirectoryKeyContext(org_id, p.device->public_key()),
+                         response.sealed_directory_key));
+  if (dk.size() != 32 ||
+      !crypto::ConstantTimeEqual(org::KeyCheck(dk), response.directory_key_check)) {
+    return Status::Corruption(
+        "the directory key in the response does not match the administrator's check; "
+        "nothing was joined");
+  }
+  return std::optional<crypto::SecretBytes>(std::move(dk));
+}
+
+// A member whose join was cut: the response's entries again (already held ones are
+// skipped) and the directory key if the keystore lacks it.
+Status Node::ResumeJoin(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
+                        int64_t now_ms) {
+  Parts& p = *p_;
+  FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
+  if (rep.rejected > 0) {
+    return Status::Corruption("the response's entries do not all verify; nothing was changed");
+  }
+  const org::Member* admin = p.members.Find(response.signer);
+  if (admin == nullptr || (admin->role != Role::kAdmin && admin->role != Role::kRoot)) {
+    return Status::NotPermitted("the response is not signed by an administrator of this "
+                                "organisation");
+  }
+  if (!p.directory_key) {
+    FC_ASSIGN_OR_RETURN(auto dk, OpenDirectoryKey(response, p.org_id));
+    if (dk) {
+      p.keystore->Put(kDirectoryLabel, dk->Clone());
+      FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
+      p.directory_key = std::move(*dk);
+    }
+  }
+  return p.Reload();
+}
+
 Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
                   int64_t now_ms) {
   Parts& p = *p_;
   const crypto::SigningKey* joining =
       p.signer.pending() ? p.signer.pending() : p.signer.successor();
   if (joining == nullptr) {
+    // A join killed after its certificate was stored: the same response finishes it.
+    bool own = false;
+    for (const auto& [role, key] : p.signer.Roles()) own |= key == response.device;
+    if (own && p.log->org_id() && *p.log->org_id() == response.org_id) {
+      return ResumeJoin(response, passphrase, now_ms);
+    }
     return Status::NotPermitted(
         "this device already belongs to an organisation (a restored device first asks for a "
         "new key: `fieldcase enrol-request --successor`)");
@@ -289,7 +375,19 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     return p.log->DeleteMeta("halted");
   }
   // The org id must be that of a founding entry in the response, or every signature fails.
+  // The directory key is checked and saved before the log changes: a process killed after
+  // the certificate is stored must not leave a member without it (the same response then
+  // finishes the join: ResumeJoin).
+  bool saved_directory_key = false;
   auto first_join = [&]() -> Status {
+    FC_ASSIGN_OR_RETURN(auto dk, OpenDirectoryKey(response, response.org_id));
+    if (dk) {
+      p.keystore->Put(kDirectoryLabel, dk->Clone());
+      saved_directory_key = true;
+    } else {
+      saved_directory_key = p.keystore->Erase(kDirectoryLabel);  // one from an earlier attempt
+    }
+    if (saved_directory_key) FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
     FC_RETURN_IF_ERROR(p.log->SetOrgId(response.org_id));
     p.org_id = response.org_id;
     FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
@@ -299,22 +397,8 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
           "the response holds no valid certificate for this device; "
           "nothing to join");
     }
-    if (!response.sealed_directory_key.empty()) {
-      FC_ASSIGN_OR_RETURN(
-          crypto::SecretBytes dk,
-          crypto::OpenSealed(*p.device, org::DirectoryKeyContext(p.org_id, p.device->public_key()),
-                             response.sealed_directory_key));
-      // The check value is signed by the administrator: a key sealed by anyone else (or of
-      // the wrong size) is refused before it is kept.
-      if (dk.size() != 32 ||
-          !crypto::ConstantTimeEqual(org::KeyCheck(dk), response.directory_key_check)) {
-        return Status::Corruption(
-            "the directory key in the response does not match the administrator's check; "
-            "nothing was joined");
-      }
-      p.keystore->Put(kDirectoryLabel, dk.Clone());
-      FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
-      p.directory_key = std::move(dk);
+    if (dk) {
+      p.directory_key = std::move(*dk);
       FC_RETURN_IF_ERROR(p.Reload());  // names open now
     }
     return Status::Ok();
@@ -329,6 +413,8 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     p.org_id = Id{};
     p.members = org::Membership{};
     p.signer.Unadopt(new_key);
+    p.directory_key.reset();
+    if (p.keystore->Erase(kDirectoryLabel)) (void)p.SaveKeystore(passphrase);
   });
   FC_RETURN_IF_ERROR(first_join());
   undo.Cancel();

@@ -4,6 +4,7 @@
 
 #include "fieldcase/base/cleanup.h"
 #include "fieldcase/crypto/passphrase.h"
+#include "fieldcase/base/text.h"
 #include "fieldcase/node/node.h"
 #include "parts.h"
 #include "recovery_file.h"
@@ -75,10 +76,18 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
                                           const crypto::SecretBytes& passphrase,
                                           const crypto::SecretBytes& recovery_passphrase,
                                           int64_t now_ms) {
-  if (options.org_name.empty() || options.org_name.size() > org::kMaxOrgNameBytes) {
+  if (IsBlank(options.org_name) || options.org_name.size() > org::kMaxOrgNameBytes) {
     return Status::InvalidArgument("organisation name must be 1 to 256 bytes");
   }
-  FC_ASSIGN_OR_RETURN(auto p, Parts::ForEmptyFolder(dir));
+  // Shown on every device that joins: plain text only, like a request's name and badge.
+  for (const std::string* s : {&options.org_name, &options.person_name, &options.badge}) {
+    if (!IsPrintableText(*s) || s->size() > org::kMaxPersonalFieldBytes) {
+      return Status::InvalidArgument(
+          "an organisation name, name or badge must be printable text (no control characters) "
+          "of at most 256 bytes");
+    }
+  }
+  FC_ASSIGN_OR_RETURN(auto p, Parts::ForEmptyFolder(dir, std::filesystem::absolute(options.recovery_out)));
   if (std::filesystem::exists(options.recovery_out)) {
     return Status::NotPermitted("recovery file " + options.recovery_out.string() +
                                 " already exists; move it away or choose --recovery-out");
@@ -107,6 +116,8 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
   Cleanup undo([&] {
     p->log.reset();
     RemoveFoundFiles(dir, options.recovery_out);
+    std::error_code ec;
+    std::filesystem::remove(InitMark(dir), ec);
   });
   auto found = [&]() -> Status {
     FC_RETURN_IF_ERROR(p->SaveKeystore(passphrase));
@@ -115,7 +126,8 @@ Result<std::unique_ptr<Node>> Node::Found(const store::DataDir& dir, const Found
     FC_RETURN_IF_ERROR(store::WriteFileAtomic(options.recovery_out, file));
     FC_ASSIGN_OR_RETURN(p->log, OpenLog(dir));
     FC_RETURN_IF_ERROR(p->log->SetOrgId(p->org_id));
-    return WriteFounding(*p, options, recovery, now_ms);
+    FC_RETURN_IF_ERROR(WriteFounding(*p, options, recovery, now_ms));
+    return p->FinishInit();
   };
   FC_RETURN_IF_ERROR(found().Prefixed("founding the organisation"));
   undo.Cancel();
@@ -135,14 +147,17 @@ Result<std::unique_ptr<Node>> Node::InitDevice(const store::DataDir& dir,
   ks.Put(kBoxIdentityLabel, crypto::SecretBytes::CopyFrom(identity.seed()));
   p->keystore = std::move(ks);
   p->keystore_cost = cost;
-  FC_RETURN_IF_ERROR(p->SaveKeystore(passphrase));
-  auto log = OpenLog(dir);
-  if (!log.ok()) {
+  Cleanup undo([&] {
+    p->log.reset();
+    RemoveLogFiles(dir);
     std::error_code ec;
     std::filesystem::remove(dir.keystore(), ec);
-    return log.status();
-  }
-  p->log = std::move(log).value();
+    std::filesystem::remove(InitMark(dir), ec);
+  });
+  FC_RETURN_IF_ERROR(p->SaveKeystore(passphrase));
+  FC_ASSIGN_OR_RETURN(p->log, OpenLog(dir));
+  FC_RETURN_IF_ERROR(p->FinishInit());
+  undo.Cancel();
   p->signer.SetPending(std::move(key));
   p->device = std::move(box);
   p->box_identity = std::move(identity);

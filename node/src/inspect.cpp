@@ -39,6 +39,7 @@ Result<FolderSummary> Summarize(const store::DataDir& dir) {
     return Status::NotFound("no fieldcase store in " + dir.root.string() +
                             "; run `fieldcase init` to make this device and join an organisation (or `fieldcase init --org NAME` to found one), or pass --data DIR");
   }
+  FC_RETURN_IF_ERROR(RefuseHalfMade(dir));
   FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
   FolderSummary out;
   out.org_id = log->org_id();

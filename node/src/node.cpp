@@ -39,6 +39,7 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
                             "; run `fieldcase init` to make this device and join an organisation (or `fieldcase init --org NAME` to found one), or pass --data DIR");
   }
   FC_ASSIGN_OR_RETURN(p->lock, store::DirLock::Acquire(dir));
+  FC_RETURN_IF_ERROR(RefuseHalfMade(dir));
   FC_ASSIGN_OR_RETURN(store::Keystore ks, store::ReadKeystore(dir.keystore(), passphrase));
   for (org::Role r : org::kAllRoles) {
     if (const auto* seed = ks.Find(SignLabel(r))) {

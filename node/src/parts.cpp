@@ -1,4 +1,5 @@
 #include "parts.h"
+#include "recovery_file.h"
 
 #include <filesystem>
 
@@ -37,15 +38,46 @@ void RemoveLogFiles(const store::DataDir& dir) {
   }
 }
 
-Result<std::unique_ptr<Node::Parts>> Node::Parts::ForEmptyFolder(const store::DataDir& d) {
+std::filesystem::path InitMark(const store::DataDir& dir) { return dir.root / "init-incomplete"; }
+
+Status RefuseHalfMade(const store::DataDir& dir) {
+  if (!std::filesystem::exists(InitMark(dir))) return Status::Ok();
+  return Status::NotPermitted("an interrupted `fieldcase init` left " + dir.root.string() +
+                              " half-made (nothing in it was used); run the same `fieldcase "
+                              "init` again: it starts over");
+}
+
+Result<std::unique_ptr<Node::Parts>> Node::Parts::ForEmptyFolder(
+    const store::DataDir& d, const std::filesystem::path& recovery) {
   auto parts = std::make_unique<Parts>();
   parts->dir = d;
   FC_ASSIGN_OR_RETURN(parts->lock, store::DirLock::Acquire(d));
-  if (std::filesystem::exists(d.keystore()) || std::filesystem::exists(d.db())) {
+  const auto mark = InitMark(d);
+  if (std::filesystem::exists(mark)) {
+    // What a killed init wrote: its keystore and log, and the recovery file it named (only
+    // if it is one). No key of it has signed anything anyone else holds.
+    FC_ASSIGN_OR_RETURN(Bytes named, store::ReadFileBounded(mark, 8192));
+    std::error_code ec;
+    const std::filesystem::path old_recovery(std::string(AsChars(named)));
+    if (!old_recovery.empty() && IsRecoveryFile(old_recovery)) {
+      std::filesystem::remove(old_recovery, ec);
+    }
+    RemoveLogFiles(d);
+    std::filesystem::remove(d.keystore(), ec);
+    if (ec) return Status::IOError("cannot remove " + d.keystore().string() + ": " + ec.message());
+  } else if (std::filesystem::exists(d.keystore()) || std::filesystem::exists(d.db())) {
     return Status::NotPermitted("data folder " + d.root.string() +
                                 " already holds a store; use another --data folder");
   }
+  FC_RETURN_IF_ERROR(store::WriteFileAtomic(mark, AsBytes(recovery.string())));
   return parts;
+}
+
+Status Node::Parts::FinishInit() {
+  std::error_code ec;
+  std::filesystem::remove(InitMark(dir), ec);
+  if (ec) return Status::IOError("cannot remove " + InitMark(dir).string() + ": " + ec.message());
+  return store::SyncFolder(dir.root);
 }
 
 namespace {

@@ -45,11 +45,21 @@ Draft ControlDraft(org::Role role, std::function<org::ControlPayload()> make);
 Result<std::unique_ptr<store::Store>> OpenLog(const store::DataDir& dir);
 // Removes the database files of a folder (a failed found or join leaves nothing).
 void RemoveLogFiles(const store::DataDir& dir);
+// DIR/init-incomplete (above); NotPermitted when present.
+std::filesystem::path InitMark(const store::DataDir& dir);
+Status RefuseHalfMade(const store::DataDir& dir);
 
 struct Node::Parts {
   // A new node's parts in a data folder that must be empty: locks it first, so two
   // `init`s cannot race.
-  static Result<std::unique_ptr<Parts>> ForEmptyFolder(const store::DataDir& d);
+  // Locks an empty folder for `init`. An `init` in progress is marked by DIR/init-incomplete
+  // (naming the recovery file it writes outside the folder): a process killed half-way
+  // leaves the mark, and the next `init` removes what the killed one wrote (none of it has
+  // been used) and starts over; every other command refuses the folder until then.
+  static Result<std::unique_ptr<Parts>> ForEmptyFolder(const store::DataDir& d,
+                                                       const std::filesystem::path& recovery = {});
+  // Removes the mark: the folder is complete.
+  Status FinishInit();
 
   // Membership, the signer's waiting keys, the key ring and the clock, from what counts now.
   Status Reload();

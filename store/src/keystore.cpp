@@ -31,6 +31,8 @@ void Keystore::Put(const std::string& label, crypto::SecretBytes secret) {
   items_.insert_or_assign(label, std::move(secret));
 }
 
+bool Keystore::Erase(const std::string& label) { return items_.erase(label) > 0; }
+
 const crypto::SecretBytes* Keystore::Find(const std::string& label) const {
   auto it = items_.find(label);
   return it == items_.end() ? nullptr : &it->second;
@@ -103,12 +105,15 @@ Status WriteFileAtomic(const std::filesystem::path& path, ByteView bytes) {
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) return Errno("cannot replace " + path.string());
   // The rename is durable only once the folder is synced: a failure here is a failure.
-  std::filesystem::path parent = path.parent_path().empty() ? "." : path.parent_path();
-  int dfd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0) return Errno("cannot sync folder " + parent.string());
+  return SyncFolder(path.parent_path().empty() ? "." : path.parent_path());
+}
+
+Status SyncFolder(const std::filesystem::path& folder) {
+  int dfd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return Errno("cannot sync folder " + folder.string());
   int rc = ::fsync(dfd);
   ::close(dfd);
-  if (rc != 0) return Errno("cannot sync folder " + parent.string());
+  if (rc != 0) return Errno("cannot sync folder " + folder.string());
   return Status::Ok();
 }
 

@@ -134,6 +134,10 @@ class Node {
   // lost device is then revoked too.
   Result<EnrolOutcome> Enrol(const org::EnrolRequest& request, org::Role role, int64_t now_ms,
                              std::optional<PublicKey> confirmed_replaces = std::nullopt);
+  // The response for a device already enrolled, made again (its first was lost, or its
+  // --out could not be written); writes nothing to the log. The request must be the
+  // enrolled device's own (same keys).
+  Result<EnrolOutcome> ReissueEnrolment(const org::EnrolRequest& request);
   // Device side: takes the org, imports and verifies every entry, keeps the directory key.
   Status Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
               int64_t now_ms);
@@ -217,6 +221,12 @@ class Node {
   struct Parts;
 
  private:
+  Result<std::optional<crypto::SecretBytes>> OpenDirectoryKey(const org::EnrolResponse& response,
+                                                              const Id& org_id);
+  Status ResumeJoin(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
+                    int64_t now_ms);
+  Status Respond(const PublicKey& device, const PublicKey& box_key, org::Role role,
+                 EnrolOutcome& out);
   explicit Node(std::unique_ptr<Parts> parts);
   CaseReader Reader() const;
   std::unique_ptr<Parts> p_;

@@ -27,6 +27,7 @@ namespace fieldcase::store {
 class Keystore {
  public:
   void Put(const std::string& label, crypto::SecretBytes secret);
+  bool Erase(const std::string& label);  // true when it was there
   const crypto::SecretBytes* Find(const std::string& label) const;
   const std::map<std::string, crypto::SecretBytes>& items() const { return items_; }
 
@@ -48,6 +49,8 @@ Result<crypto::KdfCost> KeystoreCost(const std::filesystem::path& path);
 
 // Writes bytes to path atomically (temp file, fsync, rename, fsync folder), mode 0600.
 Status WriteFileAtomic(const std::filesystem::path& path, ByteView bytes);
+// Makes a rename or removal in `folder` durable (fsync of the folder).
+Status SyncFolder(const std::filesystem::path& folder);
 // Reads a whole file of at most max_bytes.
 Result<Bytes> ReadFileBounded(const std::filesystem::path& path, size_t max_bytes);
 
