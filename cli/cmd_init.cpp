@@ -78,6 +78,14 @@ int RunInit(Context& c) {
   auto node = node::Node::Found(c.dir(), opt, *pass, *rec_pass, Context::NowMs());
   if (!node.ok()) return Fail(node.status());
   const node::Node& n = **node;
+  if (auto root_out = a.Get("root-out")) {
+    if (Status s = ExportRootKeyTo(n, a, *root_out, *pass, Cost(a)); !s.ok()) {
+      return Fail(Status::IOError("the organisation is founded, but the root key file was not "
+                                  "written (" +
+                                  s.message() +
+                                  "); write it with `fieldcase org export-root --out FILE`"));
+    }
+  }
   if (c.json()) {
     Json j;
     j.BeginObject().Field("org", n.org_name()).Field("org_id", ToHex(n.org_id()));

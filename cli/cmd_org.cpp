@@ -255,6 +255,30 @@ int CutOff(Context& c, bool accept) {
     if (!id.ok()) return Fail(id.status());
     done = node::RevokeOutcome{*id, false};
   } else {
+    const org::MemberView* target = nullptr;
+    auto members = (*node)->Members();
+    for (const auto& v : members)
+      if (v.member.key == *device) target = &v;
+    const std::string who =
+        (target && target->member.personal ? Safe(target->member.personal->name) + " " : "") +
+        "(" + (target ? org::ToString(target->member.role) : "member") + " " +
+        ShortHex(*device, 16) + ")";
+    if (target && target->revoked) {
+      // Already done: said, not written twice.
+      if (c.json()) {
+        std::printf("{\"device\":\"%s\",\"already_revoked\":true}\n", ToHex(*device).c_str());
+      } else {
+        std::printf("%s is already revoked; nothing was written.\n", who.c_str());
+      }
+      return kExitOk;
+    }
+    if (!c.args().Has("yes")) {
+      Status s = Confirm("Revoke " + who +
+                             "? Its entries after what this node holds are quarantined on every "
+                             "device, and the keys it could read are rotated.",
+                         "check that this is the device to revoke");
+      if (!s.ok()) return Fail(s);
+    }
     done = (*node)->RevokeAndRotate(*device, Context::NowMs());
   }
   if (!done.ok()) return Fail(done.status());
@@ -317,6 +341,81 @@ int RunBackup(Context& c) {
   if (!node.ok()) return Fail(node.status());
   if (Status s = (*node)->Backup(*to); !s.ok()) return Fail(s);
   std::printf("Backed up the log to %s/fieldcase.db (signing keys left out).\n", to->c_str());
+  return kExitOk;
+}
+
+}  // namespace fieldcase::cli
+
+namespace fieldcase::cli {
+
+namespace {
+// The root key file's passphrase: its own, never the device's (like the recovery secret).
+Result<crypto::SecretBytes> RootPassphrase(const Args& a, bool fresh) {
+  PassphraseSource src;
+  src.file = a.Get("root-passphrase-file");
+  src.env_var = "FIELDCASE_ROOT_PASSPHRASE";
+  src.prompt = fresh ? "New passphrase for the root key file (held offline): "
+                     : "Root key file passphrase: ";
+  src.confirm = fresh;
+  src.new_passphrase = fresh;
+  FC_ASSIGN_OR_RETURN(crypto::SecretBytes pass, ReadPassphrase(src));
+  if (fresh) {
+    if (auto weak = crypto::PassphraseWeakness(AsChars(pass.view())); !weak.empty()) {
+      return Status::InvalidArgument("root key file " + weak + "; nothing was written");
+    }
+  }
+  return pass;
+}
+}  // namespace
+
+Status ExportRootKeyTo(const node::Node& node, const Args& a, const std::string& out,
+                       const crypto::SecretBytes& device_passphrase, crypto::KdfCost cost) {
+  if (std::filesystem::exists(out)) {
+    return Status::InvalidArgument(out + " already exists; choose another --root-out");
+  }
+  FC_ASSIGN_OR_RETURN(crypto::SecretBytes pass, RootPassphrase(a, /*fresh=*/true));
+  if (crypto::ConstantTimeEqual(pass.view(), device_passphrase.view())) {
+    return Status::InvalidArgument(
+        "the root key file's passphrase must differ from the device passphrase");
+  }
+  FC_ASSIGN_OR_RETURN(Bytes file, node.ExportRootKey(pass, cost));
+  return store::WriteFileAtomic(out, file);
+}
+
+int RunOrgExportRoot(Context& c) {
+  auto out = c.args().Get("out");
+  if (!out) return Fail(Status::InvalidArgument("`org export-root` needs --out FILE"));
+  PassphraseSource src;
+  src.file = c.args().Get("passphrase-file");
+  auto pass = ReadPassphrase(src);
+  if (!pass.ok()) return Fail(pass.status());
+  auto node = node::Node::Unlock(c.dir(), *pass);
+  if (!node.ok()) return Fail(node.status());
+  if (Status s = ExportRootKeyTo(**node, c.args(), *out, *pass, crypto::KdfCost::kModerate);
+      !s.ok())
+    return Fail(s);
+  std::printf("Root key written to %s, sealed under its own passphrase. Keep it offline, apart\n"
+              "from the recovery file; `fieldcase org restore-root` brings it back on a member "
+              "device.\n",
+              Safe(*out).c_str());
+  return kExitOk;
+}
+
+int RunOrgRestoreRoot(Context& c) {
+  const std::string path = c.args().positional()[0];
+  auto file = store::ReadFileBounded(path, 4096);
+  if (!file.ok()) return Fail(file.status());
+  PassphraseSource src;
+  src.file = c.args().Get("passphrase-file");
+  auto pass = ReadPassphrase(src);
+  if (!pass.ok()) return Fail(pass.status());
+  auto node = node::Node::Unlock(c.dir(), *pass);
+  if (!node.ok()) return Fail(node.status());
+  auto root_pass = RootPassphrase(c.args(), /*fresh=*/false);
+  if (!root_pass.ok()) return Fail(root_pass.status());
+  if (Status s = (*node)->RestoreRootKey(*file, *root_pass, *pass); !s.ok()) return Fail(s);
+  std::printf("This device now holds the organisation's root key: it can enrol and revoke\n"
+              "administrators (`fieldcase org enrol REQUEST --role admin`).\n");
   return kExitOk;
 }
 

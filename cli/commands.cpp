@@ -15,6 +15,9 @@ const std::vector<Command>& AllCommands() {
        "                                  (default DIR/recovery.fcrecovery; move it offline)\n"
        "  --recovery-passphrase-file F    its passphrase (else $FIELDCASE_RECOVERY_PASSPHRASE,\n"
        "                                  else a prompt); must differ from the main one\n"
+       "  --root-out FILE                 also write the root key, sealed under its own\n"
+       "                                  passphrase, to hold offline (`org export-root`)\n"
+       "  --root-passphrase-file F        its passphrase (else $FIELDCASE_ROOT_PASSPHRASE)\n"
        "  --insecure-fast-kdf             weaker Argon2id for tests only; `status` warns\n\n"
        "Passphrases need at least 12 characters and three kinds of character, or 20+.",
        {{"org", true},
@@ -22,6 +25,8 @@ const std::vector<Command>& AllCommands() {
         {"badge", true},
         {"recovery-out", true},
         {"recovery-passphrase-file", true},
+        {"root-out", true},
+        {"root-passphrase-file", true},
         {"insecure-fast-kdf"}},
        0,
        0,
@@ -206,12 +211,38 @@ const std::vector<Command>& AllCommands() {
        0,
        0,
        RunOrgMembers},
+      {"org export-root",
+       "--out FILE",
+       "Write the organisation's root key to FILE, sealed under a passphrase of its own, to "
+       "hold offline; with it, administration is restored on another device.",
+       "Options:\n"
+       "  --out FILE                    where to write it (move it offline)\n"
+       "  --root-passphrase-file F      its passphrase (else $FIELDCASE_ROOT_PASSPHRASE, else\n"
+       "                                a prompt); must differ from the device passphrase",
+       {{"out", true}, {"root-passphrase-file", true}},
+       0,
+       0,
+       RunOrgExportRoot},
+      {"org restore-root",
+       "FILE",
+       "Bring the root key back from its offline file onto this member device, so it can enrol "
+       "and revoke administrators when the founding device is lost.",
+       "Options:\n"
+       "  --root-passphrase-file F      the file's passphrase (else $FIELDCASE_ROOT_PASSPHRASE,\n"
+       "                                else a prompt)",
+       {{"root-passphrase-file", true}},
+       1,
+       1,
+       RunOrgRestoreRoot},
       {"org revoke",
        "DEVICE",
        "Revoke a device (key prefix, name or badge) at its newest entry held here; its later "
        "entries are quarantined everywhere.",
-       "",
-       {},
+       "Asks for confirmation at the terminal. Refuses this device's own keys and the\n"
+       "organisation's last administrator key, saying so; a device already revoked is\n"
+       "reported, not revoked twice.\n\n"
+       "Options:\n  --yes   the device was checked; do not ask",
+       {{"yes"}},
        1,
        1,
        RunOrgRevoke},

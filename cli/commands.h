@@ -10,6 +10,11 @@ int RunCaseOpen(Context& c);
 int RunCaseSet(Context& c);
 int RunCaseResolve(Context& c);
 int RunCaseClear(Context& c);
+int RunOrgExportRoot(Context& c);
+int RunOrgRestoreRoot(Context& c);
+// Writes this node's root key, sealed under a new passphrase of its own, to `out`.
+Status ExportRootKeyTo(const node::Node& node, const Args& a, const std::string& out,
+                       const crypto::SecretBytes& device_passphrase, crypto::KdfCost cost);
 int RunCaseNote(Context& c);
 int RunCaseTag(Context& c);
 int RunCaseUntag(Context& c);

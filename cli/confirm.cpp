@@ -5,11 +5,10 @@
 
 namespace fieldcase::cli {
 
-Status Confirm(const std::string& question) {
+Status Confirm(const std::string& question, const std::string& check) {
   FILE* tty = std::fopen("/dev/tty", "r+");
   if (tty == nullptr) {
-    return Status::InvalidArgument(
-        "no terminal to confirm the fingerprint; compare it, then rerun with --yes");
+    return Status::InvalidArgument("no terminal to confirm; " + check + ", then rerun with --yes");
   }
   std::fprintf(tty, "%s [y/N] ", question.c_str());
   std::fflush(tty);

@@ -9,6 +9,7 @@ namespace fieldcase::cli {
 
 // Ok when the person answered yes; NotPermitted when no; InvalidArgument when there is
 // no terminal (the message names --yes).
-Status Confirm(const std::string& question);
+// `check`: what to do before answering, named when there is no terminal.
+Status Confirm(const std::string& question, const std::string& check = "compare the fingerprint");
 
 }  // namespace fieldcase::cli

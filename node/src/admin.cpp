@@ -28,6 +28,31 @@ Result<Id> WriteCutOff(Node::Parts& p, org::ControlOpCode op, const PublicKey& d
 }  // namespace
 
 Result<Id> Node::Revoke(const PublicKey& device, int64_t now_ms) {
+  const Parts& p = *p_;
+  const org::Member* m = p.members.Find(device);
+  if (m == nullptr) return Status::NotFound("that key is not an enrolled member");
+  if (p.members.IsRevoked(device)) {
+    return Status::NotPermitted("that device is already revoked; nothing was written");
+  }
+  for (const auto& [role, key] : own_keys()) {
+    if (key == device) {
+      return Status::NotPermitted(std::string("that is this device's own ") + ToString(role) +
+                                  " key; revoke it from another administrator's device");
+    }
+  }
+  if (m->role == Role::kAdmin) {
+    // Administration must survive the revocation: another admin key must still count.
+    bool another = false;
+    for (const auto& [key, other] : p.members.members()) {
+      another |= key != device && other.role == Role::kAdmin && !p.members.IsRevoked(key) &&
+                 !p.members.IsRetired(key);
+    }
+    if (!another) {
+      return Status::NotPermitted(
+          "that is the organisation's last administrator key; enrol another administrator "
+          "device first (`fieldcase org enrol REQUEST --role admin` where the root key is)");
+    }
+  }
   FC_ASSIGN_OR_RETURN(auto head, p_->log->HeadOf(device));
   const uint64_t seq = head ? head->seq : 0;
   const Id id = head ? head->id : Id{};

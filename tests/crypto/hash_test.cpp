@@ -39,7 +39,7 @@ TEST_CASE("crypto: 128-bit hashes are their own parameter set, not truncations",
   CHECK(ToHex(full).substr(0, 32) != ToHex(short_hash));
 }
 
-TEST_CASE("crypto: parts hash as their concatenation; names separate domains", "[crypto]") {
+TEST_CASE("crypto: parts hash as their concatenation, names separate domains", "[crypto]") {
   Id a = crypto::Hash256("fc-payload", {AsBytes("ab"), AsBytes("c")});
   Id b = crypto::Hash256("fc-payload", {AsBytes("abc")});
   Id c = crypto::Hash256("fc-entry-id", {AsBytes("abc")});

@@ -179,7 +179,7 @@ TEST_CASE("e2e: a revocation travels by bundle and quarantines what the device w
   REQUIRE(ada({"case", "note", id, "before the loss"}).exit_code == 0);
   REQUIRE(hq({"import", Carry(ada, hq, "a1.fcb")}).exit_code == 0);
   // Ada's phone is lost; HQ revokes it at what it holds. The phone writes on (a thief).
-  auto revoke = hq({"org", "revoke", "PC Amy"});
+  auto revoke = hq({"org", "revoke", "PC Amy", "--yes"});
   INFO(revoke.err);
   REQUIRE(revoke.exit_code == 0);
   REQUIRE(ada({"case", "note", id, "written by the thief"}).exit_code == 0);

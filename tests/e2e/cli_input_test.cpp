@@ -46,7 +46,7 @@ TEST_CASE("e2e: escape sequences and invalid bytes are refused at input, nothing
   CHECK(Notes(cli, id) == before);
 }
 
-TEST_CASE("e2e: a multi-line note stays under its entry; a template's text is shown escaped",
+TEST_CASE("e2e: a multi-line note stays under its entry, a template's text is shown escaped",
           "[e2e][issue8]") {
   test::Cli cli;
   cli.Init();

@@ -47,7 +47,7 @@ TEST_CASE("e2e: enrol a device, join, list members, revoke, back up", "[e2e]") {
 
   auto members = hq({"org", "members", "--json"});
   CHECK_THAT(members.out, Contains("\"role\":\"officer\",\"name\":\"PC Bob\",\"badge\":\"4471\""));
-  CHECK(hq({"org", "revoke", "4471"}).exit_code == 0);
+  CHECK(hq({"org", "revoke", "4471", "--yes"}).exit_code == 0);
   CHECK_THAT(hq({"org", "members"}).out, Contains("REVOKED"));
 
   std::string backup = (hq.tmp / "backup").string();

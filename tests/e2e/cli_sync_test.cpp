@@ -149,7 +149,7 @@ TEST_CASE("e2e: the hub refuses strangers, unenrolled and revoked devices alike"
   // Bob syncs, then is revoked at HQ; once the hub has the revocation, Bob is refused.
   REQUIRE(s.bob({"sync", hub.address}).exit_code == 0);
   REQUIRE(s.hq({"sync", hub.address}).exit_code == 0);
-  REQUIRE(s.hq({"org", "revoke", "PC Bob"}).exit_code == 0);
+  REQUIRE(s.hq({"org", "revoke", "PC Bob", "--yes"}).exit_code == 0);
   REQUIRE(s.hq({"sync", hub.address}).exit_code == 0);
   auto r3 = s.bob({"sync", hub.address});
   CHECK(r3.exit_code != 0);

@@ -72,7 +72,7 @@ TEST_CASE("store: header decoder is strict", "[store]") {
   CHECK(store::DecodeHeader(k9).ok());
 }
 
-TEST_CASE("store: signature covers org and every header byte; id covers the signature", "[store]") {
+TEST_CASE("store: signature covers org and every header byte, id covers the signature", "[store]") {
   test::StoreFixture f;
   store::Entry e = f.Next(f.root, nullptr);
   CHECK(store::VerifyEntrySignature(f.org, e.header_bytes, f.root.public_key(), e.signature));

@@ -183,6 +183,13 @@ class Node {
   Result<Id> AcceptUpTo(const PublicKey& device, uint64_t seq, int64_t now_ms);
   // SQLite backup of the log only — the keystore (signing keys) is left out.
   Status Backup(const std::filesystem::path& dir);
+  // The root key, sealed under its own passphrase, to be held offline (node/src/root_key.cpp
+  // has the file format); restored on a member device, it enrols and revokes
+  // administrators there. Restoring saves the keystore under `passphrase`.
+  Result<Bytes> ExportRootKey(const crypto::SecretBytes& file_passphrase,
+                              crypto::KdfCost cost) const;
+  Status RestoreRootKey(ByteView file, const crypto::SecretBytes& file_passphrase,
+                        const crypto::SecretBytes& passphrase);
 
   // Case key entry + open-case data entry, one transaction. Returns the new case id.
   // With `restricted_to` (person ids), the case key is sealed only to those persons'
