@@ -34,7 +34,8 @@ KeyRing KeyRing::Load(const Id& org_id, std::vector<store::StoredEntry> stored, 
 }
 
 void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Openers openers) {
-  KeyRing& ring = *this;
+  org_id_ = org_id;
+  openers_ = openers;
   // (key_id the entry is about, header, payload). For an introducing entry the key_id is
   // derived from its signed (author, seq); a grant names the key it grants.
   struct KeyEntry {
@@ -59,7 +60,7 @@ void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Op
   }
   for (const auto& [key_id, h, p] : entries) {
     if (p.op == KeyOpCode::kGrant) continue;
-    KeyInfo& info = ring.info_[key_id];
+    KeyInfo& info = info_[key_id];
     info.case_id = h.case_id;
     info.generation = p.generation;
     info.previous = p.previous_key_id;
@@ -69,88 +70,77 @@ void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Op
     for (const Wrap& w : p.wraps) team_wrap |= w.type == WrapType::kUnderTeamKey;
     info.restricted = !IsZero(h.case_id) && !p.wraps.empty() && !team_wrap;
     NoteWraps(info, p);
-    if (!IsZero(h.case_id) && ring.case_seen_.insert(h.case_id).second) {
-      ring.case_order_.push_back(h.case_id);
+    if (IsZero(h.case_id)) {
+      team_keys_.push_back(key_id);
+    } else {
+      case_keys_[h.case_id].push_back(key_id);
+      if (case_seen_.insert(h.case_id).second) case_order_.push_back(h.case_id);
+    }
+    for (const Wrap& w : p.wraps) ways_[key_id].push_back(Way{w, key_id, h.case_id, key_id, false});
+    // The previous generation travels wrapped under this key.
+    if (!p.previous_wrap.empty()) {
+      Wrap prev{WrapType::kUnderTeamKey, TeamRecipient(key_id), p.previous_wrap};
+      ways_[p.previous_key_id].push_back(
+          Way{std::move(prev), key_id, h.case_id, p.previous_key_id, true});
     }
   }
   for (const auto& [key_id, h, p] : entries) {
     if (p.op != KeyOpCode::kGrant) continue;
-    auto it = ring.info_.find(key_id);
-    if (it == ring.info_.end() || it->second.check != p.check || it->second.case_id != h.case_id) {
+    auto it = info_.find(key_id);
+    if (it == info_.end() || it->second.check != p.check || it->second.case_id != h.case_id) {
       continue;
     }
     it->second.granters.insert(h.author);
     NoteWraps(it->second, p);
-  }
-  auto keep = [&](const Id128& key_id, Result<crypto::SecretBytes> k) {
-    auto info = ring.info_.find(key_id);
-    if (!k.ok() || info == ring.info_.end() || ring.keys_.count(key_id)) return false;
-    if (!crypto::ConstantTimeEqual(KeyCheck(*k), info->second.check)) return false;
-    ring.keys_.emplace(key_id, std::move(k).value());
-    return true;
-  };
-  for (bool learned = true; learned;) {
-    learned = false;
-    for (const auto& [key_id, h, p] : entries) {
-      auto info = ring.info_.find(key_id);
-      if (info == ring.info_.end()) continue;
-      const Id128& case_id = info->second.case_id;
-      if (!ring.keys_.count(key_id)) {
-        for (const Wrap& w : p.wraps) {
-          Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
-          if (w.type == WrapType::kSealed && openers.device &&
-              w.recipient == openers.device->public_key()) {
-            k = UnwrapSealed(w, *openers.device, org_id, case_id, key_id);
-          } else if (w.type == WrapType::kSealed && openers.recovery &&
-                     w.recipient == openers.recovery->public_key()) {
-            k = UnwrapSealed(w, *openers.recovery, org_id, case_id, key_id);
-          } else if (w.type == WrapType::kUnderTeamKey) {
-            if (const auto* tk = ring.Key(TeamKeyIdOf(w))) {
-              k = UnwrapUnderTeamKey(w, *tk, org_id, case_id, key_id);
-            }
-          }
-          if (keep(key_id, std::move(k))) {
-            learned = true;
-            break;
-          }
-        }
-      }
-      // The previous generation travels wrapped under this key.
-      if (p.op != KeyOpCode::kGrant && !p.previous_wrap.empty() && ring.keys_.count(key_id) &&
-          !ring.keys_.count(p.previous_key_id)) {
-        Wrap prev{WrapType::kUnderTeamKey, TeamRecipient(key_id), p.previous_wrap};
-        learned |= keep(p.previous_key_id, UnwrapUnderTeamKey(prev, ring.keys_.at(key_id), org_id,
-                                                              case_id, p.previous_key_id));
-      }
+    for (const Wrap& w : p.wraps) {
+      ways_[key_id].push_back(Way{w, key_id, it->second.case_id, key_id, false});
     }
   }
-  ring.ChoosePreferredKeys();
+  std::lock_guard<std::mutex> lock(*mu_);
+  unopenable_.clear();  // new ways may open what could not be opened before
 }
 
-void KeyRing::ChoosePreferredKeys() {
-  auto better = [](const KeyRef& a, const std::optional<KeyRef>& b) {
-    return !b || a.generation > b->generation ||
-           (a.generation == b->generation && a.key_id < b->key_id);
-  };
-  preferred_team_.reset();
-  preferred_case_.clear();
-  for (const auto& [key_id, info] : info_) {
-    if (!keys_.count(key_id) || info.generation == 0) continue;
-    KeyRef ref{key_id, info.generation};
-    if (IsZero(info.case_id)) {
-      if (better(ref, preferred_team_)) preferred_team_ = ref;
-      continue;
+const crypto::SecretBytes* KeyRing::OpenLocked(const Id128& key_id) const {
+  if (auto it = keys_.find(key_id); it != keys_.end()) return &it->second;
+  if (unopenable_.count(key_id) || opening_.count(key_id)) return nullptr;
+  auto info = info_.find(key_id);
+  auto ways = ways_.find(key_id);
+  if (info == info_.end() || ways == ways_.end()) return nullptr;
+  opening_.insert(key_id);
+  bool waited = false;  // a way that needs a key being opened further up: do not remember
+  for (const Way& way : ways->second) {
+    const Wrap& w = way.wrap;
+    Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
+    if (way.previous) {
+      const crypto::SecretBytes* via = OpenLocked(way.via);
+      waited |= via == nullptr && opening_.count(way.via);
+      if (via) k = UnwrapUnderTeamKey(w, *via, org_id_, way.scope, way.key_id);
+    } else if (w.type == WrapType::kSealed && openers_.device &&
+               w.recipient == openers_.device->public_key()) {
+      k = UnwrapSealed(w, *openers_.device, org_id_, way.scope, way.key_id);
+    } else if (w.type == WrapType::kSealed && openers_.recovery &&
+               w.recipient == openers_.recovery->public_key()) {
+      k = UnwrapSealed(w, *openers_.recovery, org_id_, way.scope, way.key_id);
+    } else if (w.type == WrapType::kUnderTeamKey) {
+      const Id128 team = TeamKeyIdOf(w);
+      const crypto::SecretBytes* tk = OpenLocked(team);
+      waited |= tk == nullptr && opening_.count(team);
+      if (tk) k = UnwrapUnderTeamKey(w, *tk, org_id_, way.scope, way.key_id);
     }
-    auto it = preferred_case_.find(info.case_id);
-    std::optional<KeyRef> cur;
-    if (it != preferred_case_.end()) cur = it->second;
-    if (better(ref, cur)) preferred_case_[info.case_id] = ref;
+    // Kept only when its check value matches the introducer's: a wrap cannot plant a key.
+    if (k.ok() && crypto::ConstantTimeEqual(KeyCheck(*k), info->second.check)) {
+      opening_.erase(key_id);
+      return &keys_.emplace(key_id, std::move(k).value()).first->second;
+    }
   }
+  opening_.erase(key_id);
+  if (!waited) unopenable_.insert(key_id);
+  return nullptr;
 }
 
 const crypto::SecretBytes* KeyRing::Key(const Id128& key_id) const {
-  auto it = keys_.find(key_id);
-  return it == keys_.end() ? nullptr : &it->second;
+  std::lock_guard<std::mutex> lock(*mu_);
+  return OpenLocked(key_id);
 }
 
 const KeyInfo* KeyRing::Info(const Id128& key_id) const {
@@ -158,16 +148,36 @@ const KeyInfo* KeyRing::Info(const Id128& key_id) const {
   return it == info_.end() ? nullptr : &it->second;
 }
 
+// Preferred keys (DESIGN §5): highest generation, then lowest key_id, among keys held.
+std::optional<KeyRef> KeyRing::BestHeld(const std::vector<Id128>& candidates) const {
+  std::vector<KeyRef> refs;
+  for (const Id128& id : candidates) {
+    const KeyInfo& info = info_.at(id);
+    if (info.generation != 0) refs.push_back(KeyRef{id, info.generation});
+  }
+  std::sort(refs.begin(), refs.end(), [](const KeyRef& a, const KeyRef& b) {
+    return a.generation != b.generation ? a.generation > b.generation : a.key_id < b.key_id;
+  });
+  for (const KeyRef& r : refs) {
+    if (Key(r.key_id)) return r;
+  }
+  return std::nullopt;
+}
+
+std::optional<KeyRef> KeyRing::preferred_team_key() const { return BestHeld(team_keys_); }
+
 std::optional<KeyRef> KeyRing::PreferredCaseKey(const Id128& case_id) const {
-  auto it = preferred_case_.find(case_id);
-  if (it == preferred_case_.end()) return std::nullopt;
-  return it->second;
+  auto it = case_keys_.find(case_id);
+  if (it == case_keys_.end()) return std::nullopt;
+  return BestHeld(it->second);
 }
 
 bool KeyRing::IsRestricted(const Id128& case_id) const {
   if (auto ref = PreferredCaseKey(case_id)) return info_.at(ref->key_id).restricted;
-  for (const auto& [id, info] : info_)
-    if (info.case_id == case_id && info.restricted) return true;
+  auto it = case_keys_.find(case_id);
+  if (it == case_keys_.end()) return false;
+  for (const Id128& id : it->second)
+    if (info_.at(id).restricted) return true;
   return false;
 }
 

@@ -12,6 +12,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <vector>
@@ -60,10 +62,15 @@ class KeyRing {
   // key but their own (whatever else arrives is loaded whole). The same steps as Load.
   void Learn(const Id& org_id, std::vector<store::StoredEntry> entries, Openers openers);
 
+  // A key is opened when first asked for, then kept: a command that touches one case opens
+  // that case's key (and the team key), not every case's — the cost of a write does not grow
+  // with the store (issue 8 #6). What counts as held is the same as opening everything:
+  // a key is held when one of its wraps opens to a key whose check matches its introducer's.
+  // Safe to call from several threads.
   const crypto::SecretBytes* Key(const Id128& key_id) const;
   const KeyInfo* Info(const Id128& key_id) const;
   const std::map<Id128, KeyInfo>& infos() const { return info_; }
-  const std::optional<KeyRef>& preferred_team_key() const { return preferred_team_; }
+  std::optional<KeyRef> preferred_team_key() const;
   std::optional<KeyRef> PreferredCaseKey(const Id128& case_id) const;
   // Every case id seen in a case-key entry, oldest first.
   const std::vector<Id128>& case_order() const { return case_order_; }
@@ -71,14 +78,30 @@ class KeyRing {
   bool IsRestricted(const Id128& case_id) const;
 
  private:
-  void ChoosePreferredKeys();
+  // One way a key may be opened: a wrap sealed to this node, a wrap under a team key, or the
+  // previous-generation wrap carried by a later key (`via`).
+  struct Way {
+    Wrap wrap;
+    Id128 via{};     // the key whose entry carries the wrap (for previous-generation wraps)
+    Id128 scope{};   // the case id the wrap context binds (zero: team)
+    Id128 key_id{};  // the key_id the wrap context binds
+    bool previous = false;
+  };
+  const crypto::SecretBytes* OpenLocked(const Id128& key_id) const;
+  std::optional<KeyRef> BestHeld(const std::vector<Id128>& candidates) const;
 
-  std::map<Id128, crypto::SecretBytes> keys_;  // by key_id, team and case keys alike
-  std::map<Id128, KeyInfo> info_;              // by key_id
-  std::optional<KeyRef> preferred_team_;
-  std::map<Id128, KeyRef> preferred_case_;  // by case_id
+  Id org_id_{};
+  Openers openers_;
+  std::map<Id128, KeyInfo> info_;  // by key_id
+  std::map<Id128, std::vector<Way>> ways_;
+  std::map<Id128, std::vector<Id128>> case_keys_;  // case id → its keys' ids
+  std::vector<Id128> team_keys_;
   std::vector<Id128> case_order_;
   std::set<Id128> case_seen_;
+  // Opened (or found unopenable) so far; guarded by mu_.
+  mutable std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
+  mutable std::map<Id128, crypto::SecretBytes> keys_;
+  mutable std::set<Id128> unopenable_, opening_;
 };
 
 }  // namespace fieldcase::org
