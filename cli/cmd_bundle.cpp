@@ -109,14 +109,16 @@ int RunExport(Context& c) {
 
 int RunImport(Context& c) {
   const std::string path = c.args().positional()[0];
-  auto bytes = store::ReadFileBounded(path, size_t(sync::kMaxBundleBytes));
+  auto bytes = store::ReadFileBounded(path, size_t(sync::kMaxBundleBytes), sync::kBundleFileMagic,
+                                      "bundle");
   if (!bytes.ok()) return Fail(bytes.status());
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
   // Progress on a terminal (stderr), nothing otherwise.
   const bool tty = isatty(fileno(stderr)) && !c.json();
   auto progress = [&](size_t done, size_t total) {
-    if (tty) std::fprintf(stderr, "\rimporting %s: %zu of %zu entries   ", path.c_str(), done, total);
+    if (tty) std::fprintf(stderr, "\rimporting %s: %zu of %zu entries   ", Safe(path).c_str(), done,
+                          total);
   };
   auto rep = (*node)->ImportBundle(*bytes, Context::NowMs(), progress);
   if (tty) std::fputs("\r\033[K", stderr);
@@ -127,7 +129,8 @@ int RunImport(Context& c) {
 
 int RunBundleInspect(Context& c) {
   const std::string path = c.args().positional()[0];
-  auto bytes = store::ReadFileBounded(path, size_t(sync::kMaxBundleBytes));
+  auto bytes = store::ReadFileBounded(path, size_t(sync::kMaxBundleBytes), sync::kBundleFileMagic,
+                                      "bundle");
   if (!bytes.ok()) return Fail(bytes.status());
   auto env = sync::ReadBundleEnvelope(*bytes);
   if (!env.ok()) return Fail(env.status());

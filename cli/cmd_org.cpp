@@ -98,7 +98,8 @@ int RunOrgEnrol(Context& c) {
                                   std::strerror(errno) + "); choose another --out"));
     }
   }
-  auto bytes = store::ReadFileBounded(c.args().positional()[0], org::kMaxRequestBytes);
+  auto bytes = store::ReadFileBounded(c.args().positional()[0], org::kMaxRequestBytes,
+                                      org::kRequestFileMagic, "enrolment request");
   if (!bytes.ok()) return Fail(bytes.status());
   auto req = org::DecodeEnrolRequest(*bytes);
   if (!req.ok()) return Fail(req.status());
@@ -174,7 +175,8 @@ int RunOrgEnrol(Context& c) {
 }
 
 int RunJoin(Context& c) {
-  auto bytes = store::ReadFileBounded(c.args().positional()[0], kMaxResponseFile);
+  auto bytes = store::ReadFileBounded(c.args().positional()[0], kMaxResponseFile,
+                                      org::kResponseFileMagic, "enrolment response");
   if (!bytes.ok()) return Fail(bytes.status());
   auto resp = org::DecodeEnrolResponse(*bytes);
   if (!resp.ok()) return Fail(resp.status());

@@ -11,8 +11,8 @@ namespace fieldcase::org {
 
 namespace {
 
-constexpr char kRequestMagic[4] = {'F', 'C', 'R', 'Q'};
-constexpr char kResponseMagic[4] = {'F', 'C', 'E', 'N'};
+constexpr const char* kRequestMagic = kRequestFileMagic.data();
+constexpr const char* kResponseMagic = kResponseFileMagic.data();
 constexpr uint8_t kRequestVersion = 2;
 constexpr char kSuccessorMagic[4] = {'F', 'C', 'S', 'U'};
 constexpr uint8_t kNoSuccessor = 0, kVouchedSuccessor = 1, kLostDeviceSuccessor = 2;

@@ -117,15 +117,25 @@ Status SyncFolder(const std::filesystem::path& folder) {
   return Status::Ok();
 }
 
-Result<Bytes> ReadFileBounded(const std::filesystem::path& path, size_t max_bytes) {
+Result<Bytes> ReadFileBounded(const std::filesystem::path& path, size_t max_bytes,
+                              std::string_view magic, std::string_view what) {
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) return Status::NotFound("cannot read " + path.string() + ": " + ec.message());
+  std::ifstream in(path, std::ios::binary);
+  if (!magic.empty()) {
+    // What the file says it is, before anything is read or allocated for the rest.
+    std::string head(magic.size(), '\0');
+    if (!in.read(head.data(), std::streamsize(head.size())) || head != magic) {
+      return Status::Corruption(path.string() + " is not a valid fieldcase " + std::string(what) +
+                                " file");
+    }
+    in.seekg(0);
+  }
   if (size > max_bytes) {
     return Status::Corruption(path.string() + " is larger than " + std::to_string(max_bytes) +
                               " bytes; it is not a file fieldcase wrote");
   }
-  std::ifstream in(path, std::ios::binary);
   Bytes out(size);
   if (!in.read(reinterpret_cast<char*>(out.data()), std::streamsize(size))) {
     return Status::IOError("cannot read " + path.string());

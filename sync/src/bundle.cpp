@@ -13,7 +13,7 @@ namespace fieldcase::sync {
 
 namespace {
 
-constexpr char kMagic[4] = {'F', 'C', 'B', 'U'};
+constexpr const char* kMagic = kBundleFileMagic.data();
 constexpr uint8_t kVersion = 2;  // 1: entry records instead of transit form (never read)
 constexpr size_t kManifestSignedBytes = 32 + 8 + 8 + 32 + 32;
 

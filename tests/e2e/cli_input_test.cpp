@@ -147,3 +147,24 @@ TEST_CASE("e2e: help for every group and command, errors as JSON, a note line bo
   CHECK_THAT(r.err, Contains("a line longer than"));
   CHECK_THAT(r.err, Contains("after 1 notes written"));
 }
+
+TEST_CASE("e2e: a huge file of the wrong kind is named by its first bytes, not read",
+          "[e2e][issue8]") {
+  test::Cli cli;
+  cli.Init();
+  const auto big = cli.tmp.path() / "big.bin";
+  {
+    std::ofstream(big) << "not a fieldcase file";
+  }
+  std::filesystem::resize_file(big, 3ull << 30);  // 3 GiB, sparse: over every bound but one
+  auto import = cli({"import", big.string()});
+  CHECK(import.exit_code != 0);
+  CHECK_THAT(import.err, Contains("is not a valid fieldcase bundle file"));
+  auto join = cli({"join", big.string(), "--yes"});
+  CHECK(join.exit_code != 0);
+  CHECK_THAT(join.err, Contains("is not a valid fieldcase enrolment response file"));
+  auto enrol = cli({"org", "enrol", big.string(), "--role", "officer", "--out",
+                    (cli.tmp.path() / "r").string(), "--yes"});
+  CHECK(enrol.exit_code != 0);
+  CHECK_THAT(enrol.err, Contains("is not a valid fieldcase enrolment request file"));
+}

@@ -47,6 +47,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fieldcase/base/bytes.h"
@@ -59,6 +60,9 @@ namespace fieldcase::org {
 
 inline constexpr uint64_t kMaxResponseEntries = 10'000'000;
 inline constexpr size_t kMaxRequestBytes = 4096;
+// The first bytes of each file: a reader checks them before it reads the rest.
+inline constexpr std::string_view kRequestFileMagic = "FCRQ";
+inline constexpr std::string_view kResponseFileMagic = "FCEN";
 
 struct EnrolRequest {
   PublicKey signing_key{};

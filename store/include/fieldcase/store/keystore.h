@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "fieldcase/base/status.h"
 #include "fieldcase/crypto/passphrase.h"
@@ -52,6 +53,9 @@ Status WriteFileAtomic(const std::filesystem::path& path, ByteView bytes);
 // Makes a rename or removal in `folder` durable (fsync of the folder).
 Status SyncFolder(const std::filesystem::path& folder);
 // Reads a whole file of at most max_bytes.
-Result<Bytes> ReadFileBounded(const std::filesystem::path& path, size_t max_bytes);
+// With `magic`, the file's first bytes are checked first: a file of another kind is named
+// ("not a fieldcase <what> file") without being read.
+Result<Bytes> ReadFileBounded(const std::filesystem::path& path, size_t max_bytes,
+                              std::string_view magic = {}, std::string_view what = {});
 
 }  // namespace fieldcase::store

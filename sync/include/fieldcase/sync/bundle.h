@@ -27,6 +27,7 @@
 // is still verified on import, as from anywhere).
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "fieldcase/base/bytes.h"
@@ -41,6 +42,7 @@ inline constexpr size_t kMaxBundleRecipients = 4096;
 inline constexpr size_t kMaxBundleMessage = 1u << 20;    // plaintext per message (an entry
                                                          // larger than this gets its own)
 inline constexpr uint64_t kMaxBundleBytes = 1ull << 32;  // 4 GiB: read bounded
+inline constexpr std::string_view kBundleFileMagic = "FCBU";  // checked before the rest is read
 
 struct BundleManifest {
   PublicKey exporter{};
