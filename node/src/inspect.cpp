@@ -13,7 +13,7 @@ Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir) {
   FC_ASSIGN_OR_RETURN(store::VerifyReport rep,
                       store::VerifyStore(dir.db(), org::ValidateKeyOrControl));
   if (!rep.ok()) return rep;
-  FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
+  FC_ASSIGN_OR_RETURN(auto log, OpenLogReadOnly(dir));
   FC_ASSIGN_OR_RETURN(sync::DerivedStatuses derived, sync::DeriveStatuses(*log));
   if (!derived.validity.root) {
     rep.problems.push_back({{},
@@ -40,7 +40,7 @@ Result<FolderSummary> Summarize(const store::DataDir& dir) {
                             "; run `fieldcase init` to make this device and join an organisation (or `fieldcase init --org NAME` to found one), or pass --data DIR");
   }
   FC_RETURN_IF_ERROR(RefuseHalfMade(dir));
-  FC_ASSIGN_OR_RETURN(auto log, OpenLog(dir));
+  FC_ASSIGN_OR_RETURN(auto log, OpenLogReadOnly(dir));
   FolderSummary out;
   out.org_id = log->org_id();
   std::vector<store::StoredEntry> control;

@@ -30,6 +30,10 @@ Result<std::unique_ptr<store::Store>> OpenLog(const store::DataDir& dir) {
   return store::Store::Open(dir.db(), org::ValidateKeyOrControl);
 }
 
+Result<std::unique_ptr<store::Store>> OpenLogReadOnly(const store::DataDir& dir) {
+  return store::Store::Open(dir.db(), org::ValidateKeyOrControl, store::Store::OpenMode::kReadOnly);
+}
+
 void RemoveLogFiles(const store::DataDir& dir) {
   std::error_code ec;
   for (const auto& f : {dir.db(), std::filesystem::path(dir.db().string() + "-wal"),

@@ -43,6 +43,8 @@ Draft ControlDraft(org::Role role, std::function<org::ControlPayload()> make);
 
 // Opens (or creates) the log of a data folder with the organisation's payload rules.
 Result<std::unique_ptr<store::Store>> OpenLog(const store::DataDir& dir);
+// For looking only (status, verify): creates, migrates and writes nothing.
+Result<std::unique_ptr<store::Store>> OpenLogReadOnly(const store::DataDir& dir);
 // Removes the database files of a folder (a failed found or join leaves nothing).
 void RemoveLogFiles(const store::DataDir& dir);
 // DIR/init-incomplete (above); NotPermitted when present.

@@ -1,4 +1,6 @@
 #include "db.h"
+#include <cstdio>
+#include <string>
 
 namespace fieldcase::store {
 
@@ -41,6 +43,31 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only) {
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
+  if (read_only && sqlite3_exec(raw, "PRAGMA user_version", nullptr, nullptr, nullptr) ==
+                       SQLITE_CANTOPEN) {
+    // A WAL database on a read-only medium: SQLite cannot make its shared-memory file
+    // there. Nothing writes it, so it is opened as immutable.
+    sqlite3_close(raw);
+    raw = nullptr;
+    std::string uri = "file:";
+    for (char c : path) {
+      if (c == '%' || c == '?' || c == '#') {
+        char esc[4];
+        std::snprintf(esc, sizeof esc, "%%%02X", static_cast<unsigned char>(c));
+        uri += esc;
+      } else {
+        uri += c;
+      }
+    }
+    uri += "?immutable=1";
+    rc = sqlite3_open_v2(uri.c_str(), &raw, flags | SQLITE_OPEN_URI, nullptr);
+    if (rc != SQLITE_OK) {
+      Status s = SqliteStatus(rc, raw, "opening " + path);
+      sqlite3_close(raw);
+      return s;
+    }
+    sqlite3_extended_result_codes(raw, 1);
+  }
   return std::unique_ptr<Db>(new Db(raw));
 }
 

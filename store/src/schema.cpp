@@ -97,6 +97,27 @@ constexpr std::array<const char*, kSchemaVersion> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 
+Status CheckSchema(Db& db) {
+  FC_ASSIGN_OR_RETURN(Stmt q, db.Prepare("PRAGMA user_version"));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("reading schema version"));
+  const int64_t version = row ? q.Int(0) : 0;
+  q.Reset();
+  // v2 stores read the same (v3 added an index only writes use).
+  if (version == kSchemaVersion || version == 2) return Status::Ok();
+  if (version <= 0) {
+    return Status::Corruption("the database is empty or not a fieldcase store (schema " +
+                              std::to_string(version) +
+                              "); restore the folder from a backup");
+  }
+  if (version > kSchemaVersion) {
+    return Status::NeedsUpgrade("this store was written by a newer fieldcase (schema " +
+                                std::to_string(version) + "); upgrade fieldcase to open it");
+  }
+  return Status::NeedsUpgrade("this store has an older schema (" + std::to_string(version) +
+                              "); open it once with write access (any command that unlocks) "
+                              "to upgrade it");
+}
+
 Status Migrate(Db& db) {
   FC_ASSIGN_OR_RETURN(Stmt q, db.Prepare("PRAGMA user_version"));
   FC_ASSIGN_OR_RETURN(bool row, q.Step("reading schema version"));

@@ -10,6 +10,8 @@ inline constexpr int kSchemaVersion = 3;
 inline constexpr const char* kAppendOnlyTriggers[] = {
     "opaque_immutable", "entries_signed_columns_immutable", "entries_no_delete",
     "payloads_immutable", "payloads_no_delete"};
+// For a read-only open: the database is at kSchemaVersion, or a clear error.
+Status CheckSchema(Db& db);
 // Brings the database to kSchemaVersion inside one transaction; refuses a database
 // written by a newer fieldcase.
 Status Migrate(Db& db);

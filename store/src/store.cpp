@@ -28,20 +28,29 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 
 Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path,
-                                           PayloadValidator validator) {
+                                           PayloadValidator validator, OpenMode mode) {
   if (!validator) throw std::invalid_argument("Store::Open needs a payload validator");
+  const bool read_only = mode == OpenMode::kReadOnly;
+  if (read_only && !std::filesystem::exists(db_path)) {
+    return Status::NotFound("no store at " + db_path.string() + "; check --data");
+  }
   auto impl = std::make_unique<Impl>();
-  FC_ASSIGN_OR_RETURN(impl->db, Db::Open(db_path.string(), /*read_only=*/false));
+  FC_ASSIGN_OR_RETURN(impl->db, Db::Open(db_path.string(), read_only));
   Db& db = *impl->db;
-  // WAL + FULL: a commit is on disk (WAL fsync'd) before COMMIT returns.
-  FC_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
-  FC_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
-  FC_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON"));
-  FC_RETURN_IF_ERROR(db.Exec("PRAGMA secure_delete=ON"));
+  if (read_only) {
+    // Nothing is written, created or migrated: a read-only medium, a copy under review.
+    FC_RETURN_IF_ERROR(CheckSchema(db));
+  } else {
+    // WAL + FULL: a commit is on disk (WAL fsync'd) before COMMIT returns.
+    FC_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
+    FC_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
+    FC_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON"));
+    FC_RETURN_IF_ERROR(db.Exec("PRAGMA secure_delete=ON"));
+  }
   // A larger page cache for big logs. Not mmap: an I/O error or a truncated file would
   // then be SIGBUS instead of an error message (promise 5).
   FC_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size=-131072"));
-  FC_RETURN_IF_ERROR(Migrate(db));
+  if (!read_only) FC_RETURN_IF_ERROR(Migrate(db));
   FC_RETURN_IF_ERROR(impl->Prepare());
   std::unique_ptr<Store> store(new Store(std::move(impl)));
   store->validator_ = std::move(validator);

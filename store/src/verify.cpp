@@ -38,6 +38,7 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     return Status::NotFound("no store at " + db_path.string() + "; check --data");
   }
   FC_ASSIGN_OR_RETURN(auto db, Db::Open(db_path.string(), /*read_only=*/true));
+  FC_RETURN_IF_ERROR(CheckSchema(*db));
   VerifyReport rep;
 
   FC_ASSIGN_OR_RETURN(Stmt meta, db->Prepare("SELECT value FROM meta WHERE key = 'org_id'"));

@@ -168,3 +168,20 @@ TEST_CASE("e2e: a huge file of the wrong kind is named by its first bytes, not r
   CHECK(enrol.exit_code != 0);
   CHECK_THAT(enrol.err, Contains("is not a valid fieldcase enrolment request file"));
 }
+
+TEST_CASE("e2e: status and verify look without changing: an empty database is an error, "
+          "never recreated",
+          "[e2e][issue8]") {
+  test::Cli cli;
+  cli.Init();
+  const std::string db = cli.data + "/fieldcase.db";
+  REQUIRE(cli({"status"}).exit_code == 0);
+  std::filesystem::resize_file(db, 0);  // emptied by a tool, or a failed copy
+  for (const char* cmd : {"status", "verify"}) {
+    auto r = cli({cmd});
+    INFO(cmd << ": " << r.err);
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.err, Contains("empty or not a fieldcase store"));
+    CHECK(std::filesystem::file_size(db) == 0);  // nothing recreated
+  }
+}

@@ -85,8 +85,12 @@ class Store {
   // Creates the database if missing and migrates it to the current schema. `validator`
   // runs on every key and control payload however it arrives (org::ValidateKeyOrControl):
   // a store is never opened without it.
+  // kReadOnly: for looking only (status, verify, a read-only medium): the database must
+  // exist at this version; nothing is created, migrated or written.
+  enum class OpenMode { kReadWrite, kReadOnly };
   static Result<std::unique_ptr<Store>> Open(const std::filesystem::path& db_path,
-                                             PayloadValidator validator);
+                                             PayloadValidator validator,
+                                             OpenMode mode = OpenMode::kReadWrite);
   ~Store();
 
   // org_id is fixed once, by the node that founds or joins an org; every signature
