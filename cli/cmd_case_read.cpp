@@ -49,6 +49,7 @@ void ShowJson(const node::Node& n, const Id128& id, const record::CaseView& v) {
   j.Key("notes").BeginArray();
   for (const auto& note : v.notes) {
     j.BeginObject().Field("kind", note.kind).Field("text", note.text);
+    if (note.at_ms != 0) j.Field("happened", FormatMs(int64_t(note.at_ms)));
     j.Field("id", ToHex(note.id)).Field("author", ToHex(note.author));
     j.Field("author_label", AuthorLabel(n, note.author)).Field("time", FormatHlc(note.hlc));
     j.EndObject();
@@ -99,9 +100,11 @@ void ShowText(const node::Node& n, const Id128& id, const record::CaseView& v) {
   for (const auto& note : v.notes) {
     // Every line of a note stays under its entry: none can pass for a timeline line.
     const std::string indent(2 + 20 + 2 + 9 + 1, ' ');
-    std::printf("  %s  %-9s %s\n  %20s  — %s\n", FormatHlc(note.hlc).c_str(),
+    const std::string happened =
+        note.at_ms != 0 ? ", happened " + FormatMs(int64_t(note.at_ms)) : std::string();
+    std::printf("  %s  %-9s %s\n  %20s  — %s%s\n", FormatHlc(note.hlc).c_str(),
                 Safe(note.kind).c_str(), SafeBlock(note.text, indent).c_str(), "",
-                AuthorLabel(n, note.author).c_str());
+                AuthorLabel(n, note.author).c_str(), happened.c_str());
   }
   for (const auto& u : v.unknown_changes) {
     std::printf("  %s  unknown change by %s (needs a newer fieldcase)\n", FormatHlc(u.hlc).c_str(),
@@ -148,7 +151,9 @@ std::string DescribeOp(const record::Op& op) {
         if constexpr (std::is_same_v<T, record::SetField>)
           return "set " + o.field + " = " + o.value;
         if constexpr (std::is_same_v<T, record::AddNote>)
-          return "added " + o.kind + " note: " + o.text;
+          return "added " + o.kind + " note" +
+                 (o.at_ms != 0 ? " (happened " + FormatMs(int64_t(o.at_ms)) + ")" : "") + ": " +
+                 o.text;
         if constexpr (std::is_same_v<T, record::Tag>) return "tagged " + o.tag;
         if constexpr (std::is_same_v<T, record::Untag>) return "untagged " + o.tag;
         if constexpr (std::is_same_v<T, record::SetStatus>) {

@@ -205,9 +205,16 @@ int RunCaseNote(Context& c) {
     for (auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
     return Fail(Status::InvalidArgument("note kind '" + kind + "' is not one of: " + list));
   }
+  uint64_t at_ms = 0;
+  if (auto at = c.args().Get("at")) {
+    auto parsed = ParseEventTime(*at, Context::NowMs());
+    if (!parsed.ok()) return Fail(parsed.status());
+    at_ms = *parsed;
+  }
   if (!from_stdin) {
-    return PrintWritten(c, oc->node->Write(oc->id, record::AddNote{kind, p[1]}, Context::NowMs()),
-                        "Added " + kind + " note");
+    return PrintWritten(
+        c, oc->node->Write(oc->id, record::AddNote{kind, p[1], at_ms}, Context::NowMs()),
+        "Added " + kind + " note");
   }
   // One commit per line, acknowledged only after it is durable: a reader of stdout knows
   // exactly which lines are safe, even if this process is killed.
@@ -222,7 +229,7 @@ int RunCaseNote(Context& c) {
     if (!*more) break;
     if (!line.empty() && line.back() == '\r') line.pop_back();  // a file from Windows
     if (IsBlank(line)) continue;
-    auto id = oc->node->Write(oc->id, record::AddNote{kind, line}, Context::NowMs());
+    auto id = oc->node->Write(oc->id, record::AddNote{kind, line, at_ms}, Context::NowMs());
     if (!id.ok()) return Fail(id.status().Prefixed("after " + std::to_string(count) + " notes"));
     if (c.json()) {
       std::printf("{\"entry\":\"%s\"}\n", ToHex(*id).c_str());  // JSON lines

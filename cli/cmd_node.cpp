@@ -62,6 +62,10 @@ int RunVerify(Context& c) {
       }
     }
     for (const auto& p : rep->missing) {
+      if (p.id == Id{}) {
+        std::printf("NOTE: %s\n", p.what.c_str());
+        continue;
+      }
       std::printf("MISSING entry %s (author %s seq %llu): %s\n", ToHex(p.id).c_str(),
                   ShortHex(p.author).c_str(), static_cast<unsigned long long>(p.seq),
                   p.what.c_str());

@@ -342,7 +342,12 @@ int RunBackup(Context& c) {
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
   if (Status s = (*node)->Backup(*to); !s.ok()) return Fail(s);
-  std::printf("Backed up the log to %s/fieldcase.db (signing keys left out).\n", to->c_str());
+  std::printf(
+      "Backed up the log to %s/fieldcase.db.\n"
+      "Left out: the keystore (signing keys, the device key, the directory key). Keep your own\n"
+      "copy of %s offline; a log restored without it reads nothing encrypted, and a log\n"
+      "restored with it writes again only after a successor enrolment.\n",
+      Safe(*to).c_str(), Safe(c.dir().keystore().string()).c_str());
   return kExitOk;
 }
 
@@ -413,6 +418,14 @@ int RunOrgRestoreRoot(Context& c) {
   if (!pass.ok()) return Fail(pass.status());
   auto node = node::Node::Unlock(c.dir(), *pass);
   if (!node.ok()) return Fail(node.status());
+  if (!c.args().Has("yes")) {
+    // Two devices signing with one key fork its chain, and every root entry after the fork
+    // is quarantined everywhere.
+    Status s = Confirm("Is the device that held this root key lost or retired? Two devices "
+                       "writing with one key fork its chain.",
+                       "make sure the device that held the root key is gone");
+    if (!s.ok()) return Fail(s);
+  }
   auto root_pass = RootPassphrase(c.args(), /*fresh=*/false);
   if (!root_pass.ok()) return Fail(root_pass.status());
   if (Status s = (*node)->RestoreRootKey(*file, *root_pass, *pass); !s.ok()) return Fail(s);

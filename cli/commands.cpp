@@ -84,8 +84,10 @@ const std::vector<Command>& AllCommands() {
        "  --kind KIND      incident, breach, contact, action or referral (the template's list;\n"
        "                   default: the first)\n"
        "  --stdin-lines    add each line of standard input as its own note, each committed\n"
-       "                   and acknowledged (its id printed) before the next",
-       {{"kind", true}, {"stdin-lines"}},
+       "                   and acknowledged (its id printed) before the next\n"
+       "  --at WHEN        when the event happened (UTC): YYYY-MM-DD or \"YYYY-MM-DD HH:MM\";\n"
+       "                   shown beside when the note was written",
+       {{"kind", true}, {"stdin-lines"}, {"at", true}},
        1,
        2,
        RunCaseNote},
@@ -229,8 +231,9 @@ const std::vector<Command>& AllCommands() {
        "and revoke administrators when the founding device is lost.",
        "Options:\n"
        "  --root-passphrase-file F      the file's passphrase (else $FIELDCASE_ROOT_PASSPHRASE,\n"
-       "                                else a prompt)",
-       {{"root-passphrase-file", true}},
+       "                                else a prompt)\n"
+       "  --yes                         the device that held the root key is gone; do not ask",
+       {{"root-passphrase-file", true}, {"yes"}},
        1,
        1,
        RunOrgRestoreRoot},

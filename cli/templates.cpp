@@ -4,6 +4,7 @@
 #include <cereal/types/string.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <cctype>
 #include <chrono>
 #include <set>
 #include <sstream>
@@ -124,6 +125,53 @@ Status CheckDate(std::string_view value) {
                                          std::chrono::day{unsigned(num(8, 2))}};
   if (!date.ok() || num(0, 4) < 1900) return bad();
   return Status::Ok();
+}
+
+Result<uint64_t> ParseEventTime(std::string_view text, int64_t now_ms) {
+  auto bad = [&] {
+    return Status::InvalidArgument("--at '" + std::string(text) +
+                                   "' is not a time; write YYYY-MM-DD or \"YYYY-MM-DD HH:MM\" "
+                                   "(UTC), e.g. \"2026-11-30 22:10\"");
+  };
+  if (text.size() < 10) return bad();
+  if (!CheckDate(text.substr(0, 10)).ok()) return bad();
+  std::string_view rest = text.substr(10);
+  if (!rest.empty() && rest.back() == 'Z') rest.remove_suffix(1);
+  int h = 0, m = 0, s = 0;
+  if (!rest.empty()) {
+    if (rest[0] != ' ' && rest[0] != 'T') return bad();
+    rest.remove_prefix(1);
+    auto two = [&](size_t at, int& v, int max) {
+      if (rest.size() < at + 2 || !std::isdigit(static_cast<unsigned char>(rest[at])) ||
+          !std::isdigit(static_cast<unsigned char>(rest[at + 1]))) {
+        return false;
+      }
+      v = (rest[at] - '0') * 10 + (rest[at + 1] - '0');
+      return v <= max;
+    };
+    if (!two(0, h, 23) || rest.size() < 5 || rest[2] != ':' || !two(3, m, 59)) return bad();
+    if (rest.size() == 8) {
+      if (rest[5] != ':' || !two(6, s, 59)) return bad();
+    } else if (rest.size() != 5) {
+      return bad();
+    }
+  }
+  auto num = [&](size_t at, size_t n) {
+    int v = 0;
+    for (size_t i = at; i < at + n; ++i) v = v * 10 + (text[i] - '0');
+    return v;
+  };
+  const std::chrono::sys_days day{std::chrono::year_month_day{
+      std::chrono::year{num(0, 4)}, std::chrono::month{unsigned(num(5, 2))},
+      std::chrono::day{unsigned(num(8, 2))}}};
+  const int64_t ms =
+      (int64_t(day.time_since_epoch().count()) * 86400 + h * 3600 + m * 60 + s) * 1000;
+  if (ms <= 0) return Status::InvalidArgument("--at must be after 1970");
+  if (ms > now_ms + 5 * 60 * 1000) {
+    return Status::InvalidArgument("--at " + std::string(text) +
+                                   " is in the future; it says when the event happened");
+  }
+  return uint64_t(ms);
 }
 
 std::vector<std::string> BuiltinTemplateNames() {

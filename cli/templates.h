@@ -25,6 +25,9 @@ struct Template {
 
 // YYYY-MM-DD naming a real day (no 2027-02-30), year 1900 or later.
 Status CheckDate(std::string_view value);
+// When an event happened, UTC: YYYY-MM-DD, "YYYY-MM-DD HH:MM[:SS]" or YYYY-MM-DDTHH:MM[:SS][Z].
+// Milliseconds since the epoch; refused when not a real time or later than now + 5 minutes.
+Result<uint64_t> ParseEventTime(std::string_view text, int64_t now_ms);
 
 // Parses a template from JSON text (bounded by the caller), checking names and limits.
 Result<Template> ParseTemplate(std::string_view json);

@@ -39,7 +39,8 @@ bool NextCodePoint(std::string_view s, size_t i, uint32_t& cp, size_t& len) {
 
 bool IsUnsafeCodePoint(uint32_t cp) {
   return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
-         (cp >= 0x2066 && cp <= 0x2069);
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C ||
+         cp == 0x2028 || cp == 0x2029;
 }
 
 bool IsValidUtf8(std::string_view s) {
@@ -74,6 +75,10 @@ std::string EscapeForTerminal(std::string_view s, bool keep_newlines) {
     if (!NextCodePoint(s, i, cp, len)) {
       std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(static_cast<uint8_t>(s[i])));
       out += buf;
+      continue;
+    }
+    if (cp == '\\') {  // so that no text can pass for an escape this function made
+      out += "\\\\";
       continue;
     }
     if (!IsUnsafeCodePoint(cp) || (keep_newlines && cp == '\n')) {

@@ -304,16 +304,24 @@ Result<std::optional<crypto::SecretBytes>> Node::OpenDirectoryKey(
 Status Node::ResumeJoin(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
                         int64_t now_ms) {
   Parts& p = *p_;
+  // Entries verify on their own (each is signed by its author), whoever carried them: a
+  // member may import them like any bundle's. What the response adds beyond them — the
+  // directory key — is believed only from a current administrator, for a role that reads
+  // names.
   FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
-  if (rep.rejected > 0) {
-    return Status::Corruption("the response's entries do not all verify; nothing was changed");
+  if (rep.rejected > 0 || rep.gaps > 0) {
+    return Status::Corruption("the response's entries do not all verify; its directory key "
+                              "was not taken");
   }
   const org::Member* admin = p.members.Find(response.signer);
-  if (admin == nullptr || (admin->role != Role::kAdmin && admin->role != Role::kRoot)) {
-    return Status::NotPermitted("the response is not signed by an administrator of this "
+  if (admin == nullptr || (admin->role != Role::kAdmin && admin->role != Role::kRoot) ||
+      p.members.IsRevoked(response.signer)) {
+    return Status::NotPermitted("the response is not signed by a current administrator of this "
                                 "organisation");
   }
-  if (!p.directory_key) {
+  const org::Member* me = p.members.Find(response.device);
+  const bool reads_names = me != nullptr && me->role != Role::kHub && me->role != Role::kAuditor;
+  if (!p.directory_key && reads_names) {
     FC_ASSIGN_OR_RETURN(auto dk, OpenDirectoryKey(response, p.org_id));
     if (dk) {
       p.keystore->Put(kDirectoryLabel, dk->Clone());
@@ -375,19 +383,9 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     return p.log->DeleteMeta("halted");
   }
   // The org id must be that of a founding entry in the response, or every signature fails.
-  // The directory key is checked and saved before the log changes: a process killed after
-  // the certificate is stored must not leave a member without it (the same response then
-  // finishes the join: ResumeJoin).
-  bool saved_directory_key = false;
+  // The directory key is checked first and saved last (below).
   auto first_join = [&]() -> Status {
     FC_ASSIGN_OR_RETURN(auto dk, OpenDirectoryKey(response, response.org_id));
-    if (dk) {
-      p.keystore->Put(kDirectoryLabel, dk->Clone());
-      saved_directory_key = true;
-    } else {
-      saved_directory_key = p.keystore->Erase(kDirectoryLabel);  // one from an earlier attempt
-    }
-    if (saved_directory_key) FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
     FC_RETURN_IF_ERROR(p.log->SetOrgId(response.org_id));
     p.org_id = response.org_id;
     FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
@@ -397,7 +395,11 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
           "the response holds no valid certificate for this device; "
           "nothing to join");
     }
+    // Saved only once the whole response is verified. A process killed before this line
+    // leaves a member without it: the same response finishes the join (ResumeJoin).
     if (dk) {
+      p.keystore->Put(kDirectoryLabel, dk->Clone());
+      FC_RETURN_IF_ERROR(p.SaveKeystore(passphrase));
       p.directory_key = std::move(*dk);
       FC_RETURN_IF_ERROR(p.Reload());  // names open now
     }

@@ -191,6 +191,7 @@ Result<Id> Node::Recover(const Id128& case_id, const std::vector<Id128>& persons
     return ids.front();
   };
   Result<Id> granted = grant();
+  p.ring = org::KeyRing{};  // it points at the recovery key pair: dropped before the pair
   p.recovery.reset();
   FC_RETURN_IF_ERROR(p.Reload());
   return granted;

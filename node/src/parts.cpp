@@ -73,6 +73,11 @@ Result<std::unique_ptr<Node::Parts>> Node::Parts::ForEmptyFolder(
     return Status::NotPermitted("data folder " + d.root.string() +
                                 " already holds a store; use another --data folder");
   }
+  // Before the mark names it: a file already there is someone's, never this init's to remove.
+  if (!recovery.empty() && std::filesystem::exists(recovery)) {
+    return Status::NotPermitted("recovery file " + recovery.string() +
+                                " already exists; move it away or choose --recovery-out");
+  }
   FC_RETURN_IF_ERROR(store::WriteFileAtomic(mark, AsBytes(recovery.string())));
   return parts;
 }

@@ -134,7 +134,9 @@ const crypto::SecretBytes* KeyRing::OpenLocked(const Id128& key_id) const {
     }
   }
   opening_.erase(key_id);
-  if (!waited) unopenable_.insert(key_id);
+  // Remembered only when nothing up the recursion was half-open: a key that failed while
+  // another was being opened may open once that one is (a cycle of crafted wraps).
+  if (!waited && opening_.empty()) unopenable_.insert(key_id);
   return nullptr;
 }
 

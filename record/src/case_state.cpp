@@ -103,8 +103,8 @@ CaseView BuildView(Map& entries, const std::set<Id>& undecryptable) {
   for (E* e : ordered) {
     // Notes are never the target of a reference, so their strings may be moved out here.
     if (auto* note = std::get_if<AddNote>(&e->op)) {
-      view.notes.push_back(
-          {e->id, e->author, e->seq, e->hlc, Give<kTake>(note->kind), Give<kTake>(note->text)});
+      view.notes.push_back({e->id, e->author, e->seq, e->hlc, Give<kTake>(note->kind),
+                            Give<kTake>(note->text), note->at_ms});
       continue;
     }
     std::visit(Overloaded{

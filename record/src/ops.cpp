@@ -43,6 +43,7 @@ template <class W>
 void Save(W& w, const AddNote& op) {
   w.Str(op.kind);
   w.Str(op.text);
+  if (op.at_ms != 0) w.U64(op.at_ms);  // op 8 (CodeOf)
 }
 template <class W>
 void Save(W& w, const Tag& op) {
@@ -82,6 +83,14 @@ Status Load(Reader& r, AddNote& op) {
   FC_RETURN_IF_ERROR(r.Str(op.kind, store::kMaxPayloadBytes, "note kind"));
   return r.Str(op.text, store::kMaxPayloadBytes, "note text");
 }
+// Op 8: a note with the time its event happened.
+struct AddNoteAt : AddNote {};
+Status Load(Reader& r, AddNoteAt& op) {
+  FC_RETURN_IF_ERROR(Load(r, static_cast<AddNote&>(op)));
+  FC_RETURN_IF_ERROR(r.U64(op.at_ms, "note time"));
+  if (op.at_ms == 0) return Status::Corruption("a note time of zero is written as op 3");
+  return Status::Ok();
+}
 Status Load(Reader& r, Tag& op) { return r.Str(op.tag, store::kMaxPayloadBytes, "tag"); }
 Status Load(Reader& r, Untag& op) {
   FC_RETURN_IF_ERROR(r.Str(op.tag, store::kMaxPayloadBytes, "tag"));
@@ -104,7 +113,11 @@ Result<Op> LoadAs(Reader& r) {
   T op;
   FC_RETURN_IF_ERROR(Load(r, op));
   FC_RETURN_IF_ERROR(r.End("fields"));
-  return Op(std::move(op));
+  if constexpr (std::is_same_v<T, AddNoteAt>) {
+    return Op(AddNote(std::move(op)));
+  } else {
+    return Op(std::move(op));
+  }
 }
 
 Result<Op> LoadBody(Reader& r, uint8_t code) {
@@ -115,6 +128,8 @@ Result<Op> LoadBody(Reader& r, uint8_t code) {
       return LoadAs<SetField>(r);
     case OpCode::kAddNote:
       return LoadAs<AddNote>(r);
+    case OpCode::kAddNoteAt:
+      return LoadAs<AddNoteAt>(r);
     case OpCode::kTag:
       return LoadAs<Tag>(r);
     case OpCode::kUntag:
@@ -132,7 +147,9 @@ uint8_t CodeOf(const Op& op) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, OpenCase>) return uint8_t(OpCode::kOpenCase);
         if constexpr (std::is_same_v<T, SetField>) return uint8_t(OpCode::kSetField);
-        if constexpr (std::is_same_v<T, AddNote>) return uint8_t(OpCode::kAddNote);
+        if constexpr (std::is_same_v<T, AddNote>) {
+          return uint8_t(o.at_ms != 0 ? OpCode::kAddNoteAt : OpCode::kAddNote);
+        }
         if constexpr (std::is_same_v<T, Tag>) return uint8_t(OpCode::kTag);
         if constexpr (std::is_same_v<T, Untag>) return uint8_t(OpCode::kUntag);
         if constexpr (std::is_same_v<T, SetStatus>) return uint8_t(OpCode::kSetStatus);

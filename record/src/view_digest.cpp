@@ -112,6 +112,19 @@ Id ViewDigest(const CaseView& view) {
     w.Raw(r.referenced);
     w.U8(static_cast<uint8_t>(r.reason));
   }
+  // Event times of notes (op 8), only when some note has one: views without them keep the
+  // digests they had.
+  std::vector<const NoteView*> timed;
+  for (const auto& n : view.notes)
+    if (n.at_ms != 0) timed.push_back(&n);
+  if (!timed.empty()) {
+    w.Str("note event times");
+    w.U64(timed.size());
+    for (const NoteView* n : timed) {
+      w.Raw(n->id);
+      w.U64(n->at_ms);
+    }
+  }
   return w.Finish();
 }
 

@@ -1,5 +1,6 @@
 #include "db.h"
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 namespace fieldcase::store {
@@ -43,8 +44,12 @@ Result<std::unique_ptr<Db>> Db::Open(const std::string& path, bool read_only) {
   }
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
-  if (read_only && sqlite3_exec(raw, "PRAGMA user_version", nullptr, nullptr, nullptr) ==
-                       SQLITE_CANTOPEN) {
+  std::error_code ec;
+  const auto wal_size = std::filesystem::file_size(path + "-wal", ec);
+  const bool wal_pending = !ec && wal_size > 0;  // immutable would silently ignore it
+  if (read_only && !wal_pending &&
+      (sqlite3_exec(raw, "PRAGMA user_version", nullptr, nullptr, nullptr) & 0xff) ==
+          SQLITE_CANTOPEN) {
     // A WAL database on a read-only medium: SQLite cannot make its shared-memory file
     // there. Nothing writes it, so it is opened as immutable.
     sqlite3_close(raw);

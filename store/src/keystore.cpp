@@ -161,6 +161,12 @@ Result<Bytes> ReadSealed(const std::filesystem::path& path) {
     return Status::NotFound("no keystore at " + path.string() +
                             "; run `fieldcase init` first or check --data");
   }
+  // `fieldcase backup` leaves the keystore out (it holds the signing keys), so the way back
+  // is the copy its owner keeps offline.
+  const std::string restore = "; copy it back from the copy of " + path.string() +
+                              " you keep offline (`fieldcase backup` leaves the keystore out). "
+                              "Without it this device cannot unlock; what it synced is safe on "
+                              "the other devices";
   FC_ASSIGN_OR_RETURN(Bytes file, ReadFileBounded(path, kMaxKeystoreBytes));
   ByteReader r(file);
   ByteView magic;
@@ -169,15 +175,15 @@ Result<Bytes> ReadSealed(const std::filesystem::path& path) {
   if (!r.Take(4, magic, "magic").ok() || AsChars(magic) != std::string_view(kMagic, 4) ||
       !r.U8(version, "version").ok() || version != kVersion ||
       !r.Fixed(stored_sum, "checksum").ok()) {
-    return Status::Corruption("keystore " + path.string() +
-                              " is not a fieldcase keystore; restore it from a backup");
+    return Status::Corruption("keystore " + path.string() + " is not a fieldcase keystore" +
+                              restore);
   }
   ByteView rest = r.Rest();
   Bytes sealed(rest.begin(), rest.end());
   Id sum = crypto::Hash256(kChecksumName, {sealed});
   if (!crypto::ConstantTimeEqual(sum, stored_sum)) {
-    return Status::Corruption("keystore " + path.string() +
-                              " is damaged; restore it from a backup");
+    return Status::Corruption("keystore " + path.string() + " is damaged (its checksum fails)" +
+                              restore);
   }
   return sealed;
 }

@@ -29,6 +29,7 @@ struct Check {
   bool id_ok = false, sig_ok = false, hash_ok = false;
 };
 constexpr size_t kCheckBatch = 4096;
+constexpr size_t kCheckBatchBytes = 64u << 20;
 
 }  // namespace
 
@@ -58,6 +59,7 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
   std::map<PublicKey, std::map<uint64_t, std::vector<Row>>> chains;
   // Ids, signatures and payload hashes are checked on worker threads, a batch at a time.
   std::vector<Check> batch;
+  size_t batch_bytes = 0;  // payload copies held: bounded, whatever the entries' sizes
   auto check_batch = [&] {
     ParallelFor(batch.size(), [&](size_t begin, size_t end) {
       for (size_t i = begin; i < end; ++i) {
@@ -82,6 +84,7 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
       }
     }
     batch.clear();
+    batch_bytes = 0;
   };
   while (true) {
     FC_ASSIGN_OR_RETURN(bool more, q.Step("reading entries"));
@@ -151,7 +154,8 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     }
     r.evidence = q.Int(11) != 0;
     chains[r.h.author][r.h.seq].push_back(r);
-    if (batch.size() == kCheckBatch) check_batch();
+    batch_bytes += batch.back().payload.size();
+    if (batch.size() == kCheckBatch || batch_bytes >= kCheckBatchBytes) check_batch();
   }
   check_batch();
   rep.authors = int64_t(chains.size());

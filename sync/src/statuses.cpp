@@ -70,6 +70,9 @@ Result<size_t> WriteAll(store::Store& log) {
 // The pending bound, then — when it dropped rows, whose absence others may depend on (a
 // data entry whose key entry was dropped waits again) — everything once more.
 Result<size_t> BoundAndClear(store::Store& log, size_t changed) {
+  // A drop can change statuses of any author: until they are derived again, the mark says
+  // everything (a process killed in between settles everything at the next open).
+  FC_RETURN_IF_ERROR(log.PutMeta(kStaleMark, Bytes{kMarkEverything}));
   FC_ASSIGN_OR_RETURN(int64_t dropped, log.DropOldestPending());
   if (dropped > 0) {
     FC_ASSIGN_OR_RETURN(size_t again, WriteAll(log));

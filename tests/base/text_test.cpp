@@ -35,7 +35,9 @@ TEST_CASE("base: text for a terminal shows every control, escape and override es
   CHECK(EscapeForTerminal("\x7f") == "\\x7f");
   CHECK(EscapeForTerminal("\xc2\x9b" "2J") == "\\u{009b}2J");
   CHECK(EscapeForTerminal("\xe2\x80\xae" "evil") == "\\u{202e}evil");
-  CHECK(EscapeForTerminal("\x1b]8;;http://x\x1b\\link") == "\\e]8;;http://x\\e\\link");  // OSC 8
+  CHECK(EscapeForTerminal("\x1b]8;;http://x\x1b\\link") == "\\e]8;;http://x\\e\\\\link");  // OSC 8
+  CHECK(EscapeForTerminal("looks \\e[31m escaped") == "looks \\\\e[31m escaped");  // cannot pass
+  CHECK(EscapeForTerminal("mark\xe2\x80\x8f") == "mark\\u{200f}");
   CHECK(EscapeForTerminal("\xff\xc0\xaf") == "\\xff\\xc0\\xaf");
   CHECK(EscapeForTerminal("one\ntwo") == "one\\ntwo");
   CHECK(EscapeForTerminal("one\ntwo", /*keep_newlines=*/true) == "one\ntwo");

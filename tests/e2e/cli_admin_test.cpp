@@ -68,10 +68,11 @@ TEST_CASE("e2e: the root key held offline is restored on a member device, the la
   // With the root key, on an officer's device, administration of administrators goes on.
   bea.env.erase("FIELDCASE_ROOT_PASSPHRASE");  // Enrol gave it the founder's environment
   bea.env["FIELDCASE_ROOT_PASSPHRASE"] = "not the root passphrase";
-  auto wrong = bea({"org", "restore-root", root_file});  // the file's own passphrase is needed
+  auto wrong = bea({"org", "restore-root", root_file, "--yes"});  // the file's own passphrase is needed
   CHECK(wrong.exit_code != 0);
   bea.env["FIELDCASE_ROOT_PASSPHRASE"] = "Root-Offline-Safe-2026";
-  auto restored = bea({"org", "restore-root", root_file});
+  CHECK(bea({"org", "restore-root", root_file}).exit_code == 64);  // asks; no terminal here
+  auto restored = bea({"org", "restore-root", root_file, "--yes"});
   INFO(restored.err);
   REQUIRE(restored.exit_code == 0);
   test::Enrol(bea, admin3, "Sgt Admin Three", "admin");

@@ -185,3 +185,57 @@ TEST_CASE("e2e: status and verify look without changing: an empty database is an
     CHECK(std::filesystem::file_size(db) == 0);  // nothing recreated
   }
 }
+
+TEST_CASE("e2e: a damaged keystore names the way back, and backup says what it leaves out",
+          "[e2e][issue8]") {
+  test::Cli cli;
+  cli.Init();
+  auto backup = cli({"backup", "--to", (cli.tmp.path() / "bk").string()});
+  REQUIRE(backup.exit_code == 0);
+  CHECK_THAT(backup.out, Contains("Left out: the keystore"));
+  const auto ks = std::filesystem::path(cli.data) / "keystore";
+  std::string bytes = test::ReadFile(ks.string());
+  bytes[bytes.size() / 2] ^= 0x01;
+  std::ofstream(ks, std::ios::binary | std::ios::trunc) << bytes;
+  auto r = cli({"case", "list"});
+  CHECK(r.exit_code != 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_THAT(r.err, Contains("is damaged"));
+  CHECK_THAT(r.err, Contains("`fieldcase backup` leaves the keystore out"));
+}
+
+TEST_CASE("e2e: a note says when its event happened, beside when it was written",
+          "[e2e][issue8]") {
+  test::Cli cli;
+  cli.Init();
+  const std::string id = cli.OpenCase();
+  REQUIRE(cli({"case", "note", id, "--kind", "breach", "--at", "2026-11-30 22:10",
+               "Seen outside her house"})
+              .exit_code == 0);
+  REQUIRE(cli({"case", "note", id, "Written as it happened"}).exit_code == 0);
+  for (const char* bad : {"2026-11-31", "2026-11-30 24:00", "yesterday", "2999-01-01"}) {
+    auto r = cli({"case", "note", id, "--at", bad, "x"});
+    INFO(bad << ": " << r.err);
+    CHECK(r.exit_code == 64);
+  }
+  auto show = cli({"case", "show", id});
+  CHECK_THAT(show.out, Contains("happened 2026-11-30 22:10:00Z"));
+  auto json = cli({"case", "show", id, "--json"});
+  CHECK_THAT(json.out, Contains("\"happened\":\"2026-11-30 22:10:00Z\""));
+  auto history = cli({"case", "history", id});
+  CHECK_THAT(history.out, Contains("added breach note (happened 2026-11-30 22:10:00Z)"));
+}
+
+TEST_CASE("e2e: init never removes a recovery file it did not write", "[e2e][issue8]") {
+  test::Cli cli;
+  const auto theirs = cli.tmp.path() / "theirs.fcrecovery";
+  std::ofstream(theirs, std::ios::binary) << std::string("FCRC\x01", 5) << "someone's secret";
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto r = cli({"init", "--org", "Test Force", "--insecure-fast-kdf", "--recovery-out",
+                  theirs.string()});
+    CHECK(r.exit_code != 0);
+    CHECK_THAT(r.err, Contains("already exists"));
+    REQUIRE(std::filesystem::exists(theirs));
+  }
+  CHECK(test::ReadFile(theirs.string()).find("someone's secret") != std::string::npos);
+}

@@ -87,6 +87,7 @@ std::vector<Op> EveryOp() {
       SetField{"risk", "medium", MakeIds(kMaxSupersedes)},
       AddNote{"incident", "Followed victim from work, 18:05.\nSecond line."},
       AddNote{"", ""},
+      AddNote{"breach", "Seen outside her house.", 1764540600000},
       Tag{"priority"},
       Untag{"priority", {MakeId(9)}},
       Untag{"x", {}},

@@ -13,8 +13,9 @@ namespace fieldcase {
 bool NextCodePoint(std::string_view s, size_t i, uint32_t& cp, size_t& len);
 
 // Control characters (C0, DEL, C1: escape sequences, CR, BS, NUL) and bidirectional
-// overrides or isolates (U+202A–U+202E, U+2066–U+2069), which can make text paint
-// something other than what it says — a fake prompt, a forged timeline line.
+// overrides, isolates and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C), and
+// the line and paragraph separators U+2028/U+2029, which can make text paint something
+// other than what it says — a fake prompt, a forged timeline line.
 bool IsUnsafeCodePoint(uint32_t cp);
 
 bool IsValidUtf8(std::string_view s);
@@ -27,7 +28,8 @@ bool IsPrintableText(std::string_view s, bool allow_newlines = false);
 bool IsBlank(std::string_view s);
 
 // The text as it may reach a terminal: unsafe code points as \u{XXXX} (C0 as \n, \r, \t,
-// \e or \xNN), bytes that are not UTF-8 as \xNN. With `keep_newlines`, LF stays (the
+// \e or \xNN), bytes that are not UTF-8 as \xNN, and a backslash as \\ (so no text can
+// pass for an escape). With `keep_newlines`, LF stays (the
 // caller indents what follows it).
 std::string EscapeForTerminal(std::string_view s, bool keep_newlines = false);
 

@@ -63,6 +63,7 @@ struct NoteView {
   uint64_t hlc = 0;
   std::string kind;
   std::string text;
+  uint64_t at_ms = 0;  // when the event happened, when the note says
   bool operator==(const NoteView&) const = default;
 };
 

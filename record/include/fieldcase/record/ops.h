@@ -23,6 +23,8 @@
 //   4     tag         str tag
 //   5     untag       str tag ‖ ids removes
 //   6     set status  u8 status (1 open, 2 closed) ‖ ids supersedes
+//   8     add note at str kind ‖ str text ‖ u64 at_ms (when the event happened, UTC ms; an
+//                     AddNote whose at_ms is set; a version before it shows "unknown change")
 //   else  unknown     accepted and shown as "unknown change" (a later version's op)
 //
 // Limits (checked before any allocation): the whole op at most store::kMaxPayloadBytes; every list
@@ -52,6 +54,7 @@ enum class OpCode : uint8_t {
   kUntag = 5,
   kSetStatus = 6,
   // 7 is reserved for "attach file" (DESIGN §6, later).
+  kAddNoteAt = 8,
 };
 
 // Persisted in payloads: do not change.
@@ -85,6 +88,7 @@ struct SetField {
 struct AddNote {
   std::string kind;  // incident, breach, contact, action, referral, ...
   std::string text;
+  uint64_t at_ms = 0;  // when the event happened (UTC ms), beside when it was written; 0: unsaid
   bool operator==(const AddNote&) const = default;
 };
 
