@@ -33,11 +33,8 @@ int RunEnrolRequest(Context& c) {
   if (std::filesystem::exists(*out)) {
     return Fail(Status::InvalidArgument(*out + " already exists; choose another --out"));
   }
-  PassphraseSource src;
-  src.file = c.args().Get("passphrase-file");
-  auto pass = ReadPassphrase(src);
-  if (!pass.ok()) return Fail(pass.status());
-  auto node = node::Node::Unlock(c.dir(), *pass);
+  std::optional<crypto::SecretBytes> pass;
+  auto node = c.Unlock(&pass);
   if (!node.ok()) return Fail(node.status());
   std::string name = c.args().Get("name").value_or(""), badge = c.args().Get("badge").value_or("");
   std::optional<PublicKey> replaces;
@@ -180,11 +177,8 @@ int RunJoin(Context& c) {
   if (!bytes.ok()) return Fail(bytes.status());
   auto resp = org::DecodeEnrolResponse(*bytes);
   if (!resp.ok()) return Fail(resp.status());
-  PassphraseSource src;
-  src.file = c.args().Get("passphrase-file");
-  auto pass = ReadPassphrase(src);
-  if (!pass.ok()) return Fail(pass.status());
-  auto node = node::Node::Unlock(c.dir(), *pass);
+  std::optional<crypto::SecretBytes> pass;
+  auto node = c.Unlock(&pass);
   if (!node.ok()) return Fail(node.status());
   // Node::Join refuses a response for another device, or a second join (a join that was
   // cut short is finished by the same response).
@@ -392,11 +386,8 @@ Status ExportRootKeyTo(const node::Node& node, const Args& a, const std::string&
 int RunOrgExportRoot(Context& c) {
   auto out = c.args().Get("out");
   if (!out) return Fail(Status::InvalidArgument("`org export-root` needs --out FILE"));
-  PassphraseSource src;
-  src.file = c.args().Get("passphrase-file");
-  auto pass = ReadPassphrase(src);
-  if (!pass.ok()) return Fail(pass.status());
-  auto node = node::Node::Unlock(c.dir(), *pass);
+  std::optional<crypto::SecretBytes> pass;
+  auto node = c.Unlock(&pass);
   if (!node.ok()) return Fail(node.status());
   if (Status s = ExportRootKeyTo(**node, c.args(), *out, *pass, crypto::KdfCost::kModerate);
       !s.ok())
@@ -412,11 +403,8 @@ int RunOrgRestoreRoot(Context& c) {
   const std::string path = c.args().positional()[0];
   auto file = store::ReadFileBounded(path, 4096);
   if (!file.ok()) return Fail(file.status());
-  PassphraseSource src;
-  src.file = c.args().Get("passphrase-file");
-  auto pass = ReadPassphrase(src);
-  if (!pass.ok()) return Fail(pass.status());
-  auto node = node::Node::Unlock(c.dir(), *pass);
+  std::optional<crypto::SecretBytes> pass;
+  auto node = c.Unlock(&pass);
   if (!node.ok()) return Fail(node.status());
   if (!c.args().Has("yes")) {
     // Two devices signing with one key fork its chain, and every root entry after the fork

@@ -39,15 +39,20 @@ int64_t Context::NowMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-Result<std::unique_ptr<node::Node>> Context::Unlock() const {
+Result<std::unique_ptr<node::Node>> Context::Unlock(
+    std::optional<crypto::SecretBytes>* keep_passphrase) const {
   if (!std::filesystem::exists(dir_.keystore())) {
     return Status::NotFound("no fieldcase store in " + dir_.root.string() +
-                            "; run `fieldcase init` to make this device and join an organisation (or `fieldcase init --org NAME` to found one), or pass --data DIR");
+                            "; run `fieldcase init` to make this device and join an "
+                            "organisation (or `fieldcase init --org NAME` to found one), or "
+                            "pass --data DIR");
   }
   PassphraseSource src;
   src.file = args_.Get("passphrase-file");
   FC_ASSIGN_OR_RETURN(crypto::SecretBytes pass, ReadPassphrase(src));
-  return node::Node::Unlock(dir_, pass);
+  auto node = node::Node::Unlock(dir_, pass);
+  if (keep_passphrase) *keep_passphrase = std::move(pass);
+  return node;
 }
 
 Result<std::vector<Id128>> Context::PersonsFromTo(const node::Node& node) const {

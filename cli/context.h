@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,7 +33,10 @@ class Context {
   static int64_t NowMs();
 
   // Asks for the passphrase (file, FIELDCASE_PASSPHRASE or prompt) and unlocks.
-  Result<std::unique_ptr<node::Node>> Unlock() const;
+  // With `keep_passphrase`, the passphrase stays for commands that save the keystore again
+  // (join, restore-root, export-root).
+  Result<std::unique_ptr<node::Node>> Unlock(
+      std::optional<crypto::SecretBytes>* keep_passphrase = nullptr) const;
   // The person ids named by every --to (name, badge or key prefix).
   Result<std::vector<Id128>> PersonsFromTo(const node::Node& node) const;
 
