@@ -6,8 +6,10 @@
 //      previous, check value, restricted or not — under key_id = KeyIdFor(author, seq),
 //      derived from the signed header, never read from a payload;
 //   2. grants add recipients to a key whose introducer is known and whose check agrees;
-//   3. wraps are opened until nothing new is learned, and a key is kept only when its
-//      check value matches its introducer's — so a wrap cannot plant a key.
+//   3. every wrap of a key (sealed to this device, under a team key, or the previous
+//      generation carried by a later key) is a way to open it; a key is opened when it is
+//      first asked for, by the first way that yields a key whose check value matches its
+//      introducer's — so a wrap cannot plant a key — and kept.
 // Preferred keys (DESIGN §5): highest generation, then lowest key_id, among keys held.
 #pragma once
 
