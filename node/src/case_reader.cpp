@@ -41,6 +41,7 @@ Status CaseReader::Collect(const Id128& case_id, std::vector<store::StoredEntry>
 }
 
 Result<record::CaseView> CaseReader::LoadCase(const Id128& case_id) const {
+  FC_RETURN_IF_ERROR(ring_.EnsureCase(case_id));
   std::vector<store::StoredEntry> entries;
   FC_RETURN_IF_ERROR(Collect(case_id, entries));
   CaseState state;
@@ -105,6 +106,7 @@ class ChunkQueue {
 
 Result<std::vector<CaseRecord>> CaseReader::LoadAll(int threads) const {
   std::map<Id128, size_t> index;
+  FC_RETURN_IF_ERROR(ring_.EnsureAll());  // before the workers share the ring
   for (const Id128& c : ring_.case_order()) index.emplace(c, index.size());
   std::vector<std::unique_ptr<Chunk>> chunks;
   ChunkQueue queue;
@@ -186,6 +188,7 @@ Result<std::vector<CaseRecord>> CaseReader::LoadAll(int threads) const {
 }
 
 Result<std::vector<HistoryLine>> CaseReader::History(const Id128& case_id) const {
+  FC_RETURN_IF_ERROR(ring_.EnsureCase(case_id));
   std::vector<HistoryLine> lines;
   store::EntryFilter f;
   f.case_id = case_id;
@@ -226,6 +229,7 @@ Result<std::vector<HistoryLine>> CaseReader::History(const Id128& case_id) const
 
 Result<std::vector<Id>> CaseReader::LiveTagAdds(const Id128& case_id,
                                                 const std::string& tag) const {
+  FC_RETURN_IF_ERROR(ring_.EnsureCase(case_id));
   std::vector<store::StoredEntry> entries;
   FC_RETURN_IF_ERROR(Collect(case_id, entries));
   std::set<Id> adds, removed;

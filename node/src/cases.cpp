@@ -66,7 +66,10 @@ Result<std::vector<Id>> Node::WriteBatch(const std::vector<std::pair<Id128, reco
   // Lazy rotation: never encrypt under a key a revoked device could read.
   std::set<Id128> cases;
   for (const auto& [case_id, op] : ops) cases.insert(case_id);
-  for (const Id128& c : cases) FC_RETURN_IF_ERROR(p.RotateCaseKeyIfExposed(c, now_ms));
+  for (const Id128& c : cases) {
+    FC_RETURN_IF_ERROR(p.ring.EnsureCase(c));
+    FC_RETURN_IF_ERROR(p.RotateCaseKeyIfExposed(c, now_ms));
+  }
   std::vector<Draft> drafts;
   drafts.reserve(ops.size());
   for (const auto& [case_id, op] : ops) {

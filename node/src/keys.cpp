@@ -57,8 +57,9 @@ bool Node::Parts::ExposedToRevoked(const Id128& key_id) const {
   for (const Id128& team : info->wrapped_under) {
     const org::KeyInfo* t = ring.Info(team);
     const uint32_t gen = t == nullptr ? 0 : t->generation;
-    for (const auto& [id, other] : ring.infos()) {
-      if (IsZero(other.case_id) && other.generation >= gen && known_to_revoked(other)) return true;
+    for (const Id128& id : ring.team_keys()) {
+      const org::KeyInfo* other = ring.Info(id);
+      if (other && other->generation >= gen && known_to_revoked(*other)) return true;
     }
   }
   return false;

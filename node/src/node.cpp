@@ -78,7 +78,10 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
   return std::unique_ptr<Node>(new Node(std::move(p)));
 }
 
-Result<std::vector<Id128>> Node::CaseIds() { return p_->ring.case_order(); }
+Result<std::vector<Id128>> Node::CaseIds() {
+  FC_RETURN_IF_ERROR(p_->ring.EnsureAll());
+  return p_->ring.case_order();
+}
 
 Result<Id128> Node::ResolveCase(std::string_view text) {
   std::string t(text);
@@ -90,13 +93,18 @@ Result<Id128> Node::ResolveCase(std::string_view text) {
         "'" + std::string(text) +
         "' is not a case id (6 to 32 hex digits); see `fieldcase case list`");
   }
+  // The ids the prefix spans, found through the case index: every case is not read.
+  Id128 lo{}, hi{};
+  FromHex(t + std::string(32 - t.size(), '0'), lo);
+  FromHex(t + std::string(32 - t.size(), 'f'), hi);
+  FC_ASSIGN_OR_RETURN(auto candidates, p_->log->CaseIdsBetween(lo, hi));
   std::optional<Id128> match;
-  for (const Id128& c : p_->ring.case_order()) {
-    if (ToHex(c).compare(0, t.size(), t) == 0) {
-      if (match)
-        return Status::InvalidArgument("case id prefix '" + t + "' is ambiguous; give more digits");
-      match = c;
-    }
+  for (const Id128& c : candidates) {
+    FC_RETURN_IF_ERROR(p_->ring.EnsureCase(c));
+    if (!p_->ring.Knows(c)) continue;
+    if (match)
+      return Status::InvalidArgument("case id prefix '" + t + "' is ambiguous; give more digits");
+    match = c;
   }
   if (!match) return Status::NotFound("no case " + t + " on this node; see `fieldcase case list`");
   return *match;

@@ -27,22 +27,25 @@ void NoteWraps(KeyInfo& info, const KeyPayload& p) {
 
 }  // namespace
 
-KeyRing KeyRing::Load(const Id& org_id, std::vector<store::StoredEntry> stored, Openers openers) {
+struct KeyRing::KeyEntry {
+  Id128 key_id;
+  store::Header header;
+  KeyPayload payload;
+};
+
+Result<KeyRing> KeyRing::Load(const Id& org_id, KeySource source, Openers openers) {
   KeyRing ring;
-  ring.Learn(org_id, std::move(stored), openers);
+  ring.org_id_ = org_id;
+  ring.openers_ = openers;
+  ring.source_ = std::move(source);
+  std::lock_guard<std::mutex> lock(*ring.mu_);
+  FC_RETURN_IF_ERROR(ring.EnsureCaseLocked(Id128{}));
   return ring;
 }
 
-void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Openers openers) {
-  org_id_ = org_id;
-  openers_ = openers;
-  // (key_id the entry is about, header, payload). For an introducing entry the key_id is
-  // derived from its signed (author, seq); a grant names the key it grants.
-  struct KeyEntry {
-    Id128 key_id;
-    store::Header header;
-    KeyPayload payload;
-  };
+// (key_id the entry is about, header, payload). For an introducing entry the key_id is
+// derived from its signed (author, seq); a grant names the key it grants.
+std::vector<KeyRing::KeyEntry> KeyRing::Decode(std::vector<store::StoredEntry> stored) {
   std::vector<KeyEntry> entries;
   for (auto& se : stored) {
     if (se.status != store::EntryStatus::kAccepted || !se.entry.payload ||
@@ -58,6 +61,20 @@ void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Op
     if (p->op != KeyOpCode::kGrant && p->key_id != key_id) continue;
     entries.push_back(KeyEntry{key_id, h, std::move(p).value()});
   }
+  return entries;
+}
+
+void KeyRing::Learn(std::vector<store::StoredEntry> stored) {
+  std::vector<KeyEntry> entries = Decode(std::move(stored));
+  std::lock_guard<std::mutex> lock(*mu_);
+  // A case not read yet is read whole, this entry with it, when it is first touched.
+  std::erase_if(entries, [&](const KeyEntry& e) {
+    return !read_all_ && !IsZero(e.header.case_id) && !read_cases_.count(e.header.case_id);
+  });
+  ApplyLocked(entries);
+}
+
+void KeyRing::ApplyLocked(const std::vector<KeyEntry>& entries) const {
   for (const auto& [key_id, h, p] : entries) {
     if (p.op == KeyOpCode::kGrant) continue;
     KeyInfo& info = info_[key_id];
@@ -74,7 +91,8 @@ void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Op
       team_keys_.push_back(key_id);
     } else {
       case_keys_[h.case_id].push_back(key_id);
-      if (case_seen_.insert(h.case_id).second) case_order_.push_back(h.case_id);
+      // Before every case is read the order is partial: EnsureAll makes it whole.
+      if (read_all_ && case_seen_.insert(h.case_id).second) case_order_.push_back(h.case_id);
     }
     for (const Wrap& w : p.wraps) ways_[key_id].push_back(Way{w, key_id, h.case_id, key_id, false});
     // The previous generation travels wrapped under this key.
@@ -96,19 +114,75 @@ void KeyRing::Learn(const Id& org_id, std::vector<store::StoredEntry> stored, Op
       ways_[key_id].push_back(Way{w, key_id, it->second.case_id, key_id, false});
     }
   }
-  std::lock_guard<std::mutex> lock(*mu_);
   unopenable_.clear();  // new ways may open what could not be opened before
+}
+
+Status KeyRing::EnsureCaseLocked(const Id128& case_id) const {
+  if (read_all_ || read_cases_.count(case_id)) return Status::Ok();
+  if (!source_.of_case) return Status::Ok();  // an empty ring
+  FC_ASSIGN_OR_RETURN(auto stored, source_.of_case(case_id));
+  // Only what the source was asked for: a case is described by its own entries alone.
+  std::erase_if(stored, [&](const store::StoredEntry& se) {
+    return se.entry.header.case_id != case_id;
+  });
+  ApplyLocked(Decode(std::move(stored)));
+  read_cases_.insert(case_id);
+  return Status::Ok();
+}
+
+Status KeyRing::EnsureAllLocked() const {
+  if (read_all_) return Status::Ok();
+  if (!source_.all) {
+    read_all_ = true;
+    return Status::Ok();
+  }
+  FC_ASSIGN_OR_RETURN(auto stored, source_.all());
+  std::vector<KeyEntry> entries = Decode(std::move(stored));
+  // Cases in the order their first key was stored, whether read before or not.
+  case_order_.clear();
+  case_seen_.clear();
+  for (const KeyEntry& e : entries) {
+    if (e.payload.op != KeyOpCode::kGrant && !IsZero(e.header.case_id) &&
+        case_seen_.insert(e.header.case_id).second) {
+      case_order_.push_back(e.header.case_id);
+    }
+  }
+  std::erase_if(entries, [&](const KeyEntry& e) {
+    return IsZero(e.header.case_id) || read_cases_.count(e.header.case_id);
+  });
+  read_all_ = true;
+  ApplyLocked(entries);
+  read_cases_.clear();  // every case is read now
+  return Status::Ok();
+}
+
+Status KeyRing::EnsureCase(const Id128& case_id) const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return EnsureCaseLocked(case_id);
+}
+
+Status KeyRing::EnsureAll() const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return EnsureAllLocked();
+}
+
+const KeyInfo* KeyRing::InfoLocked(const Id128& key_id) const {
+  auto it = info_.find(key_id);
+  if (it == info_.end() && !read_all_ && EnsureAllLocked().ok()) it = info_.find(key_id);
+  return it == info_.end() ? nullptr : &it->second;
 }
 
 const crypto::SecretBytes* KeyRing::OpenLocked(const Id128& key_id) const {
   if (auto it = keys_.find(key_id); it != keys_.end()) return &it->second;
   if (unopenable_.count(key_id) || opening_.count(key_id)) return nullptr;
-  auto info = info_.find(key_id);
-  auto ways = ways_.find(key_id);
-  if (info == info_.end() || ways == ways_.end()) return nullptr;
+  const KeyInfo* info = InfoLocked(key_id);
+  auto found = ways_.find(key_id);
+  if (info == nullptr || found == ways_.end()) return nullptr;
+  // A copy: opening a team key below may read more entries, which adds ways.
+  const std::vector<Way> ways = found->second;
   opening_.insert(key_id);
   bool waited = false;  // a way that needs a key being opened further up: do not remember
-  for (const Way& way : ways->second) {
+  for (const Way& way : ways) {
     const Wrap& w = way.wrap;
     Result<crypto::SecretBytes> k = Status::NotFound("no wrap for this node");
     if (way.previous) {
@@ -128,7 +202,7 @@ const crypto::SecretBytes* KeyRing::OpenLocked(const Id128& key_id) const {
       if (tk) k = UnwrapUnderTeamKey(w, *tk, org_id_, way.scope, way.key_id);
     }
     // Kept only when its check value matches the introducer's: a wrap cannot plant a key.
-    if (k.ok() && crypto::ConstantTimeEqual(KeyCheck(*k), info->second.check)) {
+    if (k.ok() && crypto::ConstantTimeEqual(KeyCheck(*k), info->check)) {
       opening_.erase(key_id);
       return &keys_.emplace(key_id, std::move(k).value()).first->second;
     }
@@ -146,12 +220,17 @@ const crypto::SecretBytes* KeyRing::Key(const Id128& key_id) const {
 }
 
 const KeyInfo* KeyRing::Info(const Id128& key_id) const {
-  auto it = info_.find(key_id);
-  return it == info_.end() ? nullptr : &it->second;
+  std::lock_guard<std::mutex> lock(*mu_);
+  return InfoLocked(key_id);
+}
+
+std::vector<Id128> KeyRing::team_keys() const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return team_keys_;
 }
 
 // Preferred keys (DESIGN §5): highest generation, then lowest key_id, among keys held.
-std::optional<KeyRef> KeyRing::BestHeld(const std::vector<Id128>& candidates) const {
+std::optional<KeyRef> KeyRing::BestHeldLocked(const std::vector<Id128>& candidates) const {
   std::vector<KeyRef> refs;
   for (const Id128& id : candidates) {
     const KeyInfo& info = info_.at(id);
@@ -161,23 +240,41 @@ std::optional<KeyRef> KeyRing::BestHeld(const std::vector<Id128>& candidates) co
     return a.generation != b.generation ? a.generation > b.generation : a.key_id < b.key_id;
   });
   for (const KeyRef& r : refs) {
-    if (Key(r.key_id)) return r;
+    if (OpenLocked(r.key_id)) return r;
   }
   return std::nullopt;
 }
 
-std::optional<KeyRef> KeyRing::preferred_team_key() const { return BestHeld(team_keys_); }
+std::optional<KeyRef> KeyRing::preferred_team_key() const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return BestHeldLocked(team_keys_);
+}
 
 std::optional<KeyRef> KeyRing::PreferredCaseKey(const Id128& case_id) const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  if (IsZero(case_id) || !EnsureCaseLocked(case_id).ok()) return std::nullopt;
   auto it = case_keys_.find(case_id);
   if (it == case_keys_.end()) return std::nullopt;
-  return BestHeld(it->second);
+  return BestHeldLocked(it->second);
+}
+
+std::vector<Id128> KeyRing::case_order() const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  if (!EnsureAllLocked().ok()) return {};
+  return case_order_;
+}
+
+bool KeyRing::Knows(const Id128& case_id) const {
+  std::lock_guard<std::mutex> lock(*mu_);
+  return !IsZero(case_id) && EnsureCaseLocked(case_id).ok() && case_keys_.count(case_id) > 0;
 }
 
 bool KeyRing::IsRestricted(const Id128& case_id) const {
-  if (auto ref = PreferredCaseKey(case_id)) return info_.at(ref->key_id).restricted;
+  std::lock_guard<std::mutex> lock(*mu_);
+  if (IsZero(case_id) || !EnsureCaseLocked(case_id).ok()) return false;
   auto it = case_keys_.find(case_id);
   if (it == case_keys_.end()) return false;
+  if (auto ref = BestHeldLocked(it->second)) return info_.at(ref->key_id).restricted;
   for (const Id128& id : it->second)
     if (info_.at(id).restricted) return true;
   return false;

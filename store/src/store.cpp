@@ -209,7 +209,10 @@ Status Store::ForEach(const EntryFilter& filter, const std::function<Status(Stor
                         : "SELECT e.id, e.header, e.signature, e.status, e.received_ms, NULL, "
                           "e.rowid FROM entries e WHERE 1";
   if (filter.case_id) sql += " AND e.case_id = ?1";
-  if (filter.kind) sql += " AND e.kind = ?2";
+  // Without statistics SQLite may pick the kind index over the case or author one, and
+  // walk every data entry of the store to find one case's few (issue 8 #6): the kind is
+  // then only a filter (a unary + keeps an index from being used for it).
+  if (filter.kind) sql += filter.case_id || filter.author ? " AND +e.kind = ?2" : " AND e.kind = ?2";
   if (filter.author) sql += " AND e.author = ?3";
   const bool by_seq = filter.author && filter.after_seq;
   if (by_seq) sql += " AND e.seq >= ?4 AND (e.seq > ?4 OR e.rowid > ?6)";
@@ -275,10 +278,12 @@ Status Store::SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuse
 
 Result<bool> Store::HasForkEvidence(const PublicKey& author) {
   // A fork is two rows at one (author, seq), whatever the evidence flag says: the flag is
-  // only an index, and a flag set by hand on a lone row is no fork.
+  // only an index, and a flag set by hand on a lone row is no fork. Every write asks: the
+  // partial index of flagged rows is searched, never the author's whole chain.
   FC_ASSIGN_OR_RETURN(
       Stmt q,
-      impl_->db->Prepare("SELECT 1 FROM entries e WHERE e.author = ?1 AND e.evidence = 1 AND " +
+      impl_->db->Prepare("SELECT 1 FROM entries e INDEXED BY entries_evidence WHERE e.author = ?1 "
+                         "AND e.evidence = 1 AND " +
                          std::string(kHasSibling) + " LIMIT 1"));
   q.Bind(1, author);
   return q.Step("looking for forks");
@@ -299,6 +304,23 @@ Result<std::vector<ForkSeq>> Store::Forks() {
     f.seq = uint64_t(q.Int(1));
     f.branches = q.Int(2);
     out.push_back(f);
+  }
+  return out;
+}
+
+Result<std::vector<Id128>> Store::CaseIdsBetween(const Id128& lo, const Id128& hi) {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT DISTINCT case_id FROM entries INDEXED BY "
+                                                 "entries_case WHERE case_id BETWEEN ?1 AND ?2 "
+                                                 "ORDER BY case_id"));
+  q.Bind(1, lo);
+  q.Bind(2, hi);
+  std::vector<Id128> out;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("finding cases"));
+    if (!row) break;
+    Id128 c{};
+    if (!q.BlobInto(0, c)) return Status::Corruption("an entry row is damaged; run `fieldcase verify`");
+    out.push_back(c);
   }
   return out;
 }

@@ -11,8 +11,15 @@
 //      first asked for, by the first way that yields a key whose check value matches its
 //      introducer's — so a wrap cannot plant a key — and kept.
 // Preferred keys (DESIGN §5): highest generation, then lowest key_id, among keys held.
+//
+// Read when needed (issue 8 #6): the team keys at unlock, one case's key entries when that
+// case is first touched, every case's only for what lists them all (`case list`). Accepted
+// key entries of a case never name another case's keys (a later generation's previous key
+// is of the same case, org/validity.cpp), so a case read alone is described exactly as it is
+// in the whole ring; a key asked for by id that nothing read yet makes the ring read all.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,15 +61,28 @@ struct Openers {
   const crypto::BoxKeyPair* recovery = nullptr;
 };
 
+// Where the ring reads accepted key entries from: those of one case (zero: the team keys
+// and their grants), or all of them in the order they were stored.
+struct KeySource {
+  std::function<Result<std::vector<store::StoredEntry>>(const Id128& case_id)> of_case;
+  std::function<Result<std::vector<store::StoredEntry>>()> all;
+};
+
 class KeyRing {
  public:
   KeyRing() = default;
-  // `entries`: the store's key entries; only accepted ones with payloads count.
-  static KeyRing Load(const Id& org_id, std::vector<store::StoredEntry> entries, Openers openers);
+  // Reads the team keys now, the rest from `source` when asked.
+  static Result<KeyRing> Load(const Id& org_id, KeySource source, Openers openers);
   // Adds key entries written by this node a moment ago, without reading the others again: a
   // node writes only keys it holds, wrapped under keys it holds, so they can teach it no
-  // key but their own (whatever else arrives is loaded whole). The same steps as Load.
-  void Learn(const Id& org_id, std::vector<store::StoredEntry> entries, Openers openers);
+  // key but their own (whatever else arrives is loaded whole). The same steps as Load; an
+  // entry of a case not read yet is left for that case's read.
+  void Learn(std::vector<store::StoredEntry> entries);
+
+  // Read a case's key entries (or every case's) now, so that the getters below see them and
+  // a read error is reported; the getters read on their own too, and treat an error as absent.
+  Status EnsureCase(const Id128& case_id) const;
+  Status EnsureAll() const;
 
   // A key is opened when first asked for, then kept: a command that touches one case opens
   // that case's key (and the team key), not every case's — the cost of a write does not grow
@@ -70,12 +90,15 @@ class KeyRing {
   // a key is held when one of its wraps opens to a key whose check matches its introducer's.
   // Safe to call from several threads.
   const crypto::SecretBytes* Key(const Id128& key_id) const;
+  // What the key entries say about a key; null for a key no accepted entry introduces.
   const KeyInfo* Info(const Id128& key_id) const;
-  const std::map<Id128, KeyInfo>& infos() const { return info_; }
+  std::vector<Id128> team_keys() const;
   std::optional<KeyRef> preferred_team_key() const;
   std::optional<KeyRef> PreferredCaseKey(const Id128& case_id) const;
-  // Every case id seen in a case-key entry, oldest first.
-  const std::vector<Id128>& case_order() const { return case_order_; }
+  // Every case id seen in a case-key entry, oldest first (reads every case).
+  std::vector<Id128> case_order() const;
+  // Whether a case-key entry names this case (it is in case_order()); reads that case only.
+  bool Knows(const Id128& case_id) const;
   // Whether a case's key is sealed to named persons rather than wrapped under the team key.
   bool IsRestricted(const Id128& case_id) const;
 
@@ -89,19 +112,31 @@ class KeyRing {
     Id128 key_id{};  // the key_id the wrap context binds
     bool previous = false;
   };
+  // An accepted key entry decoded: the key it is about, its header, its payload.
+  struct KeyEntry;
+  static std::vector<KeyEntry> Decode(std::vector<store::StoredEntry> stored);
+  void ApplyLocked(const std::vector<KeyEntry>& entries) const;
+  Status EnsureCaseLocked(const Id128& case_id) const;
+  Status EnsureAllLocked() const;
+  const KeyInfo* InfoLocked(const Id128& key_id) const;
   const crypto::SecretBytes* OpenLocked(const Id128& key_id) const;
-  std::optional<KeyRef> BestHeld(const std::vector<Id128>& candidates) const;
+  std::optional<KeyRef> BestHeldLocked(const std::vector<Id128>& candidates) const;
 
   Id org_id_{};
   Openers openers_;
-  std::map<Id128, KeyInfo> info_;  // by key_id
-  std::map<Id128, std::vector<Way>> ways_;
-  std::map<Id128, std::vector<Id128>> case_keys_;  // case id → its keys' ids
-  std::vector<Id128> team_keys_;
-  std::vector<Id128> case_order_;
-  std::set<Id128> case_seen_;
-  // Opened (or found unopenable) so far; guarded by mu_.
+  KeySource source_;
+  // Everything below is filled as entries are read and guarded by mu_; a KeyInfo once made
+  // stays where it is (std::map), so a pointer to it stays valid.
   mutable std::unique_ptr<std::mutex> mu_ = std::make_unique<std::mutex>();
+  mutable std::map<Id128, KeyInfo> info_;  // by key_id
+  mutable std::map<Id128, std::vector<Way>> ways_;
+  mutable std::map<Id128, std::vector<Id128>> case_keys_;  // case id → its keys' ids
+  mutable std::vector<Id128> team_keys_;
+  mutable std::set<Id128> read_cases_;  // cases whose entries were read
+  mutable bool read_all_ = false;
+  mutable std::vector<Id128> case_order_;  // complete once read_all_
+  mutable std::set<Id128> case_seen_;
+  // Opened (or found unopenable) so far.
   mutable std::map<Id128, crypto::SecretBytes> keys_;
   mutable std::set<Id128> unopenable_, opening_;
 };

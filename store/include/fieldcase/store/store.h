@@ -150,6 +150,9 @@ class Store {
   Result<bool> HasForkEvidence(const PublicKey& author);
   // Every (author, seq) held more than once.
   Result<std::vector<ForkSeq>> Forks();
+  // Case ids from lo to hi (bytewise, inclusive) that some entry names: a case id prefix
+  // found through the case index, without reading every case.
+  Result<std::vector<Id128>> CaseIdsBetween(const Id128& lo, const Id128& hi);
   // Authors with a row whose status may still change on its own (pending, needs upgrade).
   Result<std::set<PublicKey>> UnsettledAuthors();
 
