@@ -2,12 +2,15 @@
 
 #include <map>
 #include <set>
+#include <system_error>
+#include <thread>
 
 #include "db.h"
 #include "fieldcase/store/entry.h"
 #include "fieldcase/store/store.h"
 #include "parallel.h"
 #include "schema.h"
+#include "store_impl.h"
 
 namespace fieldcase::store {
 
@@ -19,6 +22,7 @@ struct Row {
   Array<kHeaderV1Bytes> header{};
   Signature sig{};
   bool evidence = false;
+  bool has_child = false;  // a held entry at seq + 1 names it as prev
 };
 
 // What pass 1 checks on the workers for one row.
@@ -29,7 +33,7 @@ struct Check {
   bool id_ok = false, sig_ok = false, hash_ok = false;
 };
 constexpr size_t kCheckBatch = 4096;
-constexpr size_t kCheckBatchBytes = 64u << 20;
+constexpr size_t kCheckBatchBytes = 32u << 20;  // two batches are held: one read, one checked
 
 }  // namespace
 
@@ -53,23 +57,20 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
   // signature, payload.
   FC_ASSIGN_OR_RETURN(
       Stmt q, db->Prepare("SELECT e.id, e.header, e.signature, e.author, e.seq, e.prev, e.kind, "
-                          "e.case_id, e.hlc, e.key_id, e.status, e.evidence, p.payload, "
-                          "p.id IS NOT NULL FROM entries e LEFT JOIN payloads p ON p.id = e.id "
-                          "ORDER BY e.author, e.seq"));
-  std::map<PublicKey, std::map<uint64_t, std::vector<Row>>> chains;
-  // Ids, signatures and payload hashes are checked on worker threads, a batch at a time.
-  std::vector<Check> batch;
+                          "e.case_id, e.hlc, e.key_id, e.status, e.evidence, " +
+                          std::string(kPayloadColumn) + ", " + kPayloadColumn +
+                          " IS NOT NULL FROM entries e LEFT JOIN " + kPayloadJoin +
+                          " ORDER BY e.author, e.seq"));
+  // Each author's rows in seq order (the query's order); a fork is adjacent rows at one seq.
+  std::map<PublicKey, std::vector<Row>> chains;
+  // Ids, signatures and payload hashes are checked on worker threads, a batch at a time,
+  // while the next batch is read: the signatures are most of the cost (docs/benchmarks.md).
+  std::vector<Check> batch, checking;
   size_t batch_bytes = 0;  // payload copies held: bounded, whatever the entries' sizes
-  auto check_batch = [&] {
-    ParallelFor(batch.size(), [&](size_t begin, size_t end) {
-      for (size_t i = begin; i < end; ++i) {
-        Check& c = batch[i];
-        c.id_ok = EntryId(c.row.header, c.row.sig) == c.row.id;
-        c.sig_ok = VerifyEntrySignature(org, c.row.header, c.row.h.author, c.row.sig);
-        c.hash_ok = !c.hash_payload || PayloadHash(c.payload) == c.row.h.payload_hash;
-      }
-    });
-    for (const Check& c : batch) {
+  std::thread checker;
+  auto finish_checks = [&] {
+    if (checker.joinable()) checker.join();
+    for (const Check& c : checking) {
       auto problem = [&](std::string what) {
         rep.problems.push_back({c.row.id, c.row.h.author, c.row.h.seq, std::move(what)});
       };
@@ -83,9 +84,35 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
         if (!v.ok() && !v.IsNeedsUpgrade()) problem(v.message());
       }
     }
-    batch.clear();
-    batch_bytes = 0;
+    checking.clear();
   };
+  auto check_batch = [&] {
+    finish_checks();
+    checking.swap(batch);
+    batch_bytes = 0;
+    auto work = [&org, &checking] {
+      ParallelFor(checking.size(), [&](size_t begin, size_t end) {
+        for (size_t i = begin; i < end; ++i) {
+          Check& c = checking[i];
+          c.id_ok = EntryId(c.row.header, c.row.sig) == c.row.id;
+          c.sig_ok = VerifyEntrySignature(org, c.row.header, c.row.h.author, c.row.sig);
+          c.hash_ok = !c.hash_payload || PayloadHash(c.payload) == c.row.h.payload_hash;
+        }
+      });
+    };
+    try {
+      checker = std::thread(work);
+    } catch (const std::system_error&) {
+      work();  // no thread to spare: checked here, before reading on
+    }
+  };
+  // The checker thread reads `checking` and `org`: joined on every way out.
+  struct JoinOnExit {
+    std::thread& t;
+    ~JoinOnExit() {
+      if (t.joinable()) t.join();
+    }
+  } join_on_exit{checker};
   while (true) {
     FC_ASSIGN_OR_RETURN(bool more, q.Step("reading entries"));
     if (!more) break;
@@ -153,19 +180,27 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
         problem("unknown status value " + std::to_string(q.Int(10)));
     }
     r.evidence = q.Int(11) != 0;
-    chains[r.h.author][r.h.seq].push_back(r);
+    chains[r.h.author].push_back(r);
     batch_bytes += batch.back().payload.size();
     if (batch.size() == kCheckBatch || batch_bytes >= kCheckBatchBytes) check_batch();
   }
   check_batch();
+  finish_checks();
   rep.authors = int64_t(chains.size());
 
   // Pass 2: chains — seq 1 ⇔ prev zero, each prev names the held entry at seq-1, hlc
   // rises. A missing seq below the newest held is a removed entry.
-  for (auto& [author, by_seq] : chains) {
+  for (auto& [author, rows] : chains) {
     uint64_t expect = 1;
-    for (auto& [seq, rows] : by_seq) {
-      for (Row& r : rows) {
+    size_t parents_begin = 0, parents_end = 0;  // the rows at seq - 1, when held
+    for (size_t begin = 0; begin < rows.size();) {
+      const uint64_t seq = rows[begin].h.seq;
+      size_t end = begin;
+      while (end < rows.size() && rows[end].h.seq == seq) ++end;
+      const bool parents_held = parents_end > parents_begin && seq > 1 &&
+                                rows[parents_begin].h.seq == seq - 1;
+      for (size_t i = begin; i < end; ++i) {
+        Row& r = rows[i];
         auto problem = [&](std::string what) {
           rep.problems.push_back({r.id, author, seq, std::move(what)});
         };
@@ -174,39 +209,40 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
                   " of this author are missing");
         }
         if ((seq == 1) != IsZero(r.h.prev)) problem("prev must be zero exactly at seq 1");
-        if (seq > 1) {
-          auto it = by_seq.find(seq - 1);
-          const Row* parent = nullptr;
-          if (it != by_seq.end()) {
-            for (const Row& c : it->second)
-              if (c.id == r.h.prev) parent = &c;
-          }
-          if (parent == nullptr && it != by_seq.end()) {
+        if (seq > 1 && parents_held) {
+          Row* parent = nullptr;
+          for (size_t j = parents_begin; j < parents_end; ++j)
+            if (rows[j].id == r.h.prev) parent = &rows[j];
+          if (parent == nullptr) {
             problem("prev does not match the held entry at seq - 1");
-          } else if (parent != nullptr && r.h.hlc <= parent->h.hlc) {
-            problem("hlc does not increase along the chain");
+          } else {
+            parent->has_child = true;
+            if (r.h.hlc <= parent->h.hlc) problem("hlc does not increase along the chain");
           }
         }
       }
       // The evidence flag is an index of forks: exactly one row of a seq has it clear.
       size_t clear = 0;
-      for (const Row& r : rows) clear += r.evidence ? 0 : 1;
+      for (size_t i = begin; i < end; ++i) clear += rows[i].evidence ? 0 : 1;
       if (clear != 1) {
-        rep.problems.push_back({rows.front().id, author, seq,
-                                rows.size() == 1 ? "evidence flag set on an entry that is no fork"
+        rep.problems.push_back({rows[begin].id, author, seq,
+                                end - begin == 1 ? "evidence flag set on an entry that is no fork"
                                                  : "evidence flags disagree with the fork"});
       }
-      if (rows.size() > 1) {
+      if (end - begin > 1) {
         ForkProof proof{author, seq, {}, {}};
-        for (const Row& r : rows) {
-          proof.ids.push_back(r.id);
-          Bytes hs(r.header.begin(), r.header.end());
-          Append(hs, r.sig);
+        for (size_t i = begin; i < end; ++i) {
+          proof.ids.push_back(rows[i].id);
+          Bytes hs(rows[i].header.begin(), rows[i].header.end());
+          Append(hs, rows[i].sig);
           proof.headers.push_back(std::move(hs));
         }
         rep.forks.push_back(std::move(proof));
       }
       expect = seq + 1;
+      parents_begin = begin;
+      parents_end = end;
+      begin = end;
     }
   }
 
@@ -226,20 +262,12 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
 
   // The heads table is an index of the entries that end a chain or branch: it must say
   // exactly what the entries say (a node that took its next seq from it could fork itself).
-  std::set<Id> parents, expected_heads;
-  for (const auto& [author, by_seq] : chains)
-    for (const auto& [seq, rows] : by_seq)
-      for (const Row& r : rows) parents.insert(r.h.prev);
-  std::map<Id, std::pair<PublicKey, uint64_t>> where;
-  for (const auto& [author, by_seq] : chains) {
-    for (const auto& [seq, rows] : by_seq) {
-      for (const Row& r : rows) {
-        where[r.id] = {author, seq};
-        if (!parents.count(r.id)) expected_heads.insert(r.id);
-      }
-    }
-  }
+  std::map<Id, std::pair<PublicKey, uint64_t>> expected_heads;
+  for (const auto& [author, rows] : chains)
+    for (const Row& r : rows)
+      if (!r.has_child) expected_heads.emplace(r.id, std::make_pair(author, r.h.seq));
   FC_ASSIGN_OR_RETURN(Stmt hq, db->Prepare("SELECT id FROM heads"));
+  FC_ASSIGN_OR_RETURN(Stmt held, db->Prepare("SELECT author, seq FROM entries WHERE id = ?1"));
   std::set<Id> listed;
   while (true) {
     FC_ASSIGN_OR_RETURN(bool more, hq.Step("reading heads"));
@@ -247,17 +275,23 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
     Id id{};
     hq.BlobInto(0, id);
     listed.insert(id);
-    if (!where.count(id)) {
+    if (expected_heads.count(id)) continue;
+    held.Reset();
+    held.Bind(1, id);
+    FC_ASSIGN_OR_RETURN(bool is_held, held.Step("reading heads"));
+    if (!is_held) {
       rep.problems.push_back({id, {}, 0, "head names an entry that is not held"});
-    } else if (!expected_heads.count(id)) {
-      rep.problems.push_back({id, where[id].first, where[id].second,
+    } else {
+      PublicKey author{};
+      held.BlobInto(0, author);
+      rep.problems.push_back({id, author, uint64_t(held.Int(1)),
                               "heads table lists an entry that a later entry follows"});
     }
   }
-  for (const Id& id : expected_heads) {
+  for (const auto& [id, where] : expected_heads) {
     if (!listed.count(id)) {
-      rep.problems.push_back({id, where[id].first, where[id].second,
-                              "heads table is missing the newest entry of a chain"});
+      rep.problems.push_back(
+          {id, where.first, where.second, "heads table is missing the newest entry of a chain"});
     }
   }
 

@@ -42,6 +42,14 @@ struct Chain {
   std::string Hex(int i) { return "x'" + ToHex(entries[size_t(i)].id) + "'"; }
 };
 
+// Problems beyond the append-only guards Tamper drops.
+std::vector<std::string> Besides(const store::VerifyReport& r) {
+  std::vector<std::string> out;
+  for (auto& p : r.problems)
+    if (p.what.find("append-only guard") == std::string::npos) out.push_back(p.what);
+  return out;
+}
+
 bool Names(const store::VerifyReport& r, const Id& id, const std::string& what) {
   for (auto& p : r.problems)
     if (p.id == id && p.what.find(what) != std::string::npos) return true;
@@ -110,6 +118,48 @@ TEST_CASE("store: verify detects a removed, reordered or inserted entry", "[stor
     Tamper(c.f.db(),
            "UPDATE entries SET id = x'" + std::string(64, 'a') + "' WHERE id = " + c.Hex(3));
     CHECK_FALSE(c.Verify().ok());
+  }
+}
+
+TEST_CASE("store: verify checks the heads table against the entries", "[store]") {
+  SECTION("the newest entry's head row removed") {
+    Chain c;
+    Tamper(c.f.db(), "DELETE FROM heads WHERE id = " + c.Hex(4));
+    CHECK(Names(c.Verify(), c.entries[4].id, "missing the newest entry"));
+  }
+  SECTION("an entry that a later one follows listed as a head") {
+    Chain c;
+    Tamper(c.f.db(), "INSERT INTO heads(author, id, seq) VALUES (x'" +
+                         ToHex(c.entries[1].header.author) + "', " + c.Hex(1) + ", 2)");
+    auto r = c.Verify();
+    CHECK(Names(r, c.entries[1].id, "a later entry follows"));
+    CHECK(Besides(r).size() == 1);
+  }
+  SECTION("a head naming an entry not held") {
+    Chain c;
+    const std::string ghost = "x'" + std::string(64, 'b') + "'";
+    Tamper(c.f.db(), "INSERT INTO heads(author, id, seq) VALUES (x'" +
+                         ToHex(c.entries[1].header.author) + "', " + ghost + ", 9)");
+    auto r = c.Verify();
+    REQUIRE(Besides(r).size() == 1);
+    CHECK_THAT(Besides(r)[0], Catch::Contains("not held"));
+  }
+  SECTION("a fork continued on one branch: both branch ends are heads") {
+    test::StoreFixture f;
+    auto e1 = f.Next(f.root, nullptr);
+    auto a2 = f.Next(f.root, &e1, {0xA});
+    auto b2 = f.Next(f.root, &e1, {0xB});
+    auto a3 = f.Next(f.root, &a2, {0xC});
+    for (const auto* e : {&e1, &a2, &b2, &a3}) REQUIRE(f.log->Append(*e, false, 1).status.ok());
+    f.log.reset();
+    auto r = store::VerifyStore(f.db(), test::AnyPayload);
+    REQUIRE(r.ok());
+    CHECK(r->ok());
+    CHECK(r->forks.size() == 1);
+    Tamper(f.db(), "DELETE FROM heads WHERE id = x'" + ToHex(b2.id) + "'");
+    r = store::VerifyStore(f.db(), test::AnyPayload);
+    REQUIRE(r.ok());
+    CHECK(Names(*r, b2.id, "missing the newest entry"));
   }
 }
 
