@@ -184,6 +184,10 @@ int RunServe(Context& c) {
                 port);
     std::fflush(stdout);
   };
+  options.on_notice = [&](const std::string& what) {
+    std::printf("%s notice: %s\n", FormatMs(Context::NowMs()).c_str(), what.c_str());
+    std::fflush(stdout);
+  };
   options.on_session = [&](const net::SessionReport& r) {
     const std::string who = r.peer_label.empty() ? "unknown device" : Safe(r.peer_label);
     if (r.synced) {

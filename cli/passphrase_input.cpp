@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "fieldcase/base/system_error.h"
 #include "fieldcase/crypto/passphrase.h"
 
 namespace fieldcase::cli {
@@ -57,8 +58,7 @@ Result<crypto::SecretBytes> ReadPassphrase(const PassphraseSource& src) {
   if (src.file) {
     FILE* f = std::fopen(src.file->c_str(), "r");
     if (f == nullptr) {
-      return Status::InvalidArgument("cannot read passphrase file " + *src.file + ": " +
-                                     std::strerror(errno));
+      return ErrnoStatus(errno, "cannot read passphrase file " + *src.file);
     }
     auto line = ReadLine(f, *src.file);
     std::fclose(f);

@@ -1,5 +1,6 @@
 #include <csignal>
 #include <list>
+#include <optional>
 
 #include "fieldcase/net/sync_client.h"
 #include "session.h"
@@ -88,13 +89,15 @@ Status Serve(Host& host, const ServeOptions& options) {
 
   size_t active = 0;
   bool stopping = false;
+  std::optional<std::chrono::steady_clock::time_point> last_notice;
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  asio::steady_timer grace(io), poll(io);
+  asio::steady_timer grace(io), poll(io), backoff(io);
   auto stop_now = [&] {
     if (stopping) return;
     stopping = true;
     signals.cancel();
     poll.cancel();
+    backoff.cancel();
     std::error_code ignored;
     acceptor.close(ignored);
     if (active == 0) {
@@ -130,6 +133,23 @@ Status Serve(Host& host, const ServeOptions& options) {
           socket, asio::experimental::as_tuple(asio::use_awaitable));
       if (e) {
         if (stopping) co_return;
+        // The system is out of something: the connection waits in the backlog. Accepting
+        // again at once would spin; wait a little, and say so (rarely).
+        const bool no_fds = e == asio::error::no_descriptors ||
+                            e == std::errc::too_many_files_open_in_system;
+        if (no_fds || e == asio::error::no_buffer_space || e == asio::error::no_memory) {
+          const auto now = std::chrono::steady_clock::now();
+          if (options.on_notice && (!last_notice || now - *last_notice >= std::chrono::minutes(1))) {
+            last_notice = now;
+            options.on_notice(
+                no_fds ? "out of file descriptors: new connections wait until sessions end; "
+                         "raise the hub's limit (LimitNOFILE= in its unit, or ulimit -n) or "
+                         "lower --max-connections"
+                       : "out of memory or buffers: new connections wait until sessions end");
+          }
+          backoff.expires_after(std::chrono::milliseconds(250));
+          co_await backoff.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+        }
         continue;  // a connection that failed before it was ours
       }
       if (active >= options.max_connections) {

@@ -41,6 +41,19 @@ Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir,
   FC_ASSIGN_OR_RETURN(p->lock, store::DirLock::Acquire(dir));
   FC_RETURN_IF_ERROR(RefuseHalfMade(dir));
   FC_ASSIGN_OR_RETURN(store::Keystore ks, store::ReadKeystore(dir.keystore(), passphrase));
+  return Open(std::move(p), std::move(ks));
+}
+
+Result<std::unique_ptr<Node>> Node::Unlock(const store::DataDir& dir, store::Keystore ks) {
+  auto p = std::make_unique<Parts>();
+  p->dir = dir;
+  FC_ASSIGN_OR_RETURN(p->lock, store::DirLock::Acquire(dir));
+  FC_RETURN_IF_ERROR(RefuseHalfMade(dir));
+  return Open(std::move(p), std::move(ks));
+}
+
+Result<std::unique_ptr<Node>> Node::Open(std::unique_ptr<Parts> p, store::Keystore ks) {
+  const store::DataDir& dir = p->dir;
   for (org::Role r : org::kAllRoles) {
     if (const auto* seed = ks.Find(SignLabel(r))) {
       FC_ASSIGN_OR_RETURN(auto key, crypto::SigningKey::FromSeed(seed->view()));

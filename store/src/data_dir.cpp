@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "fieldcase/base/system_error.h"
+
 namespace fieldcase::store {
 
 namespace {
@@ -35,16 +37,12 @@ Result<std::unique_ptr<DirLock>> DirLock::Acquire(const DataDir& dir,
   int fd = ::open(dir.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) {
     const int e = errno;
-    if (e == EMFILE || e == ENFILE) {
-      return Status::IOError("out of file descriptors opening " + dir.lock().string() +
-                             "; close other programs or raise the limit (ulimit -n)");
-    }
     if (e == EROFS || e == EACCES) {
       return Status::IOError(std::string("cannot write in ") + dir.root.string() + " (" +
                              std::strerror(e) +
                              "); a read-only copy can still be checked with `fieldcase verify`");
     }
-    return Status::IOError("cannot open " + dir.lock().string() + ": " + std::strerror(e));
+    return ErrnoStatus(e, "cannot open " + dir.lock().string());
   }
   const auto deadline = std::chrono::steady_clock::now() + wait;
   bool told = false;

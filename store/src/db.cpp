@@ -1,13 +1,23 @@
 #include "db.h"
+
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+
+#include "fieldcase/base/system_error.h"
 
 namespace fieldcase::store {
 
 Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
   std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   std::string w(what);
+  // What the system refused underneath (file descriptors, disk): named as it is elsewhere.
+  if (const int err = db ? sqlite3_system_errno(db) : 0;
+      ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR) &&
+      (IsOutOfDescriptors(err) || err == ENOSPC || err == EDQUOT)) {
+    return ErrnoStatus(err, w);
+  }
   switch (rc & 0xff) {
     case SQLITE_FULL:
       return Status::IOError(w + ": disk full; free some space and retry (nothing was written)");
@@ -83,7 +93,10 @@ Status Db::Exec(std::string_view sql) {
   char* err = nullptr;
   int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
   sqlite3_free(err);
-  if (rc != SQLITE_OK) return SqliteStatus(rc, db_, "database");
+  if (rc != SQLITE_OK) {
+    const char* file = sqlite3_db_filename(db_, "main");
+    return SqliteStatus(rc, db_, std::string("using the database ") + (file ? file : ""));
+  }
   return Status::Ok();
 }
 

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "fieldcase/base/byte_io.h"
+#include "fieldcase/base/system_error.h"
 #include "fieldcase/crypto/hash.h"
 
 namespace fieldcase::store {
@@ -18,13 +19,7 @@ constexpr uint8_t kVersion = 1;
 constexpr size_t kMaxKeystoreBytes = 1 << 20;
 constexpr std::string_view kChecksumName = "fc-keystore";
 
-Status Errno(const std::string& what) {
-  int e = errno;
-  if (e == ENOSPC || e == EDQUOT) {
-    return Status::IOError(what + ": disk full; free some space and retry");
-  }
-  return Status::IOError(what + ": " + std::strerror(e));
-}
+Status Errno(const std::string& what) { return ErrnoStatus(errno, what); }
 }  // namespace
 
 void Keystore::Put(const std::string& label, crypto::SecretBytes secret) {
@@ -122,7 +117,9 @@ Result<Bytes> ReadFileBounded(const std::filesystem::path& path, size_t max_byte
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) return Status::NotFound("cannot read " + path.string() + ": " + ec.message());
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) return ErrnoStatus(errno ? errno : EIO, "cannot open " + path.string());
   if (!magic.empty()) {
     // What the file says it is, before anything is read or allocated for the rest.
     std::string head(magic.size(), '\0');

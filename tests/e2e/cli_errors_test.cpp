@@ -220,3 +220,110 @@ TEST_CASE("e2e: verify derives statuses again and finds a status changed by hand
   CHECK(v.exit_code == 1);
   CHECK_THAT(v.out, Contains("status column says quarantined, the entries say accepted"));
 }
+
+namespace {
+
+// Runs a shell script as root of a private user and mount namespace (for a tmpfs of its
+// own), returning what it printed; empty when namespaces are not available here.
+std::string InNamespace(const test::TempDir& t, const std::string& script) {
+  test::WriteFile(t / "run.sh", script);
+  FILE* p = popen(("unshare -rm sh " + (t / "run.sh").string() + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: a store on a read-only medium is read and verified, and a write says why not",
+          "[e2e]") {
+  if (std::system("unshare -rm true >/dev/null 2>&1") != 0) {
+    WARN("unshare is not available here; read-only medium test skipped");
+    return;
+  }
+  test::TempDir t;
+  const std::string mnt = (t / "stick").string();
+  std::filesystem::create_directories(mnt);
+  const std::string fc = std::string(FIELDCASE_BINARY) + " --data " + mnt + "/data";
+  const std::string out = InNamespace(
+      t, "set -u; mount -t tmpfs -o size=16m tmpfs " + mnt + " || exit 99\n" +
+             "export FIELDCASE_PASSPHRASE=" + test::kPass +
+             " FIELDCASE_RECOVERY_PASSPHRASE=" + test::kRecoveryPass + "\n" + fc +
+             " init --org T --insecure-fast-kdf >/dev/null || exit 98\n"
+             "ID=$(" + fc + " case open --template stalking) || exit 97\n" + fc +
+             " case note $ID 'written before the medium turned read-only' >/dev/null || exit 96\n"
+             "stat -c 'mode before %a' " + mnt + "/data\n"
+             "mount -o remount,ro " + mnt + " || exit 95\n"
+             "echo '== verify'; " + fc + " verify; echo \"exit=$?\"\n"
+             "echo '== status'; " + fc + " status >/dev/null; echo \"exit=$?\"\n"
+             "echo '== note'; " + fc + " case note $ID 'after'; echo \"exit=$?\"\n"
+             "stat -c 'mode after %a' " + mnt + "/data\n");
+  INFO(out);
+  REQUIRE_THAT(out, Contains("== verify"));
+  CHECK_THAT(out, Contains("verify ok"));
+  CHECK_THAT(out, Contains("== verify\nverify ok"));
+  CHECK_THAT(out, Contains("== status\nexit=0"));
+  // The write is refused in one line that says what still works.
+  CHECK_THAT(out, Contains("== note\nfieldcase: cannot write in"));
+  CHECK_THAT(out, Contains("can still be checked with `fieldcase verify`"));
+  CHECK_THAT(out, !Contains("== note\nfieldcase: cannot write in" + std::string("\n\n")));
+  const auto before = out.find("mode before "), after = out.find("mode after ");
+  REQUIRE(before != std::string::npos);
+  REQUIRE(after != std::string::npos);
+  CHECK(out.substr(before + 12, 3) == out.substr(after + 11, 3));  // never chmod'ed
+}
+
+TEST_CASE("e2e: running out of file descriptors is named, wherever it happens", "[e2e]") {
+#if defined(__SANITIZE_ADDRESS__)
+  WARN("the sanitizer runtime needs descriptors of its own; checked in the plain build");
+  return;
+#endif
+  if (!std::filesystem::exists("/usr/bin/prlimit")) {
+    WARN("prlimit is not available here; file descriptor test skipped");
+    return;
+  }
+  test::Cli cli;
+  cli.Init();
+  const std::string id = cli.OpenCase();
+  int refused = 0, written = 0;
+  // From too few to open the keystore, through the database and its journal, to enough.
+  for (int n = 4; n <= 16; ++n) {
+    for (const std::vector<std::string>& cmd :
+         {std::vector<std::string>{"case", "note", id, "note " + std::to_string(n)},
+          std::vector<std::string>{"case", "show", id}, std::vector<std::string>{"verify"}}) {
+      std::vector<std::string> args = {"--data", cli.data};
+      args.insert(args.end(), cmd.begin(), cmd.end());
+      auto r = test::Run(args, cli.env, "",
+                         {"/usr/bin/prlimit", "--nofile=" + std::to_string(n), "--"});
+      INFO(n << " descriptors, " << cmd[0] << ": " << r.err);
+      if (r.exit_code == 0) {
+        written += cmd[1] == "note" ? 1 : 0;
+        continue;
+      }
+      // Too few for the program to start at all (descriptors the test runner leaves open
+      // count too): the loader's message, not ours.
+      if (r.err.find("error while loading shared libraries") != std::string::npos) continue;
+      ++refused;
+      CHECK_THAT(r.err, Contains("out of file descriptors"));
+      CHECK_THAT(r.err, Contains("ulimit -n"));
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
+  }
+  CHECK(refused > 0);
+  CHECK(written > 0);
+  // Nothing half-written: the store verifies and holds exactly the notes that said so.
+  auto v = cli({"verify"});
+  CHECK(v.exit_code == 0);
+  auto show = cli({"case", "show", id, "--json"});
+  REQUIRE(show.exit_code == 0);
+  size_t notes = 0;
+  for (size_t at = show.out.find("\"text\":\"note "); at != std::string::npos;
+       at = show.out.find("\"text\":\"note ", at + 1)) {
+    ++notes;
+  }
+  CHECK(notes == size_t(written));
+}

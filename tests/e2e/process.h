@@ -27,7 +27,10 @@ struct ProcResult {
 
 class Child {
  public:
-  Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  // `wrapper`: a program (absolute path, then its arguments) that runs the binary, e.g.
+  // {"/usr/bin/prlimit", "--nofile=5", "--"}.
+  Child(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+        const std::vector<std::string>& wrapper = {}) {
     signal(SIGPIPE, SIG_IGN);  // a child that died must not take the test with it
     int in[2], out[2], err[2];
     if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
@@ -38,8 +41,10 @@ class Child {
     posix_spawn_file_actions_adddup2(&fa, in[0], 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-    std::vector<std::string> full = {FIELDCASE_BINARY};
+    std::vector<std::string> full = wrapper;
+    full.push_back(FIELDCASE_BINARY);
     full.insert(full.end(), args.begin(), args.end());
+    const std::string program = full.front();
     std::vector<char*> argv;
     for (auto& a : full) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -59,8 +64,8 @@ class Child {
     std::vector<char*> envp;
     for (auto& e : envs) envp.push_back(e.data());
     envp.push_back(nullptr);
-    if (posix_spawn(&pid_, FIELDCASE_BINARY, &fa, nullptr, argv.data(), envp.data()) != 0) {
-      throw std::runtime_error("cannot start " FIELDCASE_BINARY);
+    if (posix_spawn(&pid_, program.c_str(), &fa, nullptr, argv.data(), envp.data()) != 0) {
+      throw std::runtime_error("cannot start " + program);
     }
     posix_spawn_file_actions_destroy(&fa);
     close(in[0]);
@@ -158,8 +163,9 @@ class Child {
 
 inline ProcResult Run(const std::vector<std::string>& args,
                       const std::map<std::string, std::string>& env = {},
-                      const std::string& input = "") {
-  Child c(args, env);
+                      const std::string& input = "",
+                      const std::vector<std::string>& wrapper = {}) {
+  Child c(args, env, wrapper);
   c.Write(input);
   return c.Finish();
 }

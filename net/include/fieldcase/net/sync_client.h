@@ -43,6 +43,9 @@ struct ServeOptions {
   SessionLimits limits;
   // One call per finished session (the log line).
   std::function<void(const SessionReport&)> on_session;
+  // What an operator should know that is no session's: the system refusing new connections
+  // (out of file descriptors or memory). At most once a minute.
+  std::function<void(const std::string&)> on_notice;
   // Called once listening, with the port actually bound (listen on port 0 for any).
   std::function<void(uint16_t port)> on_listening;
   // Besides SIGINT/SIGTERM: stop as they do once this becomes true (polled every 50 ms).

@@ -24,6 +24,7 @@
 #include "fieldcase/record/case_state.h"
 #include "fieldcase/record/ops.h"
 #include "fieldcase/store/data_dir.h"
+#include "fieldcase/store/keystore.h"
 #include "fieldcase/store/store.h"
 #include "fieldcase/store/verify.h"
 #include "fieldcase/sync/bundle.h"
@@ -100,6 +101,9 @@ class Node {
   // Locks the folder, opens the keystore with the passphrase and loads the key ring.
   static Result<std::unique_ptr<Node>> Unlock(const store::DataDir& dir,
                                               const crypto::SecretBytes& passphrase);
+  // The same with the keystore already opened (store::ReadKeystore): what an unlock costs
+  // beyond its key derivation, measured on its own (fieldcase-bench scale).
+  static Result<std::unique_ptr<Node>> Unlock(const store::DataDir& dir, store::Keystore ks);
   ~Node();
 
   const Id& org_id() const;
@@ -235,6 +239,8 @@ class Node {
   Status Respond(const PublicKey& device, const PublicKey& box_key, org::Role role,
                  EnrolOutcome& out);
   explicit Node(std::unique_ptr<Parts> parts);
+  // Everything an unlock does once the folder is locked and the keystore opened.
+  static Result<std::unique_ptr<Node>> Open(std::unique_ptr<Parts> p, store::Keystore ks);
   CaseReader Reader() const;
   std::unique_ptr<Parts> p_;
 };
