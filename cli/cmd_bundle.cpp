@@ -59,10 +59,10 @@ int RunHeads(Context& c) {
   if (!bytes.ok()) return Fail(bytes.status());
   if (Status s = WriteNew(*out, *bytes); !s.ok()) return Fail(s);
   if (c.json())
-    std::printf("{\"heads\":\"%s\"}\n", out->c_str());
+    std::printf("{\"heads\":\"%s\"}\n", JsonEscape(*out).c_str());
   else
     std::printf("Heads written to %s; carry it to the device that will export for this one.\n",
-                out->c_str());
+                Safe(*out).c_str());
   return kExitOk;
 }
 

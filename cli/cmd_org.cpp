@@ -336,6 +336,13 @@ int RunBackup(Context& c) {
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
   if (Status s = (*node)->Backup(*to); !s.ok()) return Fail(s);
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("backup", (std::filesystem::path(*to) / "fieldcase.db").string());
+    j.Key("left_out").BeginArray().String("keystore").EndArray().EndObject();
+    std::puts(j.str().c_str());
+    return kExitOk;
+  }
   std::printf(
       "Backed up the log to %s/fieldcase.db.\n"
       "Left out: the keystore (signing keys, the device key, the directory key). Keep your own\n"
@@ -392,6 +399,10 @@ int RunOrgExportRoot(Context& c) {
   if (Status s = ExportRootKeyTo(**node, c.args(), *out, *pass, crypto::KdfCost::kModerate);
       !s.ok())
     return Fail(s);
+  if (c.json()) {
+    std::puts(Json().BeginObject().Field("root_key_file", *out).EndObject().str().c_str());
+    return kExitOk;
+  }
   std::printf("Root key written to %s, sealed under its own passphrase. Keep it offline, apart\n"
               "from the recovery file; `fieldcase org restore-root` brings it back on a member "
               "device.\n",
@@ -417,6 +428,10 @@ int RunOrgRestoreRoot(Context& c) {
   auto root_pass = RootPassphrase(c.args(), /*fresh=*/false);
   if (!root_pass.ok()) return Fail(root_pass.status());
   if (Status s = (*node)->RestoreRootKey(*file, *root_pass, *pass); !s.ok()) return Fail(s);
+  if (c.json()) {
+    std::puts(Json().BeginObject().FieldBool("root_key_restored", true).EndObject().str().c_str());
+    return kExitOk;
+  }
   std::printf("This device now holds the organisation's root key: it can enrol and revoke\n"
               "administrators (`fieldcase org enrol REQUEST --role admin`).\n");
   return kExitOk;

@@ -179,16 +179,46 @@ int RunServe(Context& c) {
     options.max_connections = size_t(n);
   }
   WriteHubSnapshot(c, **node);
+  // --json: one object per line (listening, session, notice, stopped), for a log collector.
+  auto json_line = [&](Json& j) {
+    j.EndObject();
+    std::puts(j.str().c_str());
+    std::fflush(stdout);
+  };
   options.on_listening = [&](uint16_t port) {
+    if (c.json()) {
+      Json j;
+      j.BeginObject().Field("event", "listening").Field("org", (*node)->org_name());
+      j.Field("port", int64_t(port));
+      return json_line(j);
+    }
     std::printf("Serving %s on port %u (Ctrl-C to stop).\n", Safe((*node)->org_name()).c_str(),
                 port);
     std::fflush(stdout);
   };
   options.on_notice = [&](const std::string& what) {
+    if (c.json()) {
+      Json j;
+      j.BeginObject().Field("event", "notice").Field("time_ms", Context::NowMs());
+      j.Field("notice", what);
+      return json_line(j);
+    }
     std::printf("%s notice: %s\n", FormatMs(Context::NowMs()).c_str(), what.c_str());
     std::fflush(stdout);
   };
   options.on_session = [&](const net::SessionReport& r) {
+    if (c.json()) {
+      Json j;
+      j.BeginObject().Field("event", "session").Field("time_ms", Context::NowMs());
+      j.Field("device", r.peer_label).FieldBool("synced", r.synced);
+      j.Field("new", int64_t(r.totals.imported.added));
+      j.Field("sent", int64_t(r.totals.entries_sent)).Field("bytes_in", int64_t(r.bytes_in));
+      j.Field("bytes_out", int64_t(r.bytes_out)).Field("ms", r.duration_ms);
+      if (!r.status.ok()) j.Field("error", r.status.message());
+      json_line(j);
+      WriteHubSnapshot(c, **node);
+      return;
+    }
     const std::string who = r.peer_label.empty() ? "unknown device" : Safe(r.peer_label);
     if (r.synced) {
       std::printf("%s session %s: %s\n", FormatMs(Context::NowMs()).c_str(), who.c_str(),
@@ -202,6 +232,12 @@ int RunServe(Context& c) {
   };
   Status s = net::Serve(host, options);
   if (!s.ok()) return Fail(s);
+  if (c.json()) {
+    Json j;
+    j.BeginObject().Field("event", "stopped");
+    json_line(j);
+    return kExitOk;
+  }
   std::printf("Stopped.\n");
   return kExitOk;
 }

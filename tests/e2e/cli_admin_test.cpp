@@ -72,9 +72,10 @@ TEST_CASE("e2e: the root key held offline is restored on a member device, the la
   CHECK(wrong.exit_code != 0);
   bea.env["FIELDCASE_ROOT_PASSPHRASE"] = "Root-Offline-Safe-2026";
   CHECK(bea({"org", "restore-root", root_file}).exit_code == 64);  // asks; no terminal here
-  auto restored = bea({"org", "restore-root", root_file, "--yes"});
+  auto restored = bea({"org", "restore-root", root_file, "--yes", "--json"});
   INFO(restored.err);
   REQUIRE(restored.exit_code == 0);
+  CHECK(restored.out == "{\"root_key_restored\":true}\n");
   test::Enrol(bea, admin3, "Sgt Admin Three", "admin");
   REQUIRE(bea({"org", "revoke", hq_admin, "--yes"}).exit_code == 0);  // the lost device's key
   REQUIRE(bea({"org", "revoke", "Sgt Admin Two", "--yes"}).exit_code == 0);
@@ -82,4 +83,28 @@ TEST_CASE("e2e: the root key held offline is restored on a member device, the la
   CHECK(last.exit_code != 0);
   CHECK_THAT(last.err, Contains("last administrator"));
   CHECK(bea({"verify"}).exit_code == 0);
+}
+
+TEST_CASE("e2e: backup and export-root speak --json", "[e2e][issue8]") {
+  test::Cli hq;
+  hq.Init();
+  hq.env["FIELDCASE_ROOT_PASSPHRASE"] = "Root-Offline-Safe-2026";
+  const std::string root_file = (hq.tmp / "root.fcroot").string();
+  auto exported = hq({"org", "export-root", "--out", root_file, "--json"});
+  INFO(exported.err);
+  REQUIRE(exported.exit_code == 0);
+  CHECK(exported.out == "{\"root_key_file\":\"" + root_file + "\"}\n");
+  CHECK(std::filesystem::exists(root_file));
+  const std::string to = (hq.tmp / "backup").string();
+  auto backup = hq({"backup", "--to", to, "--json"});
+  INFO(backup.err);
+  REQUIRE(backup.exit_code == 0);
+  CHECK(backup.out == "{\"backup\":\"" + to + "/fieldcase.db\",\"left_out\":[\"keystore\"]}\n");
+  CHECK(std::filesystem::exists(to + "/fieldcase.db"));
+  // A path is text like any other: escaped, never pasted into the JSON.
+  const std::string odd = (hq.tmp / "a\"b\\c.heads").string();
+  auto heads = hq({"heads", "--out", odd, "--json"});
+  INFO(heads.err);
+  REQUIRE(heads.exit_code == 0);
+  CHECK_THAT(heads.out, Contains("a\\\"b\\\\c.heads\"}"));
 }

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <random>
+#include <regex>
 #include <thread>
 
 #include "cli_devices.h"
@@ -252,6 +253,25 @@ TEST_CASE("e2e: a hub out of file descriptors says so, waits, and serves again",
   CHECK_THAT(s.bob({"case", "show", s.id}).out, Contains("after the descriptors ran out"));
   auto stopped = hub.Stop();
   CHECK(stopped.exit_code == 0);
+}
+
+TEST_CASE("e2e: hub serve --json logs one object per line", "[e2e][net]") {
+  Station s;
+  test::Child hub({"--data", s.hub_device.data, "hub", "serve", "--listen", "127.0.0.1:0",
+                   "--json"},
+                  s.hub_device.env);
+  std::string line;
+  REQUIRE(hub.ReadLine(line));
+  std::smatch m;
+  REQUIRE(std::regex_search(line, m, std::regex("^\\{\"event\":\"listening\",.*\"port\":([0-9]+)\\}$")));
+  const std::string address = "127.0.0.1:" + m[1].str();
+  REQUIRE(s.ada({"sync", address}).exit_code == 0);
+  REQUIRE(hub.ReadLine(line));
+  CHECK(std::regex_search(line, std::regex("^\\{\"event\":\"session\",.*\"synced\":true,")));
+  kill(hub.pid(), SIGTERM);
+  auto rest = hub.Finish();
+  CHECK(rest.exit_code == 0);
+  CHECK(rest.out == "{\"event\":\"stopped\"}\n");
 }
 
 TEST_CASE("e2e: a hub killed mid-sync and restarted: the sync resumes, nothing doubled or lost",
