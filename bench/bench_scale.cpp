@@ -8,8 +8,11 @@
 // At the last step also `verify` of the whole folder (node::VerifyFolder, keyless).
 // A flat curve is the aim: a write must not read the store.
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "benches.h"
+#include "fieldcase/crypto/sign.h"
 #include "fieldcase/node/inspect.h"
 #include "fieldcase/store/keystore.h"
 #include "fixture.h"
@@ -66,6 +69,42 @@ struct Grower {
 
 double Ms(Clock::time_point t0) { return SecondsSince(t0) * 1000.0; }
 
+Result<int64_t> EntriesHeld(const store::DataDir& dir) {
+  FC_ASSIGN_OR_RETURN(auto node, node::Node::Unlock(dir, BenchPassphrase()));
+  return node->log().CountEntries();
+}
+
+// Seconds to verify n entry-sized signatures split over the hardware threads, the way
+// verify splits them (one key and message: the cost of ed25519 does not depend on which).
+double SignaturesOnlySeconds(int64_t n) {
+  const crypto::SigningKey key = crypto::SigningKey::Generate();
+  const Id org = crypto::RandomArray<32>();
+  store::Header h;
+  h.kind = uint8_t(store::Kind::kData);
+  h.author = key.public_key();
+  h.seq = 42;
+  const auto header = store::EncodeHeader(h);
+  const Signature sig = key.Sign(crypto::SignTag::kEntry, {org, header});
+  const int threads = int(std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 8));
+  std::atomic<int64_t> next{0}, good{0};
+  auto t0 = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      int64_t ok = 0;
+      for (int64_t i = next.fetch_add(256); i < n; i = next.fetch_add(256)) {
+        for (int64_t j = i; j < std::min(n, i + 256); ++j)
+          ok += crypto::Verify(key.public_key(), crypto::SignTag::kEntry, {org, header}, sig);
+      }
+      good += ok;
+    });
+  }
+  for (auto& t : pool) t.join();
+  const double s = SecondsSince(t0);
+  if (good != n) Say("warning: a signature did not verify");
+  return s;
+}
+
 }  // namespace
 
 const char* const kScaleHelp =
@@ -77,6 +116,8 @@ const char* const kScaleHelp =
     "  scale.note_ms@STEP    unlock + one note on an existing case (`case note` beyond the KDF)\n"
     "  scale.open_ms@STEP    unlock + one new case (`case open` beyond the KDF)\n"
     "and at the last step:\n"
+    "  scale.verify_signatures_only_s  as many ed25519 verifications on every hardware\n"
+    "                        thread and nothing else: the floor under verify on this machine\n"
     "  scale.verify_s        keyless verify of the whole folder (node::VerifyFolder)\n"
     "The aim is a flat curve. Each figure is the median of R runs.\n"
     "\n"
@@ -139,6 +180,15 @@ int RunScale(const Options& o) {
       }
       report.Add("scale.unlock_ms@" + step.label, "ms", 1, unlock_ms);
     }
+  }
+  // The floor under verify: as many entry signatures, verified on every hardware thread with
+  // nothing else to do. ed25519 verification is most of verify's work, and its speed differs
+  // between machines (and between days on a shared VM) more than anything else here.
+  auto held = EntriesHeld((*tmp)->data());
+  if (!held.ok()) return Fail(held.status());
+  for (int run = 0; run < o.runs; ++run) {
+    Say("signature floor run " + std::to_string(run + 1) + "/" + std::to_string(o.runs) + "…");
+    report.Add("scale.verify_signatures_only_s", "s", 2, SignaturesOnlySeconds(*held));
   }
   for (int run = 0; run < o.runs; ++run) {
     Say("verify run " + std::to_string(run + 1) + "/" + std::to_string(o.runs) + "…");
