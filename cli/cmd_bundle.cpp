@@ -8,7 +8,7 @@
 #include "fieldcase/sync/bundle.h"
 #include "fieldcase/sync/heads.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 
 namespace fieldcase::cli {
 

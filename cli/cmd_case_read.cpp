@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "fieldcase/record/view_digest.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 
 namespace fieldcase::cli {
 
@@ -140,30 +140,6 @@ std::string FieldSummary(const record::CaseView& v, const std::string& name) {
   if (it == v.fields.end() || it->second.current.empty()) return "-";
   if (it->second.conflict()) return "CONFLICT";
   return it->second.current.front().value;
-}
-
-std::string DescribeOp(const record::Op& op) {
-  return std::visit(
-      [](const auto& o) -> std::string {
-        using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, record::OpenCase>)
-          return "opened case (" + o.template_name + ")";
-        if constexpr (std::is_same_v<T, record::SetField>)
-          return "set " + o.field + " = " + o.value;
-        if constexpr (std::is_same_v<T, record::AddNote>)
-          return "added " + o.kind + " note" +
-                 (o.at_ms != 0 ? " (happened " + FormatMs(int64_t(o.at_ms)) + ")" : "") + ": " +
-                 o.text;
-        if constexpr (std::is_same_v<T, record::Tag>) return "tagged " + o.tag;
-        if constexpr (std::is_same_v<T, record::Untag>) return "untagged " + o.tag;
-        if constexpr (std::is_same_v<T, record::SetStatus>) {
-          return o.status == record::CaseStatus::kClosed ? "closed case" : "reopened case";
-        }
-        if constexpr (std::is_same_v<T, record::UnknownOp>) {
-          return "unknown change (op " + std::to_string(o.code) + ")";
-        }
-      },
-      op);
 }
 
 }  // namespace

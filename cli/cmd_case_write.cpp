@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "fieldcase/base/text.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 #include "templates.h"
 
 namespace fieldcase::cli {

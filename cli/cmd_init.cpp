@@ -2,7 +2,7 @@
 
 #include "commands.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 #include "passphrase_input.h"
 
 namespace fieldcase::cli {

@@ -4,24 +4,45 @@
 #include <map>
 
 #include "commands.h"
+#include "fieldcase/node/audit.h"
 #include "fieldcase/node/inspect.h"
+#include "fieldcase/node/node.h"
 #include "fieldcase/org/control_payload.h"
 #include "fieldcase/store/keystore.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 #include "templates.h"
 
 namespace fieldcase::cli {
 
 int RunVerify(Context& c) {
-  auto rep = node::VerifyFolder(c.dir());
+  const auto report_path = c.args().Get("report");
+  // Unlocked only when needed: to check this device's own entries, or to sign a report
+  // (and name people in it, where this device holds the directory key).
+  std::unique_ptr<node::Node> node;
+  if (c.args().Has("device") || (report_path && !c.args().Has("unsigned"))) {
+    auto n = c.Unlock();
+    if (!n.ok()) return Fail(n.status());
+    node = std::move(n).value();
+  }
+  std::optional<node::Audit> audit;
+  Result<store::VerifyReport> rep = [&]() -> Result<store::VerifyReport> {
+    if (!report_path) return node::VerifyFolder(c.dir());
+    FC_ASSIGN_OR_RETURN(node::Audit a, node::AuditFolder(c.dir(), node.get()));
+    audit = std::move(a);
+    return audit->verify;
+  }();
   if (!rep.ok()) return Fail(rep.status());
   if (c.args().Has("device")) {
-    auto node = c.Unlock();
-    if (!node.ok()) return Fail(node.status());
-    auto own = (*node)->CheckOwnEntries();
+    auto own = node->CheckOwnEntries();
     if (!own.ok()) return Fail(own.status());
     rep->problems.insert(rep->problems.end(), own->begin(), own->end());
+  }
+  if (report_path) {
+    audit->verify = *rep;
+    auto written = WriteVerifyReport(c, *audit, node.get(), *report_path);
+    if (!written.ok()) return Fail(written.status());
+    Note(*written);
   }
   if (c.json()) {
     Json j;

@@ -11,7 +11,7 @@
 #include "confirm.h"
 #include "fieldcase/store/keystore.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 #include "passphrase_input.h"
 
 namespace fieldcase::cli {
@@ -105,9 +105,12 @@ int RunOrgEnrol(Context& c) {
   // Names and badges are checked printable text (org/enrolment.h): they cannot paint a
   // fake prompt or fingerprint here.
   const std::string request_fp = org::RequestFingerprint(*bytes);
-  std::fprintf(stderr, "Device %s%s asks to join as %s.\nRequest fingerprint: %s\n",
+  // --reissue takes no --role: the response repeats the certificate already written.
+  const std::string asks_as =
+      role_name ? "asks to join as " + *role_name : "is already enrolled; its response is written again";
+  std::fprintf(stderr, "Device %s%s %s.\nRequest fingerprint: %s\n",
                req->name.empty() ? "" : (req->name + " ").c_str(),
-               req->badge.empty() ? "" : ("(badge " + req->badge + ")").c_str(), role_name->c_str(),
+               req->badge.empty() ? "" : ("(badge " + req->badge + ")").c_str(), asks_as.c_str(),
                request_fp.c_str());
   std::optional<PublicKey> confirmed;
   if (req->successor_of) {

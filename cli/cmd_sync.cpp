@@ -12,7 +12,7 @@
 #include "fieldcase/store/data_dir.h"
 #include "fieldcase/store/keystore.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 
 namespace fieldcase::cli {
 

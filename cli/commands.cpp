@@ -137,18 +137,72 @@ const std::vector<Command>& AllCommands() {
        1,
        1,
        RunCaseHistory},
+      {"case disclose",
+       "CASE --to FILE",
+       "Write a disclosure of a case for a court: its entries with the keys of the chosen "
+       "ones only, and what proves them. Checkable anywhere with `disclosure check`.",
+       "The file carries the organisation log (enrolments and roles), every entry of the\n"
+       "case (payloads only of the disclosed ones), the headers that link each author's\n"
+       "chain from seq 1, and one 32-byte entry key per disclosed entry: it opens that\n"
+       "entry alone, never the case. A readable timeline is written beside it (FILE.html).\n"
+       "docs/formats/disclosure.md says exactly what else it reveals.\n\n"
+       "Options:\n"
+       "  --to FILE          where to write the disclosure (must not exist)\n"
+       "  --entries ID,...   disclose only these data entries (ids or 8+ digit prefixes,\n"
+       "                     from `fieldcase case history CASE`); default: every entry\n"
+       "                     this device can read",
+       {{"to", true}, {"entries", true}},
+       1,
+       1,
+       RunCaseDisclose},
+      {"disclosure check",
+       "FILE",
+       "Check a case disclosure with no store, passphrase or key, and print what it proves "
+       "and what it does not.",
+       "Re-verifies every signature, chain link, payload hash, enrolment and role, and opens\n"
+       "each disclosed entry with its key after checking the key against the commitment its\n"
+       "author signed. Prints the authors, the timeline and what is not proven. Exits 1 if\n"
+       "anything fails.\n\n"
+       "Options:\n"
+       "  --html FILE   also write the readable timeline to FILE",
+       {{"html", true}},
+       1,
+       1,
+       RunDisclosureCheck},
       {"verify",
        "",
        "Check every signature, chain link, id, payload hash and status. Needs no passphrase "
        "and no keys; exits 1 and names each bad entry if anything fails.",
        "Options:\n"
-       "  --device    also check what only this device's keys can show (asks for the\n"
-       "              passphrase): each of its keys is enrolled or has written here, and\n"
-       "              every entry it wrote still has its payload",
-       {{"device"}},
+       "  --device         also check what only this device's keys can show (asks for the\n"
+       "                   passphrase): each of its keys is enrolled or has written here,\n"
+       "                   and every entry it wrote still has its payload\n"
+       "  --report FILE    also write a report to file as evidence: FILE (JSON, signed by\n"
+       "                   this device's key, so it asks for the passphrase) and a readable\n"
+       "                   page beside it (FILE with .html). Per author key: role, person\n"
+       "                   (named where this device holds the directory key), seqs, heads,\n"
+       "                   counts by status; every fork and problem. Check it later with\n"
+       "                   `fieldcase report check FILE [--store DIR]`\n"
+       "  --unsigned       write the report without a signature (no passphrase needed)",
+       {{"device"}, {"report", true}, {"unsigned"}},
        0,
        0,
        RunVerify},
+      {"report check",
+       "FILE",
+       "Check a verification report's signature, and that a store still holds what it covered.",
+       "Needs no passphrase and no keys. Prints who signed the report (key, fingerprint and\n"
+       "role), when, and what it found. Exits 1 if the signature fails, the report is unsigned,\n"
+       "or the store has lost an entry the report covered.\n\n"
+       "Options:\n"
+       "  --store DIR   a data folder to compare: every chain the report covered must still\n"
+       "                be held up to the report's head, with the same entry ids (a store\n"
+       "                may grow; it may not shrink or change). The signer's role is then\n"
+       "                read from the store's certificates",
+       {{"store", true}},
+       1,
+       1,
+       RunReportCheck},
       {"status",
        "",
        "Show this node: organisation, keys, entry counts, heads.",

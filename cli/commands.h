@@ -3,6 +3,10 @@
 
 #include "context.h"
 
+namespace fieldcase::node {
+struct Audit;
+}
+
 namespace fieldcase::cli {
 
 int RunInit(Context& c);
@@ -24,6 +28,12 @@ int RunCaseShow(Context& c);
 int RunCaseList(Context& c);
 int RunCaseHistory(Context& c);
 int RunVerify(Context& c);
+int RunReportCheck(Context& c);
+int RunCaseDisclose(Context& c);
+int RunDisclosureCheck(Context& c);
+// Writes FILE (the signed JSON record) and FILE.html beside it; says what it wrote.
+Result<std::string> WriteVerifyReport(const Context& c, const node::Audit& audit,
+                                      const node::Node* signer, const std::string& path);
 int RunStatus(Context& c);
 int RunTemplates(Context& c);
 int RunEnrolRequest(Context& c);

@@ -1,6 +1,6 @@
 #include "context.h"
 #include "format.h"
-#include "json.h"
+#include "fieldcase/base/json.h"
 
 #include <chrono>
 #include <cstdio>

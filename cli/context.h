@@ -14,6 +14,7 @@
 namespace fieldcase::cli {
 
 // Exit codes (documented in `fieldcase --help`).
+inline constexpr const char* kProgramVersion = "fieldcase 0.1.0";
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitWrongPassphrase = 2;

@@ -6,6 +6,7 @@
 
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/node/node.h"
+#include "fieldcase/record/ops.h"
 
 namespace fieldcase::cli {
 
@@ -24,5 +25,15 @@ void Note(const std::string& line);
 std::string Safe(std::string_view text);
 // A note's lines, each after the first starting with `indent`.
 std::string SafeBlock(std::string_view text, std::string_view indent);
+
+// One line for an operation, as `case history` and disclosures show it (unescaped: pass
+// it through Safe or SafeBlock).
+std::string DescribeOp(const record::Op& op);
+
+// Text for HTML element content and attribute values: untrusted bytes are made Safe first,
+// then <>&"' escaped.
+std::string HtmlText(std::string_view s);
+// The opening of a standalone page (doctype, title, the shared style) up to <body>.
+std::string HtmlPageStart(std::string_view title);
 
 }  // namespace fieldcase::cli

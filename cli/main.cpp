@@ -12,7 +12,6 @@
 namespace fieldcase::cli {
 namespace {
 
-constexpr const char* kVersion = "fieldcase 0.1.0";
 
 // The commands, or those of one group ("case", "org", "hub", "bundle").
 void PrintUsage(const std::string& group = "") {
@@ -80,7 +79,7 @@ int Main(int argc, char** argv) {
     return words.empty() ? kExitUsage : kExitOk;
   }
   if (words[0] == "--version") {
-    std::puts(kVersion);
+    std::puts(kProgramVersion);
     return kExitOk;
   }
   // The command is the longest run of leading words naming one ("case show").

@@ -28,6 +28,8 @@ std::string_view TagBytes(SignTag tag) {
       return "fieldcase/v1/key-wrap\0"sv;
     case SignTag::kReceipt:
       return "fieldcase/v1/receipt\0"sv;
+    case SignTag::kReport:
+      return "fieldcase/v1/verify-report\0"sv;
   }
   throw std::logic_error("unknown signature tag");
 }

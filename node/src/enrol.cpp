@@ -225,7 +225,9 @@ Status Node::Respond(const PublicKey& device, const PublicKey& box_key, Role rol
   org::EnrolResponse resp;
   resp.org_id = p.org_id;
   resp.device = device;
-  if (p.directory_key && (reads_cases || role == Role::kAdmin)) {
+  // Auditors read names (their reports name people) but no case: the directory key opens
+  // names and badges only (docs/keys.md).
+  if (p.directory_key && (reads_cases || role == Role::kAdmin || role == Role::kAuditor)) {
     FC_ASSIGN_OR_RETURN(resp.sealed_directory_key,
                         crypto::SealTo(box_key, org::DirectoryKeyContext(p.org_id, box_key),
                                        p.directory_key->view()));
@@ -320,7 +322,7 @@ Status Node::ResumeJoin(const org::EnrolResponse& response, const crypto::Secret
                                 "organisation");
   }
   const org::Member* me = p.members.Find(response.device);
-  const bool reads_names = me != nullptr && me->role != Role::kHub && me->role != Role::kAuditor;
+  const bool reads_names = me != nullptr && me->role != Role::kHub;
   if (!p.directory_key && reads_names) {
     FC_ASSIGN_OR_RETURN(auto dk, OpenDirectoryKey(response, p.org_id));
     if (dk) {

@@ -252,6 +252,10 @@ std::string Fingerprint(const Id& org_id, const PublicKey& device_key) {
   return Shortened(crypto::Hash256(crypto::hashname::kFingerprint, {org_id, device_key}));
 }
 
+std::string OrgFingerprint(const Id& org_id) {
+  return Shortened(crypto::Hash256(crypto::hashname::kFingerprint, {org_id}));
+}
+
 std::string RequestFingerprint(ByteView request) {
   return Shortened(crypto::Hash256(crypto::hashname::kFingerprint, {request}));
 }

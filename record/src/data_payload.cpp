@@ -65,18 +65,12 @@ void DeriveKeyAndCommit(const crypto::SecretBytes& case_key, const store::Header
                            scratch.subspan(kCommitAt, 32));
 }
 
-// Decrypts into scratch[kScratchHead..] and returns the unpadded plaintext there. The
-// caller has checked payload holds at least kDataOverheadBytes.
-Result<ByteView> OpenInto(const crypto::SecretBytes& case_key, const Id& org_id,
-                          const store::Header& h, ByteView payload, crypto::Scratch& scratch) {
-  ByteReader r(payload);
-  ByteView commit;
-  crypto::AeadNonce nonce;
-  FC_RETURN_IF_ERROR(r.Take(32, commit, "key commitment"));
-  FC_RETURN_IF_ERROR(r.Fixed(nonce, "nonce"));
-  ByteView sealed = r.Rest();
-  auto sp = scratch.span();
-  DeriveKeyAndCommit(case_key, h, nonce, sp);
+// Checks the commitment of the entry key in scratch[kKeyAt..] and decrypts into
+// scratch[kScratchHead..]; returns the unpadded plaintext there.
+Result<ByteView> OpenWithEntryKeyInto(const Id& org_id, const store::Header& h, ByteView commit,
+                                      const crypto::AeadNonce& nonce, ByteView sealed,
+                                      std::span<uint8_t> sp) {
+  crypto::KeyedHash256Into(sp.subspan(kKeyAt, 32), hn::kCommit, {}, sp.subspan(kCommitAt, 32));
   if (!crypto::ConstantTimeEqual(sp.subspan(kCommitAt, 32), commit)) {
     return Status::Corruption("cannot decrypt: key commitment does not match");
   }
@@ -85,6 +79,34 @@ Result<ByteView> OpenInto(const crypto::SecretBytes& case_key, const Id& org_id,
   FC_RETURN_IF_ERROR(crypto::AeadDecryptInto(sp.subspan(kKeyAt, 32), nonce, sealed, ad, plain));
   FC_ASSIGN_OR_RETURN(size_t len, crypto::UnpaddedLength(plain));
   return ByteView(plain.data(), len);
+}
+
+struct DataParts {
+  ByteView commit;
+  crypto::AeadNonce nonce;
+  ByteView sealed;
+};
+
+Result<DataParts> SplitData(ByteView payload) {
+  if (payload.size() < kDataOverheadBytes) return Status::Corruption("data payload too short");
+  ByteReader r(payload);
+  DataParts d;
+  FC_RETURN_IF_ERROR(r.Take(32, d.commit, "key commitment"));
+  FC_RETURN_IF_ERROR(r.Fixed(d.nonce, "nonce"));
+  d.sealed = r.Rest();
+  return d;
+}
+
+// Decrypts into scratch[kScratchHead..] and returns the unpadded plaintext there. The
+// caller has checked payload holds at least kDataOverheadBytes.
+Result<ByteView> OpenInto(const crypto::SecretBytes& case_key, const Id& org_id,
+                          const store::Header& h, ByteView payload, crypto::Scratch& scratch) {
+  FC_ASSIGN_OR_RETURN(DataParts d, SplitData(payload));
+  auto sp = scratch.span();
+  const Array<8> s = Seq(h.seq);
+  crypto::KeyedHash256Into(case_key.view(), hn::kEntry, {h.author, s, d.nonce},
+                           sp.subspan(kKeyAt, 32));
+  return OpenWithEntryKeyInto(org_id, h, d.commit, d.nonce, d.sealed, sp);
 }
 
 }  // namespace
@@ -120,6 +142,24 @@ Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id, con
   if (payload.size() < kDataOverheadBytes) return Status::Corruption("data payload too short");
   crypto::Scratch scratch(kScratchHead + payload.size());
   FC_ASSIGN_OR_RETURN(ByteView plain, OpenInto(case_key, org_id, h, payload, scratch));
+  return DecodeOp(plain);
+}
+
+Result<crypto::SecretBytes> EntryKeyOf(const crypto::SecretBytes& case_key,
+                                       const store::Header& h, ByteView payload) {
+  FC_ASSIGN_OR_RETURN(DataParts d, SplitData(payload));
+  return EntryKey(case_key, h.author, h.seq, d.nonce);
+}
+
+Result<Op> OpenDataOpWithEntryKey(ByteView entry_key, const Id& org_id, const store::Header& h,
+                                  ByteView payload) {
+  if (entry_key.size() != 32) return Status::Corruption("an entry key is 32 bytes");
+  FC_ASSIGN_OR_RETURN(DataParts d, SplitData(payload));
+  crypto::Scratch scratch(kScratchHead + payload.size());
+  auto sp = scratch.span();
+  std::copy(entry_key.begin(), entry_key.end(), sp.begin() + kKeyAt);
+  FC_ASSIGN_OR_RETURN(ByteView plain,
+                      OpenWithEntryKeyInto(org_id, h, d.commit, d.nonce, d.sealed, sp));
   return DecodeOp(plain);
 }
 

@@ -308,6 +308,45 @@ Result<std::vector<ForkSeq>> Store::Forks() {
   return out;
 }
 
+Result<std::vector<AuthorCounts>> Store::CountsByAuthor() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT author, status, count(*), min(seq), "
+                                                 "max(seq) FROM entries GROUP BY author, status "
+                                                 "ORDER BY author, status"));
+  std::vector<AuthorCounts> out;
+  while (true) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("counting entries by author"));
+    if (!row) break;
+    PublicKey author{};
+    q.BlobInto(0, author);
+    if (out.empty() || out.back().author != author) {
+      out.emplace_back();
+      out.back().author = author;
+      out.back().first_seq = uint64_t(q.Int(3));
+    }
+    AuthorCounts& a = out.back();
+    const int64_t n = q.Int(2);
+    a.first_seq = std::min(a.first_seq, uint64_t(q.Int(3)));
+    a.last_seq = std::max(a.last_seq, uint64_t(q.Int(4)));
+    switch (q.Int(1)) {
+      case int64_t(EntryStatus::kAccepted): a.accepted += n; break;
+      case int64_t(EntryStatus::kPending): a.pending += n; break;
+      case int64_t(EntryStatus::kNeedsUpgrade): a.needs_upgrade += n; break;
+      case int64_t(EntryStatus::kQuarantined): a.quarantined += n; break;
+      default: a.other += n; break;
+    }
+  }
+  return out;
+}
+
+Result<int64_t> Store::SeqsHeldUpTo(const PublicKey& author, uint64_t seq) {
+  if (seq > uint64_t(INT64_MAX)) return Status::InvalidArgument("a seq beyond any chain");
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT count(DISTINCT seq) FROM entries "
+                                                 "WHERE author = ?1 AND seq BETWEEN 1 AND ?2"));
+  q.Bind(1, author).Bind(2, int64_t(seq));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("counting an author's chain"));
+  return row ? q.Int(0) : 0;
+}
+
 Result<std::vector<Id128>> Store::CaseIdsBetween(const Id128& lo, const Id128& hi) {
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT DISTINCT case_id FROM entries INDEXED BY "
                                                  "entries_case WHERE case_id BETWEEN ?1 AND ?2 "

@@ -42,7 +42,7 @@ TEST_CASE("crypto: tags end in one NUL and none is a prefix of another", "[crypt
   std::vector<SignTag> tags = {SignTag::kEntry,        SignTag::kHandshake,
                                SignTag::kEnrolRequest, SignTag::kBundleManifest,
                                SignTag::kKeyWrap,      SignTag::kReceipt,
-                               SignTag::kEnrolResponse};
+                               SignTag::kEnrolResponse, SignTag::kReport};
   for (auto a : tags) {
     auto ta = crypto::TagBytes(a);
     CHECK(ta.back() == '\0');

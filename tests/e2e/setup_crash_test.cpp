@@ -134,6 +134,20 @@ TEST_CASE("e2e: org enrol killed at random moments, or its --out unwritable: --r
   const std::string req = (device.tmp / "req").string();
   REQUIRE(device({"enrol-request", "--name", "PC Cy", "--out", req}).exit_code == 0);
 
+  SECTION("--reissue needs no --role: it writes the response of the certificate already made") {
+    // A response lost after the enrolment committed: the regression was a crash printing
+    // the role that --reissue does not take.
+    const std::string resp = (hq.tmp / "resp-once").string();
+    REQUIRE(hq({"org", "enrol", req, "--role", "officer", "--out", resp, "--yes"}).exit_code == 0);
+    std::filesystem::remove(resp);
+    auto again = hq({"org", "enrol", req, "--reissue", "--out", resp, "--yes"});
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    CHECK_THAT(again.err, Contains("already enrolled"));
+    auto join = device({"join", resp, "--yes"});
+    INFO(join.err);
+    CHECK(join.exit_code == 0);
+  }
   SECTION("an --out that cannot be written is refused before anything is signed") {
     auto r = hq({"org", "enrol", req, "--role", "officer", "--out",
                  (hq.tmp / "no-such-folder" / "resp").string(), "--yes"});

@@ -23,6 +23,7 @@ enum class SignTag : uint8_t {
   kKeyWrap = 5,
   kReceipt = 6,
   kEnrolResponse = 7,  // not in DESIGN's list: see docs/formats/enrolment.md
+  kReport = 8,         // not in DESIGN's list: see docs/formats/report.md
 };
 // The tag bytes including the trailing NUL, e.g. "fieldcase/v1/entry\0".
 std::string_view TagBytes(SignTag tag);

@@ -33,6 +33,8 @@
 
 namespace fieldcase::node {
 
+struct DisclosureFile;
+
 struct FoundOptions {
   std::string org_name;
   std::string person_name;  // sealed under the directory key in the certificates
@@ -118,6 +120,9 @@ class Node {
   // store swapped for another org's, emptied, or with this device's payload rows deleted
   // is named here. Empty: nothing found.
   Result<std::vector<store::VerifyProblem>> CheckOwnEntries();
+  // Signs a verification report (node/report_file.h) with this device's key — its auditor
+  // key if it has one, else the key it works with — and says which key signed.
+  Result<std::pair<PublicKey, Signature>> SignReport(ByteView body) const;
 
   bool is_member() const;
   // This device's enrolment request (device side).
@@ -227,6 +232,10 @@ class Node {
   Result<std::vector<HistoryLine>> CaseHistory(const Id128& case_id);
   // The adds of `tag` this node sees and no untag has removed: what an untag must name.
   Result<std::vector<Id>> LiveTagAdds(const Id128& case_id, const std::string& tag);
+  // What a disclosure of the case carries (node/disclosure.h): the data entries named by
+  // id prefixes (every one this device can read when none are named) with their entry
+  // keys, and the entries that prove them.
+  Result<DisclosureFile> Disclose(const Id128& case_id, const std::vector<std::string>& entries);
 
   // What a node is made of (node/src/parts.h): opaque outside node/.
   struct Parts;

@@ -108,6 +108,9 @@ std::string RequestFingerprint(ByteView request);
 // BLAKE2b-256("fc-fingerprint", org_id ‖ device key), shortened for reading aloud:
 // 24 hex digits in groups of four, "3f2a-9c1b-…".
 std::string Fingerprint(const Id& org_id, const PublicKey& device_key);
+// BLAKE2b-256("fc-fingerprint", org_id), shortened the same way: the organisation read
+// aloud (reports, status). 32 bytes hashed, so never equal to a device's or a request's.
+std::string OrgFingerprint(const Id& org_id);
 
 // Context bound to a sealed directory key.
 Bytes DirectoryKeyContext(const Id& org_id, const PublicKey& device_box_key);

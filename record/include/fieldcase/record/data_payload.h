@@ -37,4 +37,13 @@ Result<crypto::SecretBytes> OpenData(const crypto::SecretBytes& case_key, const 
 Result<Op> OpenDataOp(const crypto::SecretBytes& case_key, const Id& org_id, const store::Header& h,
                       ByteView payload);
 
+// The entry key of one data payload (its nonce is read from the payload): what a
+// disclosure reveals, for that entry alone.
+Result<crypto::SecretBytes> EntryKeyOf(const crypto::SecretBytes& case_key,
+                                       const store::Header& h, ByteView payload);
+// Decrypts and decodes with an entry key alone (a disclosure). The commitment is checked
+// first, so only the key the author sealed opens the entry.
+Result<Op> OpenDataOpWithEntryKey(ByteView entry_key, const Id& org_id, const store::Header& h,
+                                  ByteView payload);
+
 }  // namespace fieldcase::record

@@ -68,6 +68,14 @@ struct ForkSeq {
   int64_t branches = 0;
 };
 
+// One author's chain as held: its seq range and its entries by status (verify --report).
+struct AuthorCounts {
+  PublicKey author{};
+  uint64_t first_seq = 0, last_seq = 0;
+  int64_t accepted = 0, pending = 0, needs_upgrade = 0, quarantined = 0;
+  int64_t other = 0;  // a status column value no version writes (named by verify)
+};
+
 struct EntryFilter {
   bool payloads = true;  // false: headers only (cheaper scans)
   std::optional<Id128> case_id;
@@ -150,6 +158,11 @@ class Store {
   Result<bool> HasForkEvidence(const PublicKey& author);
   // Every (author, seq) held more than once.
   Result<std::vector<ForkSeq>> Forks();
+  // Every author's counts, ordered by author key.
+  Result<std::vector<AuthorCounts>> CountsByAuthor();
+  // How many of seqs 1..`seq` an author's chain holds (each seq once, forks or not):
+  // `seq` when nothing below it is missing.
+  Result<int64_t> SeqsHeldUpTo(const PublicKey& author, uint64_t seq);
   // Case ids from lo to hi (bytewise, inclusive) that some entry names: a case id prefix
   // found through the case index, without reading every case.
   Result<std::vector<Id128>> CaseIdsBetween(const Id128& lo, const Id128& hi);

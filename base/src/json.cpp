@@ -1,10 +1,10 @@
-#include "json.h"
+#include "fieldcase/base/json.h"
 
 #include <cstdio>
 
 #include "fieldcase/base/text.h"
 
-namespace fieldcase::cli {
+namespace fieldcase {
 
 // Valid JSON in valid UTF-8 whatever the input: bytes that are not UTF-8 become U+FFFD
 // (text from another device is not trusted to be UTF-8); controls, DEL, C1, bidi overrides
@@ -108,4 +108,4 @@ Json& Json::Null() {
   return *this;
 }
 
-}  // namespace fieldcase::cli
+}  // namespace fieldcase

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-namespace fieldcase::cli {
+namespace fieldcase {
 
 class Json {
  public:
@@ -24,6 +24,11 @@ class Json {
   Json& Field(std::string_view k, const char* v) { return Key(k).String(v); }
   Json& Field(std::string_view k, int64_t v) { return Key(k).Int(v); }
   Json& FieldBool(std::string_view k, bool v) { return Key(k).Bool(v); }
+  Json& Field(std::string_view k, const std::vector<std::string>& v) {
+    Key(k).BeginArray();
+    for (const auto& s : v) String(s);
+    return EndArray();
+  }
   const std::string& str() const { return out_; }
 
  private:
@@ -35,4 +40,4 @@ class Json {
 
 std::string JsonEscape(std::string_view s);
 
-}  // namespace fieldcase::cli
+}  // namespace fieldcase
