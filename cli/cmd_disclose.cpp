@@ -49,6 +49,8 @@ void PrintText(const node::DisclosureFindings& f) {
                 ShortHex(a.key, 16).c_str(), static_cast<unsigned long long>(a.last_seq),
                 a.disclosed);
   }
+  if (!f.receipts.empty()) std::printf("Receipts:\n");
+  for (const auto& r : f.receipts) std::printf("  %s\n", ReceiptLine(f, r).c_str());
   std::printf("Timeline (written = the author's clock as signed):\n");
   for (const auto& l : f.lines) {
     std::printf("  %s  #%llu %s  %s\n    %s\n", FormatHlc(l.hlc).c_str(),
@@ -75,6 +77,12 @@ void PrintJson(const node::DisclosureFindings& f) {
     j.Field("role", a.role ? org::ToString(*a.role) : "unenrolled");
     j.Field("person_id", ToHex(a.person_id)).FieldBool("revoked", a.revoked);
     j.Field("last_seq", int64_t(a.last_seq)).Field("disclosed", int64_t(a.disclosed)).EndObject();
+  }
+  j.EndArray().Key("receipts").BeginArray();
+  for (const auto& r : f.receipts) {
+    j.BeginObject().Field("receipt", ToHex(r.receipt)).Field("hub", ToHex(r.hub));
+    j.Field("hub_time_ms", int64_t(r.hub_time_ms)).Field("author", ToHex(r.author));
+    j.Field("seq", int64_t(r.seq)).Field("head", ToHex(r.head)).EndObject();
   }
   j.EndArray().Key("timeline").BeginArray();
   for (const auto& l : f.lines) {

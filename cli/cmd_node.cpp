@@ -70,9 +70,16 @@ int RunVerify(Context& c) {
       }
       j.EndArray().EndObject();
     }
+    j.EndArray().Field("receipts", rep->receipts).Field("receipts_complete", rep->receipts_complete);
+    j.Key("equivocations").BeginArray();
+    for (const auto& e : rep->equivocations) {
+      j.BeginObject().Field("receipt", ToHex(e.id)).Field("hub", ToHex(e.author));
+      j.Field("what", e.what).EndObject();
+    }
     j.EndArray().EndObject();
     std::puts(j.str().c_str());
   } else {
+    for (const auto& e : rep->equivocations) std::printf("EQUIVOCATION: %s\n", e.what.c_str());
     for (const auto& f : rep->forks) {
       std::printf(
           "FORK by key %s at seq %llu: %zu entries signed for one place in its chain; "
@@ -149,7 +156,7 @@ int RunStatus(Context& c) {
       j.BeginObject().Field("author", ToHex(f.author)).Field("seq", int64_t(f.seq));
       j.Field("branches", f.branches).EndObject();
     }
-    j.EndArray().EndObject();
+    j.EndArray().Field("equivocations", summary->equivocations).EndObject();
     std::puts(j.str().c_str());
     return kExitOk;
   }
@@ -165,6 +172,9 @@ int RunStatus(Context& c) {
         "on are quarantined. `fieldcase verify` prints the proof.\n",
         ShortHex(f.author, 16).c_str(), role_of(f.author), static_cast<long long>(f.branches),
         static_cast<unsigned long long>(f.seq));
+  }
+  for (const auto& e : summary->equivocations) {
+    std::printf("EQUIVOCATION: %s. `fieldcase verify` names the receipts.\n", e.c_str());
   }
   std::printf("Chains (newest entry per key):\n");
   for (const auto& h : *heads) {

@@ -7,10 +7,8 @@
 namespace fieldcase::cli {
 
 std::string DisclosedAuthorLabel(const node::DisclosureFindings& f, const PublicKey& key) {
-  std::string role = "unenrolled key";
-  for (const auto& a : f.authors) {
-    if (a.key == key && a.role) role = org::ToString(*a.role);
-  }
+  auto it = f.roles.find(key);
+  const std::string role = it == f.roles.end() ? "unenrolled key" : org::ToString(it->second);
   return role + " " + org::Fingerprint(f.org_id, key);
 }
 
@@ -18,6 +16,12 @@ std::string DisclosedWhat(const node::DisclosedLine& l) {
   if (l.kind == uint8_t(store::Kind::kKey)) return "case key entry";
   if (!l.op) return "(not disclosed)";
   return DescribeOp(*l.op);
+}
+
+std::string ReceiptLine(const node::DisclosureFindings& f, const node::DisclosedReceipt& r) {
+  return DisclosedAuthorLabel(f, r.hub) + " held the chain of " + DisclosedAuthorLabel(f, r.author) +
+         " up to seq " + std::to_string(r.seq) + " by " + FormatMs(int64_t(r.hub_time_ms)) +
+         " (its clock; receipt " + ToHex(r.receipt).substr(0, 16) + ")";
 }
 
 std::vector<std::string> NotProven(const node::DisclosureFindings& f) {
@@ -29,10 +33,14 @@ std::vector<std::string> NotProven(const node::DisclosureFindings& f) {
                   "them, when, and the size of their encrypted payload, nothing more");
   }
   out.push_back("that the case has no entries beyond these: the disclosure shows the case as "
-                "the discloser's device held it, and this version keeps no hub receipts that "
-                "would show what a hub held");
-  out.push_back("that the times are true: each is the writing device's clock as it signed it "
-                "(ordered within each author's chain, not witnessed by anyone else)");
+                "the discloser's device held it");
+  if (f.receipts.empty()) {
+    out.push_back("that the times are true: each is the writing device's clock as it signed it "
+                  "(ordered within each author's chain); no hub receipt covers them");
+  } else {
+    out.push_back("that the times are true: each is the writing device's clock as it signed it; "
+                  "only the hub receipts bound them, by the hub's own clock");
+  }
   out.push_back("who the people are: certificates name a person only by an id, with names and "
                 "badges sealed under the organisation's directory key");
   return out;
@@ -96,6 +104,11 @@ std::string DisclosureHtml(const node::DisclosureFindings& f, const std::string&
   }
   o += "</table>\n";
 
+  o += "<h2>Hub receipts</h2>\n";
+  if (f.receipts.empty()) o += "<p>None cover the authors of this case.</p>\n";
+  for (const auto& r : f.receipts) {
+    o += "<p>" + H(ReceiptLine(f, r)) + "</p>\n";
+  }
   o += "<h2>The case as the disclosed entries give it</h2>\n<table>\n";
   for (const auto& [name, field] : f.view.fields) {
     if (field.current.empty()) continue;

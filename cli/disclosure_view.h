@@ -14,6 +14,8 @@ namespace fieldcase::cli {
 std::string DisclosedAuthorLabel(const node::DisclosureFindings& f, const PublicKey& key);
 // "set risk_level = high", "case key entry", "(not disclosed)". Unescaped.
 std::string DisclosedWhat(const node::DisclosedLine& l);
+// "hub 3f2a… held the chain of officer 77d0… up to seq 14 by 2026-…Z (its clock; receipt …)".
+std::string ReceiptLine(const node::DisclosureFindings& f, const node::DisclosedReceipt& r);
 // What the disclosure does not prove, one sentence each.
 std::vector<std::string> NotProven(const node::DisclosureFindings& f);
 // The page: verdict, authors, the timeline with event and written times, conflicts, what

@@ -19,7 +19,9 @@ Result<std::string> NodeHost::Admit(const net::PeerHello& peer, int64_t now_ms) 
   return node_.AdmitPeer(peer.key, peer.enrolment, now_ms);
 }
 
-sync::Reconciler::Local NodeHost::Local() { return node_.ReconcileLocal(); }
+sync::Reconciler::Local NodeHost::Local(const PublicKey& peer) {
+  return node_.ReconcileLocal(peer);
+}
 
 void NodeHost::Record(const PublicKey& peer, const sync::ReconcileTotals& t, int64_t now_ms) {
   // Bookkeeping only: a failure here does not undo a sync that completed.

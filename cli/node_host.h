@@ -13,7 +13,7 @@ class NodeHost : public net::Host {
   Id org_id() override;
   Result<net::Identity> Me() override;
   Result<std::string> Admit(const net::PeerHello& peer, int64_t now_ms) override;
-  sync::Reconciler::Local Local() override;
+  sync::Reconciler::Local Local(const PublicKey& peer) override;
   void Record(const PublicKey& peer, const sync::ReconcileTotals& totals, int64_t now_ms) override;
   int64_t NowMs() override;
 

@@ -103,8 +103,15 @@ std::string ReportHtml(const node::Audit& a, const node::ReportMeta& meta,
     o += "</ul>\n";
   }
   list("Payloads not held (not a fault of this store)", v.missing);
-  o += "<h2>Hub receipts</h2>\n<p>This version keeps no hub receipts; completeness is shown "
-       "against this report's own heads with <code>fieldcase report check --store</code>.</p>\n";
+  o += "<h2>Hub receipts</h2>\n<p>" + N(v.receipts) + " receipts held, " +
+       N(v.receipts_complete) +
+       " complete (this store held every head they cover); an entry a complete receipt "
+       "covers and the store lacks is listed among the problems as missing after receipt.</p>\n";
+  for (const auto& e : v.equivocations) {
+    o += "<p class=\"fail\"><strong>" + H(e.what) + "</strong></p>\n";
+  }
+  o += "<p>Whether a store still holds what this report covered: <code>fieldcase report "
+       "check --store</code>.</p>\n";
   o += "<h2>What was checked</h2>\n<p>Every entry held, with no passphrase and no case key: "
        "ids, Ed25519 signatures, payload hashes, chain links, clocks, the heads table, key and "
        "control payloads, and every status derived again from the entries. The JSON record "

@@ -6,7 +6,9 @@
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/net/frame.h"
 #include "fieldcase/net/handshake.h"
+#include "fieldcase/node/disclosure.h"
 #include "fieldcase/org/control_payload.h"
+#include "fieldcase/org/receipt_payload.h"
 #include "fieldcase/org/enrolment.h"
 #include "fieldcase/org/key_payload.h"
 #include "fieldcase/record/ops.h"
@@ -67,6 +69,7 @@ FC_FUZZ_TARGET(entry) {
 FC_FUZZ_TARGET(payloads) {
   (void)org::DecodeKeyPayload(input);
   (void)org::DecodeControlPayload(input);
+  (void)org::DecodeReceipt(input);
 }
 
 FC_FUZZ_TARGET(data_op) { (void)record::DecodeOp(input); }
@@ -83,4 +86,5 @@ FC_FUZZ_TARGET(files) {
   Id org{};
   if (input.size() > 37) std::copy(input.begin() + 5, input.begin() + 37, org.begin());
   (void)sync::OpenBundle(input, org, device);
+  (void)node::ReadDisclosure(input);
 }

@@ -9,6 +9,7 @@
 #include "fieldcase/net/handshake.h"
 #include "fieldcase/org/control_payload.h"
 #include "fieldcase/org/key_payload.h"
+#include "fieldcase/org/receipt_payload.h"
 #include "fieldcase/record/ops.h"
 #include "fieldcase/store/entry.h"
 #include "fieldcase/sync/reconcile.h"
@@ -101,6 +102,10 @@ void WriteSeeds(const std::filesystem::path& dir) {
   en.subject = key.public_key();
   Put(dir, "payloads", "enrolment", org::EncodeControlPayload(en));
   Put(dir, "payloads", "founding", org::EncodeControlPayload(org::Founding{"Test Force", {}}));
+  org::Receipt receipt;
+  receipt.hub_time_ms = 1764374400000;
+  receipt.heads.push_back({key.public_key(), 3, prev, 0});
+  Put(dir, "payloads", "receipt", org::EncodeReceipt(receipt));
 
   Put(dir, "data_op", "note", record::EncodeOp(record::AddNote{"incident", "14 calls"}));
   Put(dir, "data_op", "set", record::EncodeOp(record::SetField{"risk_level", "high", {prev}}));

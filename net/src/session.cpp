@@ -202,7 +202,7 @@ asio::awaitable<void> Body(Conn& c, Host& host, bool initiator, const SessionLim
   }
   if (!out.status.ok()) co_return;
   // The org log first; after it, the peer is checked again (it may be revoked now).
-  sync::Reconciler::Local local = host.Local();
+  sync::Reconciler::Local local = host.Local(out.peer);
   auto inner = local.phase_done;
   const PeerHello again{out.peer, {}, {}};
   local.phase_done = [&host, inner, again](sync::Phase phase) -> Status {

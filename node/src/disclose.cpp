@@ -2,9 +2,11 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "fieldcase/node/disclosure.h"
 #include "fieldcase/node/node.h"
+#include "fieldcase/org/receipt_payload.h"
 #include "fieldcase/record/data_payload.h"
 #include "parts.h"
 
@@ -110,6 +112,48 @@ Result<DisclosureFile> Node::Disclose(const Id128& case_id,
       d.keys.push_back(k);
       carry(e, true);
     }
+  }
+  // Hub receipts: for each hub and each author of the case, the earliest receipt whose
+  // head of that author is at or past the author's last entry carried — the hub held all
+  // of them by its time. The chain is then carried up to that head.
+  std::map<PublicKey, uint64_t> case_last;
+  for (const auto& se : of_case) {
+    uint64_t& s = case_last[se.entry.header.author];
+    s = std::max(s, se.entry.header.seq);
+  }
+  std::vector<store::StoredEntry> receipts;
+  store::EntryFilter rf;
+  rf.kind = uint8_t(store::Kind::kReceipt);
+  FC_RETURN_IF_ERROR(p_->log->ForEach(rf, [&](store::StoredEntry& se) {
+    if (se.status == store::EntryStatus::kAccepted && se.entry.payload) receipts.push_back(std::move(se));
+    return Status::Ok();
+  }));
+  std::vector<const store::StoredEntry*> in_order;  // by hub, then its seq
+  for (const auto& se : receipts) in_order.push_back(&se);
+  std::sort(in_order.begin(), in_order.end(), [](const store::StoredEntry* a, const store::StoredEntry* b) {
+    return std::tie(a->entry.header.author, a->entry.header.seq) <
+           std::tie(b->entry.header.author, b->entry.header.seq);
+  });
+  std::set<std::pair<PublicKey, PublicKey>> witnessed;  // (hub, author)
+  for (const store::StoredEntry* rp : in_order) {
+    const store::StoredEntry& se = *rp;
+    auto r = org::DecodeReceipt(*se.entry.payload);
+    if (!r.ok()) continue;
+    bool used = false;
+    for (const auto& h : r->heads) {
+      auto last = case_last.find(h.author);
+      if (last == case_last.end() || h.seq < last->second ||
+          witnessed.count({se.entry.header.author, h.author})) {
+        continue;
+      }
+      FC_ASSIGN_OR_RETURN(bool held, p_->log->Contains(h.id));
+      if (!held) continue;
+      witnessed.insert({se.entry.header.author, h.author});
+      uint64_t& s = last_seq[h.author];
+      s = std::max(s, h.seq);
+      used = true;
+    }
+    if (used) carry(se.entry, true);
   }
   // Every author's chain from seq 1: headers of what lies between, no payloads.
   for (const auto& [author, upto] : last_seq) {

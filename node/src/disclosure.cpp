@@ -7,6 +7,7 @@
 #include "fieldcase/base/cleanup.h"
 #include "fieldcase/base/system_error.h"
 #include "fieldcase/org/membership.h"
+#include "fieldcase/org/receipt_payload.h"
 #include "fieldcase/record/data_payload.h"
 #include "fieldcase/record/hlc.h"
 #include "fieldcase/sync/ingest.h"
@@ -236,6 +237,20 @@ Result<DisclosureFindings> CheckDisclosure(const DisclosureFile& d,
   std::sort(out.lines.begin(), out.lines.end(), [](const DisclosedLine& a, const DisclosedLine& b) {
     return record::CanonicalLess(a, b);
   });
+  // Receipts: accepted (so by a hub key), their covered head of a case author carried.
+  for (const auto& se : held) {
+    if (se.entry.header.kind != uint8_t(store::Kind::kReceipt) || !se.entry.payload ||
+        se.status != store::EntryStatus::kAccepted) {
+      continue;
+    }
+    auto r = org::DecodeReceipt(*se.entry.payload);
+    if (!r.ok()) continue;
+    for (const auto& h : r->heads) {
+      if (!authors.count(h.author) || !by_id.count(h.id)) continue;
+      out.receipts.push_back({se.entry.id, se.entry.header.author, r->hub_time_ms, h.author, h.seq, h.id});
+    }
+  }
+  for (const auto& [key, m] : members.members()) out.roles.emplace(key, m.role);
   for (auto& [key, a] : authors) {
     if (const org::Member* m = members.Find(key)) {
       a.role = m->role;

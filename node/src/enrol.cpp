@@ -7,6 +7,7 @@
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/node/node.h"
 #include "fieldcase/sync/ingest.h"
+#include "fieldcase/sync/receipts.h"
 #include "fieldcase/sync/statuses.h"
 #include "parts.h"
 
@@ -268,6 +269,7 @@ Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entr
   FC_ASSIGN_OR_RETURN(auto rep, sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(),
                                              entries, now_ms, settle, progress));
   if (!settle) return rep;
+  FC_RETURN_IF_ERROR(sync::NoteCompleteReceipts(*p.log));
   FC_RETURN_IF_ERROR(p.Reload());
   if (rep.added > 0) FC_RETURN_IF_ERROR(p.GrantMissingTeamKeys(now_ms));
   return rep;
@@ -276,6 +278,7 @@ Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entr
 Status Node::Settle(int64_t now_ms) {
   Parts& p = *p_;
   FC_ASSIGN_OR_RETURN(bool stale, sync::RecomputeIfStale(*p.log));
+  FC_RETURN_IF_ERROR(sync::NoteCompleteReceipts(*p.log));
   if (!stale) return Status::Ok();
   FC_RETURN_IF_ERROR(p.Reload());
   return p.GrantMissingTeamKeys(now_ms);

@@ -7,6 +7,7 @@
 
 #include "fieldcase/org/membership.h"
 #include "fieldcase/org/payload_rules.h"
+#include "fieldcase/sync/receipts.h"
 #include "fieldcase/sync/statuses.h"
 #include "parts.h"
 
@@ -56,6 +57,15 @@ Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir) {
   if (!rep.ok()) return rep;
   FC_ASSIGN_OR_RETURN(sync::DerivedStatuses derived, std::move(derivation.derived));
   store::Store* log = derivation.log.get();
+  FC_ASSIGN_OR_RETURN(sync::ReceiptFindings receipts, sync::CheckReceipts(*log));
+  rep.receipts = int64_t(receipts.receipts);
+  rep.receipts_complete = int64_t(receipts.complete);
+  for (auto& l : receipts.lost) {
+    rep.problems.push_back({l.receipt, l.author, l.covered_seq, std::move(l.what)});
+  }
+  for (auto& e : receipts.equivocations) {
+    rep.equivocations.push_back({e.second, e.hub, 0, std::move(e.what)});
+  }
   if (!derived.validity.root) {
     rep.problems.push_back({{},
                             {},
@@ -107,6 +117,8 @@ Result<FolderSummary> Summarize(const store::DataDir& dir) {
   FC_ASSIGN_OR_RETURN(out.heads, log->Heads());
   FC_ASSIGN_OR_RETURN(out.entries, log->CountEntries());
   FC_ASSIGN_OR_RETURN(out.forks, log->Forks());
+  FC_ASSIGN_OR_RETURN(sync::ReceiptFindings receipts, sync::CheckReceipts(*log));
+  for (auto& e : receipts.equivocations) out.equivocations.push_back(std::move(e.what));
   FC_ASSIGN_OR_RETURN(auto halted, log->GetMeta("halted"));
   if (halted) out.halted = std::string(AsChars(*halted));
   return out;

@@ -167,10 +167,16 @@ std::string ReportBody(const Audit& a, const ReportMeta& meta) {
   j.Key("checks").BeginArray();
   for (const char* c : kChecks) j.String(c);
   j.EndArray();
-  // Item 2 of issue 11 (hub receipts) is not built yet: said, not left to be assumed.
-  j.Key("receipts").BeginObject().Field("checked", int64_t(0));
-  j.Field("note", "this version keeps no hub receipts: completeness is shown against this "
-                  "report's own heads (fieldcase report check --store)");
+  // Losses against receipts are among the problems; equivocations are listed here.
+  j.Key("receipts").BeginObject().Field("checked", a.verify.receipts);
+  j.Field("complete", a.verify.receipts_complete).Key("equivocations").BeginArray();
+  for (const auto& e : a.verify.equivocations) {
+    j.BeginObject().Field("receipt", ToHex(e.id)).Field("hub", ToHex(e.author));
+    j.Field("what", e.what).EndObject();
+  }
+  j.EndArray().Field("note", "a receipt counts once this store held every head it covers; an "
+                             "entry it covers that the store then lacks is a problem "
+                             "(missing after receipt)");
   j.EndObject();
   j.Key("authors").BeginArray();
   for (const auto& au : a.authors) {

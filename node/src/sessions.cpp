@@ -1,10 +1,14 @@
 // Node: this device as a party to a sync session (net/ drives the session; the CLI wires
 // these into net::Host).
 #include <chrono>
+#include <memory>
+#include <set>
 
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/node/node.h"
 #include "fieldcase/org/org_log.h"
+#include "fieldcase/org/receipt_payload.h"
+#include "fieldcase/sync/receipts.h"
 #include "parts.h"
 
 namespace fieldcase::node {
@@ -112,21 +116,76 @@ Result<std::string> Node::AdmitPeer(const PublicKey& key, ByteView enrolment, in
   return label + " " + ToHex(key).substr(0, 12);
 }
 
-sync::Reconciler::Local Node::ReconcileLocal() {
+sync::Reconciler::Local Node::ReconcileLocal(const PublicKey& peer) {
   sync::Reconciler::Local l;
   l.log = p_->log.get();
   l.org_authors = [this] { return p_->members.OrgAuthors(); };
+  l.receipt_authors = [this] {
+    std::vector<PublicKey> hubs;
+    for (const auto& [key, m] : p_->members.members())
+      if (m.role == Role::kHub) hubs.push_back(key);
+    return hubs;
+  };
+  // Heads when the session began: an author whose heads differ when the entries phase ends
+  // grew here during the session (from this peer, or another at the same time).
+  auto before = std::make_shared<std::set<std::pair<PublicKey, Id>>>();
+  if (auto heads = p_->log->Heads(); heads.ok()) {
+    for (const auto& h : *heads) before->emplace(h.author, h.id);
+  }
+  const bool hub = p_->signer.Has(Role::kHub);
   // Batches are stored as they arrive; statuses and membership settle once per phase (the
   // org log's before the peer is checked again), or at the next unlock if the session is cut.
   l.ingest = [this](const std::vector<store::RawEntry>& entries, int64_t now_ms) {
     return Import(entries, now_ms, /*settle=*/false);
   };
-  l.phase_done = [this](sync::Phase) {
-    return Settle(std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count());
+  l.phase_done = [this, before, hub, peer](sync::Phase phase) -> Status {
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    FC_RETURN_IF_ERROR(Settle(now));
+    if (!hub || phase != sync::Phase::kAll) return Status::Ok();
+    FC_ASSIGN_OR_RETURN(auto heads, p_->log->Heads());
+    std::set<PublicKey> grew;
+    for (const auto& h : heads)
+      if (!before->count({h.author, h.id})) grew.insert(h.author);
+    const PublicKey me = p_->signer.Key(Role::kHub).public_key();
+    grew.erase(me);  // its own receipts are not what it receipts
+    std::vector<store::Head> covered;
+    for (const auto& h : heads)
+      if (grew.count(h.author)) covered.push_back(h);
+    if (covered.empty()) return Status::Ok();
+    auto written = WriteReceipt(peer, covered, now);
+    // A hub that cannot write a receipt (revoked, halted) still syncs; it just vouches
+    // for nothing.
+    if (!written.ok() && written.status().code() != Status::Code::kNotPermitted) {
+      return written.status();
+    }
+    return Status::Ok();
   };
   return l;
+}
+
+Result<Id> Node::WriteReceipt(const PublicKey& peer, const std::vector<store::Head>& heads,
+                              int64_t now_ms) {
+  Parts& p = *p_;
+  if (!p.signer.Has(Role::kHub)) return Status::NotPermitted("this device has no hub key");
+  const PublicKey key = p.signer.Key(Role::kHub).public_key();
+  const org::Member* m = p.members.Find(key);
+  if (m == nullptr || m->role != Role::kHub || p.members.IsRevoked(key)) {
+    return Status::NotPermitted("this device's hub key is not a current hub");
+  }
+  org::Receipt r;
+  r.hub_time_ms = uint64_t(now_ms);
+  r.device = peer;
+  r.heads = heads;
+  for (auto& h : r.heads) h.hlc = 0;
+  Draft d = Draft::Of(Role::kHub, store::Kind::kReceipt, Id128{},
+                      [r](const store::Header&) -> Result<Bytes> { return org::EncodeReceipt(r); });
+  std::vector<Draft> drafts;
+  drafts.push_back(std::move(d));
+  FC_ASSIGN_OR_RETURN(std::vector<Id> ids, p.Commit(std::move(drafts), now_ms));
+  FC_RETURN_IF_ERROR(sync::NoteCompleteReceipts(*p.log));
+  return ids.at(0);
 }
 
 Result<std::vector<PeerSync>> Node::PeerSyncs() {

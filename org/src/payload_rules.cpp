@@ -2,6 +2,7 @@
 
 #include "fieldcase/org/control_payload.h"
 #include "fieldcase/org/key_payload.h"
+#include "fieldcase/org/receipt_payload.h"
 
 namespace fieldcase::org {
 
@@ -30,6 +31,14 @@ Status ValidateKeyOrControl(const store::Header& h, ByteView payload) {
     }
     if (std::holds_alternative<Founding>(p) && h.seq != 1) {
       return Status::Rejected("founding entry must be its author's seq 1");
+    }
+    return Status::Ok();
+  }
+  if (h.kind == uint8_t(store::Kind::kReceipt)) {
+    FC_ASSIGN_OR_RETURN(Receipt r, DecodeReceipt(payload));
+    (void)r;
+    if (!IsZero(h.key_id) || !IsZero(h.case_id)) {
+      return Status::Rejected("receipt: case_id and key_id must be zero");
     }
     return Status::Ok();
   }

@@ -107,6 +107,8 @@ bool RoleMayWrite(Role role, const ValidityInput& e) {
       if (AsCutOff(e)) return role == Role::kRoot || role == Role::kAdmin;  // subject: below
       return false;
     }
+    case Kind::kReceipt:
+      return role == Role::kHub;
     default:
       return false;
   }
@@ -175,7 +177,7 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     }
     if (!out.root) return EntryStatus::kPending;
     if (en == out.enrolled.end()) return EntryStatus::kPending;
-    if ((IsKind(e, Kind::kControl) || IsKind(e, Kind::kKey)) && !e.payload_held) {
+    if (store::HasPlainPayload(e.header.kind) && !e.payload_held) {
       return EntryStatus::kPending;
     }
     if (!RoleMayWrite(en->second.role, e)) return EntryStatus::kQuarantined;

@@ -28,8 +28,7 @@ Result<EntryStatus> CheckPayload(const Header& h, ByteView payload,
     if (PayloadHash(payload) != h.payload_hash)
       return Status::Rejected("payload hash does not match header");
   }
-  if (h.kind != uint8_t(Kind::kKey) && h.kind != uint8_t(Kind::kControl))
-    return EntryStatus::kAccepted;
+  if (!HasPlainPayload(h.kind)) return EntryStatus::kAccepted;
   Status v = validator(h, payload);
   if (v.IsNeedsUpgrade()) return EntryStatus::kNeedsUpgrade;
   if (!v.ok()) return Status::Rejected(v.message());
@@ -214,7 +213,7 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
   EntryStatus status = EntryStatus::kAccepted;
   if (!IsKnownKind(h.kind)) {
     status = EntryStatus::kNeedsUpgrade;
-  } else if (h.kind == uint8_t(Kind::kKey) || h.kind == uint8_t(Kind::kControl)) {
+  } else if (HasPlainPayload(h.kind)) {
     status = payload_status.value_or(EntryStatus::kPending);
   }
 

@@ -78,8 +78,7 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
       if (!c.sig_ok) problem("bad signature");
       if (!c.hash_ok) {
         problem("payload hash does not match header");
-      } else if (c.hash_payload && validator &&
-                 (c.row.h.kind == uint8_t(Kind::kKey) || c.row.h.kind == uint8_t(Kind::kControl))) {
+      } else if (c.hash_payload && validator && HasPlainPayload(c.row.h.kind)) {
         Status v = validator(c.row.h, c.payload);
         if (!v.ok() && !v.IsNeedsUpgrade()) problem(v.message());
       }
@@ -143,13 +142,13 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
         !q.BlobInto(9, col_key) || col_key != r.h.key_id) {
       problem("indexed columns disagree with the signed header");
     }
-    const bool key_or_control =
-        r.h.kind == uint8_t(Kind::kKey) || r.h.kind == uint8_t(Kind::kControl);
-    if (!q.Int(13) && key_or_control) {
+    if (!q.Int(13) && HasPlainPayload(r.h.kind)) {
       // Not a fault of this store (a header may arrive before its payload, DESIGN §4.1),
       // but members, roles and keys follow from these payloads: named, so it is seen.
       rep.missing.push_back({r.id, r.h.author, r.h.seq,
-                             std::string(r.h.kind == uint8_t(Kind::kKey) ? "key" : "control") +
+                             std::string(r.h.kind == uint8_t(Kind::kKey)       ? "key"
+                                         : r.h.kind == uint8_t(Kind::kControl) ? "control"
+                                                                               : "receipt") +
                                  " entry held without its payload (pending until a device "
                                  "that holds it syncs)"});
     }

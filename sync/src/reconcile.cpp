@@ -111,7 +111,7 @@ Result<Message> DecodeMessage(ByteView bytes) {
   FC_RETURN_IF_ERROR(r.U8(type, "message type"));
   FC_RETURN_IF_ERROR(r.U8(phase, "phase"));
   if (type < 1 || type > 6) return Status::Corruption("unknown message type " + std::to_string(type));
-  if (phase != 1 && phase != 2) return Status::Corruption("unknown phase " + std::to_string(phase));
+  if (phase < 1 || phase > 3) return Status::Corruption("unknown phase " + std::to_string(phase));
   m.type = Message::Type(type);
   m.phase = Phase(phase);
   switch (m.type) {
@@ -273,6 +273,12 @@ Status Reconciler::StartPhase(Phase phase) {
     for (auto& h : heads) {
       if (org.count(h.author)) mine_.push_back(h);
     }
+  } else if (phase == Phase::kReceipts) {
+    const auto authors = local_.receipt_authors ? local_.receipt_authors() : std::vector<PublicKey>{};
+    const std::set<PublicKey> hubs(authors.begin(), authors.end());
+    for (auto& h : heads) {
+      if (hubs.count(h.author)) mine_.push_back(h);
+    }
   } else {
     mine_ = std::move(heads);
   }
@@ -355,6 +361,7 @@ Status Reconciler::MaybeFinishPhase() {
   if (!(sent_done_ && received_done_ && Quiet())) return Status::Ok();
   if (local_.phase_done) FC_RETURN_IF_ERROR(local_.phase_done(phase_));
   if (phase_ == Phase::kOrgLog && !nothing_new_) return StartPhase(Phase::kAll);
+  if (phase_ == Phase::kAll) return StartPhase(Phase::kReceipts);
   finished_ = true;
   return Status::Ok();
 }

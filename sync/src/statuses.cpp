@@ -15,14 +15,12 @@ constexpr uint8_t kMarkAuthors = 2;
 
 using store::Kind;
 
-bool IsKeyOrControl(const store::Header& h) {
-  return h.kind == uint8_t(Kind::kKey) || h.kind == uint8_t(Kind::kControl);
-}
+bool IsKeyOrControl(const store::Header& h) { return store::HasPlainPayload(h.kind); }
 
-// Reads the key and control entries, with payloads: every rule needs all of them.
+// Reads the key, control and receipt entries, with payloads: every rule needs all of them.
 Status ReadOrgAndKeys(store::Store& log, std::vector<org::ValidityInput>& inputs,
                       std::map<Id, store::EntryStatus>& stored) {
-  for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl)}) {
+  for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl), uint8_t(Kind::kReceipt)}) {
     store::EntryFilter f;
     f.kind = kind;
     FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli_devices.h"
+#include "edit_database.h"
 
 using namespace fieldcase;
 using Catch::Contains;
@@ -302,4 +303,67 @@ TEST_CASE("e2e: a hub killed mid-sync and restarted: the sync resumes, nothing d
   CHECK(test::HeadsOf(s.bob) == test::HeadsOf(s.ada));
   CHECK(s.hub_device({"verify"}).exit_code == 0);
   CHECK_THAT(s.bob({"case", "show", s.id}).out, Contains("field note 1999"));
+}
+
+TEST_CASE("e2e: entries a device loses after syncing are named against the hub's receipt",
+          "[e2e][net][issue11]") {
+  Station s;
+  Hub hub(s.hub_device);
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(s.ada({"case", "note", s.id, "--kind", "incident", "call " + std::to_string(i)}).exit_code == 0);
+  }
+  auto synced = s.ada({"sync", hub.address});
+  INFO(synced.err);
+  REQUIRE(synced.exit_code == 0);
+  // The receipt came back in the same session: verify counts it, complete.
+  auto v = s.ada({"verify", "--json"});
+  INFO(v.out << v.err);
+  REQUIRE(v.exit_code == 0);
+  CHECK_THAT(v.out, Contains("\"receipts\":1,\"receipts_complete\":1"));
+  hub.Stop();
+
+  // Someone with the file deletes Ada's newest three entries and mends the heads table.
+  auto st = s.ada({"status", "--json"});
+  std::smatch m;
+  REQUIRE(std::regex_search(st.out, m,
+                            std::regex("\"author\":\"([0-9a-f]{64})\",\"role\":\"officer\",\"seq\":([0-9]+)")));
+  const std::string author = "x'" + m[1].str() + "'";
+  const int top = std::stoi(m[2].str());
+  const std::string keep = std::to_string(top - 3);
+  test::EditDatabase(std::filesystem::path(s.ada.data) / "fieldcase.db",
+                     "DELETE FROM payloads WHERE id IN (SELECT id FROM entries WHERE author = " +
+                         author + " AND seq > " + keep + "); DELETE FROM entries WHERE author = " +
+                         author + " AND seq > " + keep + "; UPDATE heads SET seq = " + keep +
+                         ", id = (SELECT id FROM entries WHERE author = " + author +
+                         " AND seq = " + keep + ") WHERE author = " + author);
+  auto after = s.ada({"verify"});
+  INFO(after.out << after.err);
+  CHECK(after.exit_code == 1);
+  CHECK_THAT(after.out, Contains("missing after receipt: author " + m[1].str().substr(0, 16) +
+                                 " seqs " + std::to_string(top - 2) + " to " + std::to_string(top)));
+}
+
+TEST_CASE("e2e: a cloned hub that keeps two histories is caught by a device that syncs with both",
+          "[e2e][net][issue11]") {
+  Station s;
+  // The hub's folder copied (a restored backup, a cloned disk): two hubs, one key.
+  test::Cli clone;
+  clone.env = s.hub_device.env;
+  std::filesystem::copy(s.hub_device.data, clone.data, std::filesystem::copy_options::recursive);
+  Hub one(s.hub_device), two(clone);
+  REQUIRE(s.ada({"case", "note", s.id, "--kind", "incident", "told hub one"}).exit_code == 0);
+  REQUIRE(s.bob({"case", "note", s.id, "--kind", "incident", "told hub two"}).exit_code == 0);
+  REQUIRE(s.ada({"sync", one.address}).exit_code == 0);
+  REQUIRE(s.bob({"sync", two.address}).exit_code == 0);
+  // HQ syncs with both and holds both receipts: the proof.
+  REQUIRE(s.hq({"sync", one.address}).exit_code == 0);
+  auto second = s.hq({"sync", two.address});
+  INFO(second.err);
+  REQUIRE(second.exit_code == 0);
+  auto st = s.hq({"status"});
+  CHECK_THAT(st.out, Contains("EQUIVOCATION: hub equivocation"));
+  auto v = s.hq({"verify"});
+  CHECK_THAT(v.out, Contains("signed two receipts at its seq"));
+  one.Stop();
+  two.Stop();
 }

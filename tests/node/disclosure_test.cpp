@@ -175,3 +175,48 @@ TEST_CASE("disclosure: a change to any byte is refused", "[node]") {
 }
 
 }  // namespace fieldcase::test
+
+namespace fieldcase::test {
+
+TEST_CASE("disclosure: a hub receipt that covers the case's entries is carried and proven",
+          "[node]") {
+  Org org;
+  auto bo = org.Device("Officer Bo", Role::kOfficer);
+  auto hub = org.Device("Hub", Role::kHub);
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(bo->Write(org.case_id, record::AddNote{"incident", "n" + std::to_string(i)}, kNow + i).ok());
+  }
+  Sync(*bo, *hub);
+  auto heads = hub->log().Heads();
+  REQUIRE(heads.ok());
+  std::vector<store::Head> of_bo;
+  for (const auto& h : *heads)
+    if (h.author == bo->writer()) of_bo.push_back(h);
+  auto receipt = hub->WriteReceipt(bo->writer(), of_bo, kNow + 100);
+  REQUIRE(receipt.ok());
+  Sync(*hub, *bo);
+  // Bo writes on after the receipt: the next note is not covered, so no receipt is chosen
+  // for Bo unless it covers Bo's last entry of the case.
+  auto d = bo->Disclose(org.case_id, {});
+  REQUIRE(d.ok());
+  TempDir scratch;
+  auto f = node::CheckDisclosure(*d, scratch.path(), kNow);
+  REQUIRE(f.ok());
+  INFO((f->problems.empty() ? "" : f->problems.front()));
+  REQUIRE(f->ok());
+  REQUIRE(f->receipts.size() == 1);
+  CHECK(f->receipts[0].receipt == *receipt);
+  CHECK(f->receipts[0].author == bo->writer());
+  CHECK(f->receipts[0].hub_time_ms == uint64_t(kNow + 100));
+  CHECK(f->roles.at(f->receipts[0].hub) == Role::kHub);
+
+  REQUIRE(bo->Write(org.case_id, record::AddNote{"incident", "after"}, kNow + 200).ok());
+  auto later = bo->Disclose(org.case_id, {});
+  REQUIRE(later.ok());
+  auto g = node::CheckDisclosure(*later, scratch.path(), kNow);
+  REQUIRE(g.ok());
+  CHECK(g->ok());
+  for (const auto& r : g->receipts) CHECK(r.author != bo->writer());
+}
+
+}  // namespace fieldcase::test

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "fieldcase/org/payload_rules.h"
+#include "fieldcase/org/receipt_payload.h"
 #include "fieldcase/store/store.h"
 #include "org_builder.h"
 #include "test_util.h"
@@ -42,16 +43,16 @@ TEST_CASE("org: authority follows DESIGN §5 for every role, kind and op", "[syn
   struct Row {
     Role role;
     bool data, case_key, case_grant, team_key, team_grant, enrol_officer, enrol_admin, revoke,
-        accept, founding;
+        accept, founding, receipt;
   };
-  // role          data  case  cgrant team  tgrant enr-off enr-adm revoke accept found
+  // role          data  case  cgrant team  tgrant enr-off enr-adm revoke accept found receipt
   std::vector<Row> table = {
-      {Role::kRoot, false, false, false, false, false, false, true, true, true, false},
-      {Role::kAdmin, false, false, false, false, false, true, false, true, true, false},
-      {Role::kSupervisor, true, true, true, true, true, false, false, false, false, false},
-      {Role::kOfficer, true, true, true, false, false, false, false, false, false, false},
-      {Role::kHub, false, false, false, false, false, false, false, false, false, false},
-      {Role::kAuditor, false, false, false, false, false, false, false, false, false, false},
+      {Role::kRoot, false, false, false, false, false, false, true, true, true, false, false},
+      {Role::kAdmin, false, false, false, false, false, true, false, true, true, false, false},
+      {Role::kSupervisor, true, true, true, true, true, false, false, false, false, false, false},
+      {Role::kOfficer, true, true, true, false, false, false, false, false, false, false, false},
+      {Role::kHub, false, false, false, false, false, false, false, false, false, false, true},
+      {Role::kAuditor, false, false, false, false, false, false, false, false, false, false, false},
   };
   for (const auto& row : table) {
     INFO(org::ToString(row.role));
@@ -76,6 +77,10 @@ TEST_CASE("org: authority follows DESIGN §5 for every role, kind and op", "[syn
     auto revoke = o.Revoke(who, target, 1000, o.log[0].id);
     auto accept = o.Revoke(who, target, 1001, o.log[1].id, org::ControlOpCode::kAcceptUpTo);
     auto founding = o.Write(who, 3, org::EncodeControlPayload(org::Founding{"Other", {}}));
+    // A receipt (kind 4) naming the officer's case key entry: only a hub's counts.
+    org::Receipt r;
+    r.heads.push_back({ck.header.author, ck.header.seq, ck.id, 0});
+    auto receipt = o.Write(who, 4, org::EncodeReceipt(r));
     auto st = o.Statuses(o.log);
     auto ok = [&](const store::Entry& e) { return st.at(e.id) == EntryStatus::kAccepted; };
     CHECK(ok(data) == row.data);
@@ -88,6 +93,7 @@ TEST_CASE("org: authority follows DESIGN §5 for every role, kind and op", "[syn
     CHECK(ok(revoke) == row.revoke);
     CHECK(ok(accept) == row.accept);
     CHECK(ok(founding) == row.founding);
+    CHECK(ok(receipt) == row.receipt);
     // Same table, asked directly.
     CHECK(org::RoleMayWrite(row.role, o.Inputs({data})[0]) == row.data);
     CHECK(org::RoleMayWrite(row.role, o.Inputs({team_key})[0]) == row.team_key);

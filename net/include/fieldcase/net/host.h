@@ -21,8 +21,9 @@ class Host {
   // enrolment from the certificate when that verifies against this org log). Returns a
   // label for logs (role and name where known). Any failure becomes the one refusal.
   virtual Result<std::string> Admit(const PeerHello& peer, int64_t now_ms) = 0;
-  // The reconciliation's view of this device's store and its ingest path.
-  virtual sync::Reconciler::Local Local() = 0;
+  // The reconciliation's view of this device's store and its ingest path, in a session
+  // with `peer` (a hub's receipts name it).
+  virtual sync::Reconciler::Local Local(const PublicKey& peer) = 0;
   // After a session with a peer (the hub's `hub status` reads these).
   virtual void Record(const PublicKey& peer, const sync::ReconcileTotals& totals,
                       int64_t now_ms) = 0;

@@ -21,11 +21,15 @@
 //
 // What is carried: the organisation log (every control entry, with payload); every key
 // entry of the case, with payload; every data entry of the case, with its payload only when
-// disclosed; and the header (no payload) of every other entry of each author above, from
-// seq 1 to the last one carried, so each chain is complete from the author's certificate.
+// disclosed; for each hub and each author of the case, the earliest hub receipt (kind 4,
+// with payload) covering that author's chain past its last entry of the case; and the
+// header (no payload) of every other entry of each author above, from seq 1 to the last
+// one carried (or covered by a carried receipt), so each chain is complete from the
+// author's certificate.
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +82,17 @@ struct DisclosedAuthor {
   size_t disclosed = 0;
 };
 
+// A hub receipt carried in the disclosure that covers an author of the case: the hub held
+// that author's chain up to `seq` (entry `head`, carried) by `hub_time_ms`, its clock.
+struct DisclosedReceipt {
+  Id receipt{};
+  PublicKey hub{};
+  uint64_t hub_time_ms = 0;
+  PublicKey author{};
+  uint64_t seq = 0;
+  Id head{};
+};
+
 struct DisclosureFindings {
   Id org_id{};
   std::string org_name;  // from the founding entry, in clear
@@ -85,6 +100,8 @@ struct DisclosureFindings {
   PublicKey root{};
   std::vector<DisclosedAuthor> authors;  // of the case's entries
   std::vector<DisclosedLine> lines;      // the case's entries, canonical order
+  std::vector<DisclosedReceipt> receipts;
+  std::map<PublicKey, org::Role> roles;  // every key a counting certificate enrols
   record::CaseView view;                 // merged from the disclosed accepted entries
   size_t entries = 0;                    // in the file
   size_t case_entries = 0, disclosed = 0;

@@ -18,7 +18,9 @@ namespace fieldcase::node {
 
 // Every structural check of store::VerifyStore with the organisation's payload rules; then
 // the statuses derived again from the set of entries and compared with the status column,
-// so a status changed by hand (quarantined made accepted) is found too.
+// so a status changed by hand (quarantined made accepted) is found too; then the hub
+// receipts held: an entry a complete receipt covers and the store lacks is a problem
+// ("missing after receipt"), and a hub's contradicting receipts are named as equivocation.
 Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir);
 
 struct FolderSummary {
@@ -28,6 +30,7 @@ struct FolderSummary {
   std::vector<store::Head> heads;
   int64_t entries = 0;
   std::vector<store::ForkSeq> forks;
+  std::vector<std::string> equivocations;  // hub equivocations (sync/receipts.h)
   std::optional<std::string> halted;  // why writing is stopped, when it is
 };
 Result<FolderSummary> Summarize(const store::DataDir& dir);

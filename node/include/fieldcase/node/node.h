@@ -175,8 +175,14 @@ class Node {
   // root key); an enrolment record from its certificate is imported first (the one ingest
   // path) so a device enrolled since this one last synced is known. Returns a label.
   Result<std::string> AdmitPeer(const PublicKey& key, ByteView enrolment, int64_t now_ms);
-  // The store and ingest path for sync::Reconciler.
-  sync::Reconciler::Local ReconcileLocal();
+  // The store and ingest path for sync::Reconciler, in a session with `peer`. A hub writes
+  // a receipt (org/receipt_payload.h) when the entries phase ends, naming the heads of
+  // every author whose chain grew in the session; the receipts phase then carries it back.
+  sync::Reconciler::Local ReconcileLocal(const PublicKey& peer = {});
+  // A hub's receipt for `heads`, signed with its hub key and committed. NotPermitted
+  // without a current hub key.
+  Result<Id> WriteReceipt(const PublicKey& peer, const std::vector<store::Head>& heads,
+                          int64_t now_ms);
   Status RecordPeerSync(const PeerSync& sync);
   Result<std::vector<PeerSync>> PeerSyncs();
 

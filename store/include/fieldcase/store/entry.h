@@ -41,7 +41,12 @@ inline constexpr size_t kMaxPendingRows = 100000;
 // Persisted in headers: do not change.
 enum class Kind : uint8_t { kData = 1, kKey = 2, kControl = 3, kReceipt = 4 };
 // Kinds a v1 node understands; others are kept as "pending: needs upgrade".
-inline bool IsKnownKind(uint8_t k) { return k >= 1 && k <= 3; }
+inline bool IsKnownKind(uint8_t k) { return k >= 1 && k <= 4; }
+// Kinds whose payload is plaintext and checked as part of the structural checks (key,
+// control, receipt): statuses depend on it, so the payload must be held to count.
+inline bool HasPlainPayload(uint8_t k) {
+  return k == uint8_t(Kind::kKey) || k == uint8_t(Kind::kControl) || k == uint8_t(Kind::kReceipt);
+}
 
 struct Header {
   uint8_t version = kVersion1;

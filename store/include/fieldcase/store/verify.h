@@ -38,6 +38,10 @@ struct VerifyReport {
   // their payloads. Named, so an auditor sees them; `ok()` does not depend on them.
   std::vector<VerifyProblem> missing;
   std::vector<ForkProof> forks;
+  // Proof that a hub kept two histories (sync/receipts.h), filled in beside the store's
+  // own checks; like forks, not a fault of this store.
+  std::vector<VerifyProblem> equivocations;
+  int64_t receipts = 0, receipts_complete = 0;
   bool ok() const { return problems.empty(); }
 };
 

@@ -4,7 +4,11 @@
 // planning (PlanSend) with the recipient's heads file standing in for its messages.
 //
 //   phase 1, the org log (root and administrator authors, as each side knows them), then
-//   phase 2, every author:
+//   phase 2, every author; then
+//   phase 3, the hub keys' chains (as each side knows them): a hub writes a receipt for
+//     what it accepted when phase 2 ends (org/receipt_payload.h), and phase 3 carries it
+//     back in the same session. Phase 3 runs whenever phase 2 ran, on the same rules:
+//     phase 2's rules, restricted to these authors, as phase 1 is to the org log
 //     both send  Digest(heads digest)            equal → Done; phase 1's Digest also carries
 //                                                the digest of every head: both equal too →
 //                                                the session ends after phase 1 (one round
@@ -46,7 +50,7 @@ namespace fieldcase::sync {
 inline constexpr uint32_t kMaxHeadsPerMessage = 4096;
 inline constexpr uint32_t kMaxProbeIds = 256;
 
-enum class Phase : uint8_t { kOrgLog = 1, kAll = 2 };
+enum class Phase : uint8_t { kOrgLog = 1, kAll = 2, kReceipts = 3 };
 
 struct Message {
   enum class Type : uint8_t { kDigest = 1, kHeads, kProbe, kKnown, kEntries, kDone };
@@ -107,6 +111,8 @@ class Reconciler {
     store::Store* log = nullptr;
     // Root and administrator keys as this node knows them now (it may learn more in phase 1).
     std::function<std::vector<PublicKey>()> org_authors;
+    // Hub keys: phase 3 carries their chains (the receipts a hub wrote as phase 2 ended).
+    std::function<std::vector<PublicKey>()> receipt_authors;
     // The one ingest path, with whatever the node does after it.
     std::function<Result<ImportReport>(const std::vector<store::RawEntry>&, int64_t now_ms)>
         ingest;

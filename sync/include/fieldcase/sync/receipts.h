@@ -1,0 +1,56 @@
+// Hub receipts held by a device (org/receipt_payload.h): what they prove lost, and what
+// proves a hub kept two histories.
+//
+// A receipt counts against this store once the store has held every head it covers
+// ("complete"): from then on an entry it covers that the store lacks was lost here, not
+// merely not received yet. Completeness is recorded in the store's meta ("receipts-
+// complete", the sorted receipt ids) each time entries settle; an attacker who can edit the
+// database can drop that mark, but can as well drop the receipts themselves — what receipts
+// add is that a truncation of the entries alone is caught.
+//
+// A hub equivocates when its receipts cannot all be true of one history:
+//   - two receipts by one hub key at one seq of its chain (it kept two receipt chains), or
+//   - a later receipt of its chain names heads of an author none of which passes through
+//     (author, seq, id) that an earlier one named, as far as this store holds the chains
+//     (it showed that author's chain without an entry it had shown before).
+// Either is kept as proof (both receipts, held as entries) and reported like a fork.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "fieldcase/base/bytes.h"
+#include "fieldcase/base/status.h"
+#include "fieldcase/store/store.h"
+
+namespace fieldcase::sync {
+
+struct ReceiptLoss {
+  Id receipt{};
+  PublicKey hub{};
+  uint64_t hub_seq = 0;
+  uint64_t hub_time_ms = 0;
+  PublicKey author{};
+  uint64_t covered_seq = 0;            // the receipt's head of that author
+  std::vector<uint64_t> missing_seqs;  // at or below covered_seq, not held here
+  std::string what;                    // one line naming all of the above
+};
+
+struct HubEquivocation {
+  PublicKey hub{};
+  Id first{}, second{};  // the two receipts
+  std::string what;
+};
+
+struct ReceiptFindings {
+  size_t receipts = 0, complete = 0;
+  std::vector<ReceiptLoss> lost;
+  std::vector<HubEquivocation> equivocations;
+};
+
+// Marks each receipt whose covered heads are all held now as complete.
+Status NoteCompleteReceipts(store::Store& log);
+// Reads only: losses against complete receipts, and equivocations.
+Result<ReceiptFindings> CheckReceipts(store::Store& log);
+
+}  // namespace fieldcase::sync
