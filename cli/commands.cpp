@@ -173,6 +173,9 @@ const std::vector<Command>& AllCommands() {
        "",
        "Check every signature, chain link, id, payload hash and status. Needs no passphrase "
        "and no keys; exits 1 and names each bad entry if anything fails.",
+       "Hub receipts held are checked too: an entry a receipt covers that this store held\n"
+       "and lacks now fails as missing after receipt; a hub whose receipts contradict each\n"
+       "other is named (EQUIVOCATION), like a fork.\n\n"
        "Options:\n"
        "  --device         also check what only this device's keys can show (asks for the\n"
        "                   passphrase): each of its keys is enrolled or has written here,\n"
@@ -406,6 +409,10 @@ const std::vector<Command>& AllCommands() {
        "[--listen ADDR:PORT]",
        "Run this device as the station's hub: it stores and forwards every entry (ciphertext: "
        "a hub holds no team or case key) for every member device that syncs with it.",
+       "Each session in which it accepts entries ends with a receipt signed by the hub key:\n"
+       "the heads it then holds of each author whose chain grew, carried back to the device\n"
+       "in the same session. A device that later lacks an entry a receipt covers is told by\n"
+       "`fieldcase verify` (missing after receipt).\n\n"
        "Options as for `serve`. Enrol the hub's device with `--role hub`; run it as a service\n"
        "(examples/fieldcase-hub.service).",
        {{"listen", true}, {"max-connections", true}, {"idle-timeout", true},

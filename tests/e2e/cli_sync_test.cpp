@@ -321,6 +321,13 @@ TEST_CASE("e2e: entries a device loses after syncing are named against the hub's
   REQUIRE(v.exit_code == 0);
   CHECK_THAT(v.out, Contains("\"receipts\":1,\"receipts_complete\":1"));
   hub.Stop();
+  // Receipts travel in bundles like every entry: Bob holds it too, complete.
+  auto in = s.bob({"import", test::Carry(s.ada, s.bob, "ada.fcb")});
+  INFO(in.err);
+  REQUIRE(in.exit_code == 0);
+  auto bv = s.bob({"verify", "--json"});
+  CHECK(bv.exit_code == 0);
+  CHECK_THAT(bv.out, Contains("\"receipts\":1,\"receipts_complete\":1"));
 
   // Someone with the file deletes Ada's newest three entries and mends the heads table.
   auto st = s.ada({"status", "--json"});
