@@ -156,7 +156,10 @@ int RunStatus(Context& c) {
       j.BeginObject().Field("author", ToHex(f.author)).Field("seq", int64_t(f.seq));
       j.Field("branches", f.branches).EndObject();
     }
-    j.EndArray().Field("equivocations", summary->equivocations).EndObject();
+    j.EndArray().Field("equivocations", summary->equivocations);
+    j.Field("receipts", summary->receipts).Field("receipts_complete", summary->receipts_complete);
+    if (summary->newest_receipt_ms > 0) j.Field("newest_receipt", FormatMs(summary->newest_receipt_ms));
+    j.EndObject();
     std::puts(j.str().c_str());
     return kExitOk;
   }
@@ -172,6 +175,16 @@ int RunStatus(Context& c) {
         "on are quarantined. `fieldcase verify` prints the proof.\n",
         ShortHex(f.author, 16).c_str(), role_of(f.author), static_cast<long long>(f.branches),
         static_cast<unsigned long long>(f.seq));
+  }
+  if (summary->receipts > 0) {
+    const std::string newest =
+        summary->newest_receipt_ms > 0
+            ? " (newest " + FormatMs(summary->newest_receipt_ms) + ", the hub's clock)"
+            : "";
+    std::printf("Receipts:     %lld from hubs, %lld complete%s; `fieldcase verify` checks this "
+                "store against them\n",
+                static_cast<long long>(summary->receipts),
+                static_cast<long long>(summary->receipts_complete), newest.c_str());
   }
   for (const auto& e : summary->equivocations) {
     std::printf("EQUIVOCATION: %s. `fieldcase verify` names the receipts.\n", e.c_str());

@@ -119,6 +119,9 @@ Result<FolderSummary> Summarize(const store::DataDir& dir) {
   FC_ASSIGN_OR_RETURN(out.forks, log->Forks());
   FC_ASSIGN_OR_RETURN(sync::ReceiptFindings receipts, sync::CheckReceipts(*log));
   for (auto& e : receipts.equivocations) out.equivocations.push_back(std::move(e.what));
+  out.receipts = int64_t(receipts.receipts);
+  out.receipts_complete = int64_t(receipts.complete);
+  out.newest_receipt_ms = int64_t(receipts.newest_complete_ms);
   FC_ASSIGN_OR_RETURN(auto halted, log->GetMeta("halted"));
   if (halted) out.halted = std::string(AsChars(*halted));
   return out;

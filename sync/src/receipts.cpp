@@ -114,6 +114,7 @@ Result<ReceiptFindings> CheckReceipts(store::Store& log) {
   for (const auto& r : receipts) {
     if (!complete.count(r.id)) continue;
     ++out.complete;
+    out.newest_complete_ms = std::max(out.newest_complete_ms, r.receipt.hub_time_ms);
     for (const auto& h : r.receipt.heads) {
       FC_ASSIGN_OR_RETURN(bool held, log.Contains(h.id));
       if (held) continue;

@@ -320,6 +320,7 @@ TEST_CASE("e2e: entries a device loses after syncing are named against the hub's
   INFO(v.out << v.err);
   REQUIRE(v.exit_code == 0);
   CHECK_THAT(v.out, Contains("\"receipts\":1,\"receipts_complete\":1"));
+  CHECK_THAT(s.ada({"status"}).out, Contains("Receipts:     1 from hubs, 1 complete"));
   hub.Stop();
   // Receipts travel in bundles like every entry: Bob holds it too, complete.
   auto in = s.bob({"import", test::Carry(s.ada, s.bob, "ada.fcb")});

@@ -31,6 +31,8 @@ struct FolderSummary {
   int64_t entries = 0;
   std::vector<store::ForkSeq> forks;
   std::vector<std::string> equivocations;  // hub equivocations (sync/receipts.h)
+  int64_t receipts = 0, receipts_complete = 0;
+  int64_t newest_receipt_ms = 0;  // hub time of the newest complete receipt
   std::optional<std::string> halted;  // why writing is stopped, when it is
 };
 Result<FolderSummary> Summarize(const store::DataDir& dir);

@@ -44,6 +44,7 @@ struct HubEquivocation {
 
 struct ReceiptFindings {
   size_t receipts = 0, complete = 0;
+  uint64_t newest_complete_ms = 0;  // the hub's time in the newest complete receipt
   std::vector<ReceiptLoss> lost;
   std::vector<HubEquivocation> equivocations;
 };
