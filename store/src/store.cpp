@@ -216,6 +216,7 @@ Status Store::ForEach(const EntryFilter& filter, const std::function<Status(Stor
   if (filter.author) sql += " AND e.author = ?3";
   const bool by_seq = filter.author && filter.after_seq;
   if (by_seq) sql += " AND e.seq >= ?4 AND (e.seq > ?4 OR e.rowid > ?6)";
+  if (!by_seq && filter.after_rowid > 0) sql += " AND e.rowid > ?7";
   sql += by_seq ? " ORDER BY e.seq, e.rowid" : " ORDER BY e.rowid";
   if (filter.limit > 0) sql += " LIMIT ?5";
   FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare(sql));
@@ -227,6 +228,7 @@ Status Store::ForEach(const EntryFilter& filter, const std::function<Status(Stor
     q.Bind(6, filter.after_row);
   }
   if (filter.limit > 0) q.Bind(5, int64_t(filter.limit));
+  if (!by_seq && filter.after_rowid > 0) q.Bind(7, filter.after_rowid);
   // One StoredEntry for every row, each field set again per row: a callback that copies
   // what it keeps lets the payload's buffer be reused; one that moves it out loses nothing.
   StoredEntry se;

@@ -2,16 +2,19 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/org/receipt_payload.h"
 
 namespace fieldcase::sync {
 
 namespace {
 
-constexpr std::string_view kCompleteMark = "receipts-complete";
+constexpr std::string_view kCursorMark = "receipts-cursor";
+constexpr std::string_view kWaitingMark = "receipts-waiting";
 
 std::string Short(ByteView b) { return ToHex(b).substr(0, 16); }
 
@@ -19,6 +22,7 @@ struct HeldReceipt {
   Id id{};
   PublicKey hub{};
   uint64_t hub_seq = 0;
+  int64_t row = 0;
   org::Receipt receipt;
 };
 
@@ -33,7 +37,8 @@ Result<std::vector<HeldReceipt>> ReadReceipts(store::Store& log) {
     if (!se.entry.payload) return Status::Ok();
     auto r = org::DecodeReceipt(*se.entry.payload);
     if (!r.ok()) return Status::Ok();
-    out.push_back({se.entry.id, se.entry.header.author, se.entry.header.seq, std::move(r).value()});
+    out.push_back({se.entry.id, se.entry.header.author, se.entry.header.seq, se.row,
+                   std::move(r).value()});
     return Status::Ok();
   }));
   std::sort(out.begin(), out.end(), [](const HeldReceipt& a, const HeldReceipt& b) {
@@ -42,16 +47,41 @@ Result<std::vector<HeldReceipt>> ReadReceipts(store::Store& log) {
   return out;
 }
 
-Result<std::set<Id>> ReadComplete(store::Store& log) {
-  std::set<Id> out;
-  FC_ASSIGN_OR_RETURN(auto raw, log.GetMeta(kCompleteMark));
-  if (!raw) return out;
-  for (size_t at = 0; at + 32 <= raw->size(); at += 32) {
-    Id id{};
-    std::copy(raw->begin() + at, raw->begin() + at + 32, id.begin());
-    out.insert(id);
+struct Marks {
+  int64_t cursor = 0;        // receipts at rows up to here were examined
+  std::vector<Id> waiting;   // of those, the ones not complete yet, oldest first
+  bool Complete(const Id& id, int64_t row) const {
+    return row <= cursor && std::find(waiting.begin(), waiting.end(), id) == waiting.end();
   }
-  return out;
+};
+
+Result<Marks> ReadMarks(store::Store& log) {
+  Marks m;
+  FC_ASSIGN_OR_RETURN(auto cursor, log.GetMeta(kCursorMark));
+  if (cursor && cursor->size() == 8) {
+    ByteReader r(*cursor);
+    uint64_t v = 0;
+    FC_RETURN_IF_ERROR(r.U64(v, "receipts cursor"));
+    m.cursor = int64_t(std::min<uint64_t>(v, uint64_t(INT64_MAX)));
+  }
+  FC_ASSIGN_OR_RETURN(auto waiting, log.GetMeta(kWaitingMark));
+  if (waiting) {
+    for (size_t at = 0; at + 32 <= waiting->size() && m.waiting.size() < kMaxWaitingReceipts; at += 32) {
+      Id id{};
+      std::copy(waiting->begin() + long(at), waiting->begin() + long(at + 32), id.begin());
+      m.waiting.push_back(id);
+    }
+  }
+  return m;
+}
+
+// Whether the store holds every head a receipt covers.
+Result<bool> HoldsAll(store::Store& log, const org::Receipt& r) {
+  for (const auto& h : r.heads) {
+    FC_ASSIGN_OR_RETURN(bool held, log.Contains(h.id));
+    if (!held) return false;
+  }
+  return true;
 }
 
 // The id of the entry at `seq` on the chain that ends at `from` (seq from_seq), walking
@@ -83,36 +113,99 @@ std::string Ranges(const std::vector<uint64_t>& seqs) {
 }  // namespace
 
 Status NoteCompleteReceipts(store::Store& log) {
-  FC_ASSIGN_OR_RETURN(std::vector<HeldReceipt> receipts, ReadReceipts(log));
-  if (receipts.empty()) return Status::Ok();
-  FC_ASSIGN_OR_RETURN(std::set<Id> complete, ReadComplete(log));
+  FC_ASSIGN_OR_RETURN(Marks m, ReadMarks(log));
+  std::vector<Id> waiting;
   bool changed = false;
-  for (const auto& r : receipts) {
-    if (complete.count(r.id)) continue;
-    bool all = true;
-    for (const auto& h : r.receipt.heads) {
-      FC_ASSIGN_OR_RETURN(bool held, log.Contains(h.id));
-      if (!held) {
-        all = false;
-        break;
+  for (const Id& id : m.waiting) {
+    FC_ASSIGN_OR_RETURN(auto e, log.Get(id));
+    bool done = false;
+    if (e && e->entry.payload) {
+      auto r = org::DecodeReceipt(*e->entry.payload);
+      if (r.ok()) {
+        FC_ASSIGN_OR_RETURN(done, HoldsAll(log, *r));
       }
     }
-    if (all) changed = complete.insert(r.id).second || changed;
+    if (done) {
+      changed = true;
+    } else {
+      waiting.push_back(id);
+    }
   }
-  if (!changed) return Status::Ok();
-  Bytes mark;
-  for (const Id& id : complete) Append(mark, id);
-  return log.PutMeta(kCompleteMark, mark);
+  store::EntryFilter f;
+  f.kind = uint8_t(store::Kind::kReceipt);
+  f.after_rowid = m.cursor;
+  int64_t cursor = m.cursor;
+  FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
+    cursor = std::max(cursor, se.row);
+    bool done = false;
+    if (se.entry.payload) {
+      auto r = org::DecodeReceipt(*se.entry.payload);
+      if (r.ok()) {
+        FC_ASSIGN_OR_RETURN(done, HoldsAll(log, *r));
+      }
+    }
+    if (!done) waiting.push_back(se.entry.id);
+    return Status::Ok();
+  }));
+  if (cursor == m.cursor && !changed) return Status::Ok();
+  if (waiting.size() > kMaxWaitingReceipts) {
+    waiting.erase(waiting.begin(), waiting.end() - long(kMaxWaitingReceipts));
+  }
+  ByteWriter c;
+  c.U64(uint64_t(cursor));
+  FC_RETURN_IF_ERROR(log.PutMeta(kCursorMark, c.Take()));
+  if (waiting.empty()) return log.DeleteMeta(kWaitingMark);
+  Bytes w;
+  for (const Id& id : waiting) Append(w, id);
+  return log.PutMeta(kWaitingMark, w);
 }
 
-Result<ReceiptFindings> CheckReceipts(store::Store& log) {
+Result<ReceiptFindings> CheckReceipts(store::Store& log, ReceiptCheck depth) {
   ReceiptFindings out;
+  FC_ASSIGN_OR_RETURN(Marks marks, ReadMarks(log));
+  if (depth == ReceiptCheck::kQuick) {
+    // Headers only: counts, and two receipts at one seq of a hub's chain.
+    std::map<std::pair<PublicKey, uint64_t>, Id> at_seq;
+    std::optional<Id> newest;
+    int64_t newest_row = 0;
+    store::EntryFilter f;
+    f.kind = uint8_t(store::Kind::kReceipt);
+    f.payloads = false;
+    FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
+      ++out.receipts;
+      if (marks.Complete(se.entry.id, se.row)) {
+        ++out.complete;
+        if (se.row > newest_row) {
+          newest_row = se.row;
+          newest = se.entry.id;
+        }
+      }
+      const auto& h = se.entry.header;
+      auto [it, fresh] = at_seq.emplace(std::make_pair(h.author, h.seq), se.entry.id);
+      if (!fresh) {
+        out.equivocations.push_back(
+            {h.author, it->second, se.entry.id,
+             "hub equivocation: hub " + Short(h.author) + " signed two receipts at its seq " +
+                 std::to_string(h.seq) + " (" + Short(it->second) + " and " + Short(se.entry.id) +
+                 "): it kept two histories"});
+      }
+      return Status::Ok();
+    }));
+    if (newest) {
+      FC_ASSIGN_OR_RETURN(auto e, log.Get(*newest));
+      if (e && e->entry.payload) {
+        if (auto r = org::DecodeReceipt(*e->entry.payload); r.ok()) {
+          out.newest_complete_ms = r->hub_time_ms;
+        }
+      }
+    }
+    return out;
+  }
   FC_ASSIGN_OR_RETURN(std::vector<HeldReceipt> receipts, ReadReceipts(log));
-  FC_ASSIGN_OR_RETURN(std::set<Id> complete, ReadComplete(log));
   out.receipts = receipts.size();
 
   for (const auto& r : receipts) {
-    if (!complete.count(r.id)) continue;
+    if (!marks.Complete(r.id, r.row)) continue;
     ++out.complete;
     out.newest_complete_ms = std::max(out.newest_complete_ms, r.receipt.hub_time_ms);
     for (const auto& h : r.receipt.heads) {

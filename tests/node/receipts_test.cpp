@@ -69,6 +69,7 @@ TEST_CASE("receipts: entries deleted after a receipt are named missing after rec
   }
   Sync(*bo, *hub);
   auto receipt = hub->WriteReceipt(bo->writer(), HeadsOf(*hub, bo->writer()), kNow + 10);
+  INFO(receipt.status().message());
   REQUIRE(receipt.ok());
   // An officer cannot write one: a receipt only counts from a hub key.
   CHECK_FALSE(bo->WriteReceipt(bo->writer(), HeadsOf(*bo, bo->writer()), kNow).ok());
@@ -167,6 +168,47 @@ TEST_CASE("receipts: two receipts at one seq of a hub's chain are equivocation",
   REQUIRE(rep.ok());
   CHECK_FALSE(rep->equivocations.empty());
   CHECK_FALSE(rep->forks.empty());  // the hub key's chain forked: both receipts are proof
+}
+
+}  // namespace fieldcase::test
+
+namespace fieldcase::test {
+
+TEST_CASE("receipts: a receipt that arrives before what it covers waits, and counts once it is",
+          "[node]") {
+  Org org;
+  auto bo = org.Device("Officer Bo", Role::kOfficer);
+  auto hub = org.Device("Hub", Role::kHub);
+  auto cy = org.Device("Officer Cy", Role::kOfficer);
+  REQUIRE(bo->Write(org.case_id, record::AddNote{"incident", "one"}, kNow).ok());
+  Sync(*bo, *hub);
+  std::vector<store::Head> of_bo;
+  auto heads = hub->log().Heads();
+  REQUIRE(heads.ok());
+  for (const auto& h : *heads)
+    if (h.author == bo->writer()) of_bo.push_back(h);
+  REQUIRE(hub->WriteReceipt(bo->writer(), of_bo, kNow + 1).ok());
+  // Cy gets everything of the hub but Bo's entries: the receipt is not complete there, and
+  // what it covers is not "missing": Cy never held it.
+  auto all = hub->ExportAll();
+  REQUIRE(all.ok());
+  std::vector<store::RawEntry> without_bo;
+  for (const auto& e : *all) {
+    auto h = store::DecodeHeader(e.header);
+    REQUIRE(h.ok());
+    if (h->author != bo->writer()) without_bo.push_back(e);
+  }
+  REQUIRE(cy->Import(without_bo, kNow).ok());
+  auto waiting = sync::CheckReceipts(cy->log());
+  REQUIRE(waiting.ok());
+  CHECK(waiting->receipts == 1);
+  CHECK(waiting->complete == 0);
+  CHECK(waiting->lost.empty());
+  Sync(*bo, *cy);
+  auto counted = sync::CheckReceipts(cy->log());
+  REQUIRE(counted.ok());
+  CHECK(counted->complete == 1);
+  CHECK(counted->lost.empty());
 }
 
 }  // namespace fieldcase::test

@@ -86,6 +86,7 @@ struct EntryFilter {
   std::optional<uint64_t> after_seq;
   int64_t after_row = INT64_MAX;
   size_t limit = 0;  // 0: no limit
+  int64_t after_rowid = 0;  // without author/after_seq: only rows that arrived after this one
 };
 
 class Store {

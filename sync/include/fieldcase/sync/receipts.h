@@ -3,10 +3,12 @@
 //
 // A receipt counts against this store once the store has held every head it covers
 // ("complete"): from then on an entry it covers that the store lacks was lost here, not
-// merely not received yet. Completeness is recorded in the store's meta ("receipts-
-// complete", the sorted receipt ids) each time entries settle; an attacker who can edit the
-// database can drop that mark, but can as well drop the receipts themselves — what receipts
-// add is that a truncation of the entries alone is caught.
+// merely not received yet. Each time entries settle, receipts that arrived since are
+// examined once (meta "receipts-cursor": the last receipt row examined) and those not yet
+// complete wait (meta "receipts-waiting", at most kMaxWaitingReceipts ids, oldest dropped:
+// a dropped one never counts, which can hide a loss but never invent one). An attacker who
+// can edit the database can drop these marks, but can as well drop the receipts themselves
+// — what receipts add is that a truncation of the entries alone is caught.
 //
 // A hub equivocates when its receipts cannot all be true of one history:
 //   - two receipts by one hub key at one seq of its chain (it kept two receipt chains), or
@@ -49,9 +51,14 @@ struct ReceiptFindings {
   std::vector<HubEquivocation> equivocations;
 };
 
-// Marks each receipt whose covered heads are all held now as complete.
+inline constexpr size_t kMaxWaitingReceipts = 10000;
+
+// Examines the receipts that arrived since the last call and those still waiting.
 Status NoteCompleteReceipts(store::Store& log);
-// Reads only: losses against complete receipts, and equivocations.
-Result<ReceiptFindings> CheckReceipts(store::Store& log);
+// Reads only. kFull (verify): losses against complete receipts and both kinds of
+// equivocation, reading every receipt. kQuick (status): counts and two receipts at one hub
+// seq, from the headers alone.
+enum class ReceiptCheck { kQuick, kFull };
+Result<ReceiptFindings> CheckReceipts(store::Store& log, ReceiptCheck depth = ReceiptCheck::kFull);
 
 }  // namespace fieldcase::sync
