@@ -59,6 +59,11 @@ step "$FIELDCASE" case history "$case_id"
 "$FIELDCASE" --data "$hub" join "$hub/hub.fcenr" --yes 2>/dev/null
 step "$FIELDCASE" --data "$hub" case show "$case_id"
 step "$FIELDCASE" org members
+# For court: the case disclosed into a folder of its own, checked with no store or key.
+court=$(mktemp -d /tmp/fieldcase-demo-court.XXXXXX)
+trap 'rm -rf "$data" "$court"' EXIT
+step "$FIELDCASE" case disclose "$case_id" --to "$court/case.fcd"
+step env -u FIELDCASE_DATA -u FIELDCASE_PASSPHRASE "$FIELDCASE" disclosure check "$court/case.fcd"
 echo
 echo "Nothing above is readable on disk without the passphrase:"
 if grep -rqa "J. Doe" "$data"; then echo "FOUND PLAINTEXT (bug)"; exit 1; else echo "  grep for the victim's name in $data: no match"; fi
