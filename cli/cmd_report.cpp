@@ -59,9 +59,19 @@ int RunReportCheck(Context& c) {
   if (!facts.ok()) return Fail(facts.status());
   // The role the signing key has: from the store's own certificates when one is given,
   // else only what the report says of itself.
-  std::string signer_role = "not named in the report";
+  // Without a store the signer's role is only what the report says of itself: anyone can
+  // sign a report; a store's certificates say whether the signer belongs.
+  std::string signer_role = "not named in the report (give --store DIR to check the signer)";
   for (const auto& [key, role] : facts->roles) {
-    if (opened->signer && key == *opened->signer) signer_role = role + " (as the report says)";
+    if (opened->signer && key == *opened->signer) {
+      signer_role = role + " (as the report says; give --store DIR to check it)";
+    }
+  }
+  bool signer_member = true;
+  const std::string org_fingerprint = org::OrgFingerprint(facts->coverage.org_id);
+  if (facts->org_fingerprint != org_fingerprint) {
+    return Fail(Status::Corruption(path + " states an organisation fingerprint that is not its "
+                                   "org id's: it was not made by fieldcase; do not rely on it"));
   }
   std::vector<std::string> lost;
   const auto store_dir = c.args().Get("store");
@@ -71,7 +81,8 @@ int RunReportCheck(Context& c) {
     if (!summary.ok()) return Fail(summary.status());
     if (opened->signer) {
       auto it = summary->roles.find(*opened->signer);
-      signer_role = it == summary->roles.end()
+      signer_member = it != summary->roles.end();
+      signer_role = !signer_member
                         ? "NOT a member of the store's organisation"
                         : std::string(org::ToString(it->second)) + " (from the store's certificates)";
     }
@@ -89,7 +100,7 @@ int RunReportCheck(Context& c) {
       j.Field("signer_fingerprint", org::Fingerprint(facts->coverage.org_id, *opened->signer));
       j.Field("signer_role", signer_role);
     }
-    j.Field("org_id", ToHex(facts->coverage.org_id)).Field("org_fingerprint", facts->org_fingerprint);
+    j.Field("org_id", ToHex(facts->coverage.org_id)).Field("org_fingerprint", org_fingerprint);
     j.Field("made_at", facts->made_at).Field("program", facts->program);
     j.FieldBool("report_ok", facts->ok).Field("entries", facts->entries);
     j.Field("problems", facts->problems);
@@ -110,7 +121,7 @@ int RunReportCheck(Context& c) {
       std::printf("Signature:    NONE (written with --unsigned: anyone could have written it)\n");
     }
     std::printf("Organisation: %s (org id %s, fingerprint %s)\n", Safe(facts->org_name).c_str(),
-                ToHex(facts->coverage.org_id).substr(0, 16).c_str(), facts->org_fingerprint.c_str());
+                ToHex(facts->coverage.org_id).substr(0, 16).c_str(), org_fingerprint.c_str());
     std::printf("Made:         %s by %s\n", Safe(facts->made_at).c_str(), Safe(facts->program).c_str());
     std::printf("Found then:   %s: %lld entries, %lld problems\n",
                 facts->ok ? "verify ok" : "VERIFY FAILED", static_cast<long long>(facts->entries),
@@ -122,7 +133,7 @@ int RunReportCheck(Context& c) {
                          : "DOES NOT hold everything the report covered (lines above)");
     }
   }
-  if (!signed_ok) return kExitFailure;
+  if (!signed_ok || !signer_member) return kExitFailure;
   return intact ? kExitOk : kExitFailure;
 }
 

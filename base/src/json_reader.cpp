@@ -47,6 +47,8 @@ class Parser {
 
   Status Value(JsonValue& v, int depth) {
     if (depth > kMaxJsonDepth) return Bad("nested too deeply");
+    // Each value costs ~130 bytes in memory against 2 in the text: bounded before it grows.
+    if (++values_ > kMaxJsonValues) return Bad("more than " + std::to_string(kMaxJsonValues) + " values");
     Space();
     if (i_ >= t_.size()) return Bad("unexpected end");
     const char c = t_[i_];
@@ -194,6 +196,7 @@ class Parser {
   }
 
   std::string_view t_;
+  size_t values_ = 0;
   size_t i_ = 0;
 };
 

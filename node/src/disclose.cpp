@@ -68,7 +68,15 @@ Result<DisclosureFile> Node::Disclose(const Id128& case_id,
   }
   std::set<Id> chosen;
   if (entry_prefixes.empty()) {
-    for (const auto& se : data) chosen.insert(se.entry.id);
+    // Every entry this device can open; one it cannot (another key, a bad commitment)
+    // travels as a header, undisclosed, rather than stopping the disclosure.
+    for (const auto& se : data) {
+      const crypto::SecretBytes* key = p_->ring.Key(se.entry.header.key_id);
+      const org::KeyInfo* info = p_->ring.Info(se.entry.header.key_id);
+      if (key == nullptr || info == nullptr || info->case_id != case_id) continue;
+      if (!record::OpenDataOp(*key, p_->org_id, se.entry.header, *se.entry.payload).ok()) continue;
+      chosen.insert(se.entry.id);
+    }
   } else {
     FC_ASSIGN_OR_RETURN(chosen, Chosen(entry_prefixes, data));
   }

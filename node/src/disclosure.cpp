@@ -226,6 +226,10 @@ Result<DisclosureFindings> CheckDisclosure(const DisclosureFile& d,
     a.disclosed += disclosed ? 1 : 0;
     out.lines.push_back(std::move(l));
   }
+  if (out.case_entries == 0) {
+    problems.push_back("the disclosure carries no data entry of case " + ToHex(d.case_id) +
+                       ": it discloses nothing of it");
+  }
   out.view = std::move(state).View();
   std::map<Id, std::vector<Id>> superseded;
   for (auto& [name, field] : out.view.fields)
@@ -246,7 +250,15 @@ Result<DisclosureFindings> CheckDisclosure(const DisclosureFile& d,
     auto r = org::DecodeReceipt(*se.entry.payload);
     if (!r.ok()) continue;
     for (const auto& h : r->heads) {
-      if (!authors.count(h.author) || !by_id.count(h.id)) continue;
+      if (!authors.count(h.author)) continue;
+      auto carried = by_id.find(h.id);
+      if (carried == by_id.end()) continue;  // covers more than was disclosed: says nothing here
+      const store::Header& hh = carried->second->entry.header;
+      if (hh.author != h.author || hh.seq != h.seq) {
+        problems.push_back("receipt " + Short(se.entry.id) + " names entry " + Short(h.id) +
+                           " at another author or seq than the entry has");
+        continue;
+      }
       out.receipts.push_back({se.entry.id, se.entry.header.author, r->hub_time_ms, h.author, h.seq, h.id});
     }
   }

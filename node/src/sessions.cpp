@@ -153,12 +153,16 @@ sync::Reconciler::Local Node::ReconcileLocal(const PublicKey& peer) {
     std::vector<store::Head> covered;
     for (const auto& h : heads)
       if (grew.count(h.author)) covered.push_back(h);
-    if (covered.empty()) return Status::Ok();
-    auto written = WriteReceipt(peer, covered, now);
-    // A hub that cannot write a receipt (revoked, halted) still syncs; it just vouches
-    // for nothing.
-    if (!written.ok() && written.status().code() != Status::Code::kNotPermitted) {
-      return written.status();
+    // One receipt per kMaxReceiptHeads heads (a payload holds no more).
+    for (size_t at = 0; at < covered.size(); at += org::kMaxReceiptHeads) {
+      const size_t end = std::min(covered.size(), at + size_t(org::kMaxReceiptHeads));
+      std::vector<store::Head> part(covered.begin() + long(at), covered.begin() + long(end));
+      auto written = WriteReceipt(peer, part, now);
+      // A hub that cannot write a receipt (revoked, halted) still syncs; it just vouches
+      // for nothing.
+      if (!written.ok() && written.status().code() != Status::Code::kNotPermitted) {
+        return written.status();
+      }
     }
     return Status::Ok();
   };

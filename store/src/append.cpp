@@ -134,6 +134,10 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
 
   if (h.payload_len > kMaxPayloadBytes) return reject("payload larger than 16 MiB");
   if (h.seq == 0) return reject("seq must start at 1");
+  // From the header alone, so a receipt whose payload has not arrived cannot sit in a case.
+  if (h.kind == uint8_t(Kind::kReceipt) && (!IsZero(h.case_id) || !IsZero(h.key_id))) {
+    return reject("receipt: case_id and key_id must be zero");
+  }
   if ((h.seq == 1) != IsZero(h.prev)) return reject("prev must be zero exactly when seq is 1");
 
   // The predecessor first: a gap is cheap to find and is re-offered later, so a hostile

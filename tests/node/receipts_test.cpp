@@ -7,6 +7,7 @@
 #include "fieldcase/org/receipt_payload.h"
 #include "fieldcase/sync/receipts.h"
 #include "node_fixture.h"
+#include "regressions/forger.h"
 
 namespace fieldcase::test {
 namespace {
@@ -111,29 +112,39 @@ TEST_CASE("receipts: entries deleted after a receipt are named missing after rec
 
 TEST_CASE("receipts: a hub that shows an author's chain without an entry it receipted is named",
           "[node]") {
+  // An insider forks her chain at seq 1 (X and Y). The hub receipts X to one device, then
+  // Y alone to another, hiding X: a device holding both receipts and both entries sees it.
   Org org;
-  auto bo = org.Device("Officer Bo", Role::kOfficer);
   auto hub = org.Device("Hub", Role::kHub);
-  REQUIRE(bo->Write(org.case_id, record::AddNote{"incident", "one"}, kNow).ok());
-  Sync(*bo, *hub);
-  const auto heads = HeadsOf(*hub, bo->writer());
-  REQUIRE(hub->WriteReceipt(bo->writer(), heads, kNow + 1).ok());
-  // The same hub later claims another entry at that seq, and no chain through the first.
-  auto other = heads;
-  other.at(0).id[0] ^= 0xFF;
-  REQUIRE(hub->WriteReceipt(bo->writer(), other, kNow + 2).ok());
+  Forger eve(org.hq->org_id());
+  REQUIRE(org.hq->Enrol(eve.Request("Eve"), Role::kOfficer, kNow).ok());
+  auto x = eve.Sign(store::Kind::kData, Bytes(80, 1), org.case_id);
+  eve.seq = 0;
+  eve.prev = Id{};
+  auto y = eve.Sign(store::Kind::kData, Bytes(80, 2), org.case_id);
+  Sync(*org.hq, *hub);
+  REQUIRE(hub->Import({x, y}, kNow).ok());
+  auto id_of = [](const store::RawEntry& e) { return store::EntryId(e.header, e.signature); };
+  REQUIRE(hub->WriteReceipt(PublicKey{}, {{eve.pk(), 1, id_of(x), 0}}, kNow + 1).ok());
+  REQUIRE(hub->WriteReceipt(PublicKey{}, {{eve.pk(), 1, id_of(y), 0}}, kNow + 2).ok());
   auto auditor = org.Device("Auditor", Role::kAuditor);
-  Sync(*bo, *auditor);
   Sync(*hub, *auditor);
   auto found = sync::CheckReceipts(auditor->log());
   REQUIRE(found.ok());
   REQUIRE(found->equivocations.size() == 1);
-  CHECK_THAT(found->equivocations[0].what, Catch::Contains("hub equivocation"));
+  CHECK_THAT(found->equivocations[0].what, Catch::Contains("without entry"));
   CHECK(found->equivocations[0].hub == HubKey(*hub));
   // status and verify say so too.
   auto summary = node::Summarize({org.tmp.path() / "Auditor"});
   REQUIRE(summary.ok());
   CHECK(summary->equivocations.size() == 1);
+  // A receipt naming an entry this store does not hold proves nothing either way.
+  auto other = hub->WriteReceipt(PublicKey{}, {{eve.pk(), 1, Id{}, 0}}, kNow + 3);
+  REQUIRE(other.ok());
+  Sync(*hub, *auditor);
+  auto again = sync::CheckReceipts(auditor->log());
+  REQUIRE(again.ok());
+  CHECK(again->equivocations.size() == 1);
 }
 
 TEST_CASE("receipts: two receipts at one seq of a hub's chain are equivocation", "[node]") {
@@ -209,6 +220,43 @@ TEST_CASE("receipts: a receipt that arrives before what it covers waits, and cou
   REQUIRE(counted.ok());
   CHECK(counted->complete == 1);
   CHECK(counted->lost.empty());
+}
+
+}  // namespace fieldcase::test
+
+
+namespace fieldcase::test {
+
+TEST_CASE("receipts: an insider's kind-4 entries count for nothing and fake no equivocation",
+          "[node]") {
+  Org org;
+  auto bo = org.Device("Officer Bo", Role::kOfficer);
+  Forger eve(org.hq->org_id());
+  REQUIRE(org.hq->Enrol(eve.Request("Eve"), Role::kOfficer, kNow).ok());
+  REQUIRE(bo->Write(org.case_id, record::AddNote{"incident", "one"}, kNow).ok());
+  Sync(*bo, *org.hq);
+  org::Receipt r;
+  r.hub_time_ms = uint64_t(kNow);
+  auto heads = org.hq->log().Heads();
+  REQUIRE(heads.ok());
+  for (const auto& h : *heads)
+    if (h.author == bo->writer()) r.heads.push_back(h);
+  // Two "receipts" at one seq of Eve's chain, the second naming an entry that never was.
+  auto first = eve.Sign(store::Kind::kReceipt, org::EncodeReceipt(r));
+  eve.seq = 0;
+  eve.prev = Id{};
+  r.heads.at(0).id[0] ^= 0x01;
+  auto second = eve.Sign(store::Kind::kReceipt, org::EncodeReceipt(r));
+  REQUIRE(org.hq->Import({first, second}, kNow).ok());
+  auto found = sync::CheckReceipts(org.hq->log());
+  REQUIRE(found.ok());
+  CHECK(found->receipts == 0);
+  CHECK(found->equivocations.empty());
+  CHECK(found->lost.empty());
+  auto summary = node::Summarize({org.tmp.path() / "hq"});
+  REQUIRE(summary.ok());
+  CHECK(summary->equivocations.empty());
+  CHECK(summary->receipts == 0);
 }
 
 }  // namespace fieldcase::test

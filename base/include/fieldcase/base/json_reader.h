@@ -27,6 +27,7 @@ struct JsonValue {
 };
 
 inline constexpr int kMaxJsonDepth = 32;
+inline constexpr size_t kMaxJsonValues = 1000000;
 
 // The whole text must be one value (whitespace around it allowed). Fractions, exponents,
 // and integers beyond int64 are refused: nothing we write has them.

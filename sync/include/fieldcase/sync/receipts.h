@@ -1,20 +1,25 @@
 // Hub receipts held by a device (org/receipt_payload.h): what they prove lost, and what
 // proves a hub kept two histories.
 //
-// A receipt counts against this store once the store has held every head it covers
-// ("complete"): from then on an entry it covers that the store lacks was lost here, not
-// merely not received yet. Each time entries settle, receipts that arrived since are
-// examined once (meta "receipts-cursor": the last receipt row examined) and those not yet
-// complete wait (meta "receipts-waiting", at most kMaxWaitingReceipts ids, oldest dropped:
-// a dropped one never counts, which can hide a loss but never invent one). An attacker who
-// can edit the database can drop these marks, but can as well drop the receipts themselves
-// — what receipts add is that a truncation of the entries alone is caught.
+// Only receipts of keys enrolled as hubs mean anything; a receipt counts against this store
+// once it is accepted and the store has held every head it covers ("complete"): from then
+// on an entry it covers that the store lacks was lost here, not merely not received yet.
+// Each time entries settle, receipts that arrived since are examined once and those not
+// yet complete wait (meta "receipt-marks", one value written whole: the last receipt row
+// examined with its id, and at most kMaxWaitingReceipts waiting ids). When the waiting list
+// is full, newer receipts are not examined until it drains; marks that do not match the
+// store (a row reused after the pending bound dropped rows) are started over. Both can hide
+// a loss; neither can invent one. An attacker who can edit the database can drop the marks,
+// but can as well drop the receipts themselves — what receipts add is that a truncation of
+// the entries alone is caught.
 //
 // A hub equivocates when its receipts cannot all be true of one history:
 //   - two receipts by one hub key at one seq of its chain (it kept two receipt chains), or
-//   - a later receipt of its chain names heads of an author none of which passes through
-//     (author, seq, id) that an earlier one named, as far as this store holds the chains
-//     (it showed that author's chain without an entry it had shown before).
+//   - a later receipt of its chain names a head of an author whose chain, as held here,
+//     has another entry at the seq of a head an earlier receipt named, and no head of it
+//     passes through that entry (it showed that author's chain without an entry it had
+//     shown before). Only positive proof counts: a chain not held, or shorter, proves
+//     nothing.
 // Either is kept as proof (both receipts, held as entries) and reported like a fork.
 #pragma once
 
