@@ -1,5 +1,6 @@
 #include "fieldcase/sync/statuses.h"
 
+#include <optional>
 #include <vector>
 
 #include "fieldcase/base/byte_io.h"
@@ -15,12 +16,31 @@ constexpr uint8_t kMarkAuthors = 2;
 
 using store::Kind;
 
-bool IsKeyOrControl(const store::Header& h) { return store::HasPlainPayload(h.kind); }
+bool IsKeyOrControl(const store::Header& h) {
+  return h.kind == uint8_t(Kind::kKey) || h.kind == uint8_t(Kind::kControl);
+}
+// Read with its payload (its status depends on it), but only where its own chain is being
+// settled: no rule of any other entry reads a receipt.
+bool IsReceipt(const store::Header& h) { return h.kind == uint8_t(Kind::kReceipt); }
 
-// Reads the key, control and receipt entries, with payloads: every rule needs all of them.
+// Adds the receipts (kind 4) of `author`, or of everyone, with their payloads.
+Status ReadReceipts(store::Store& log, const std::optional<PublicKey>& author,
+                    std::vector<org::ValidityInput>& inputs,
+                    std::map<Id, store::EntryStatus>& stored) {
+  store::EntryFilter f;
+  f.kind = uint8_t(Kind::kReceipt);
+  f.author = author;
+  return log.ForEach(f, [&](store::StoredEntry& se) {
+    stored[se.entry.id] = se.status;
+    inputs.push_back(org::MakeValidityInput(se));
+    return Status::Ok();
+  });
+}
+
+// Reads the key and control entries, with payloads: every rule needs all of them.
 Status ReadOrgAndKeys(store::Store& log, std::vector<org::ValidityInput>& inputs,
                       std::map<Id, store::EntryStatus>& stored) {
-  for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl), uint8_t(Kind::kReceipt)}) {
+  for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl)}) {
     store::EntryFilter f;
     f.kind = kind;
     FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
@@ -89,10 +109,13 @@ Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
   store::EntryFilter headers;
   headers.payloads = false;
   FC_RETURN_IF_ERROR(log.ForEach(headers, [&](store::StoredEntry& se) {
-    if (!IsKeyOrControl(se.entry.header)) AddHeaderOnly(se, inputs, out.stored);
+    if (!IsKeyOrControl(se.entry.header) && !IsReceipt(se.entry.header)) {
+      AddHeaderOnly(se, inputs, out.stored);
+    }
     return Status::Ok();
   }));
   FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs, out.stored));
+  FC_RETURN_IF_ERROR(ReadReceipts(log, std::nullopt, inputs, out.stored));
   out.validity = org::ComputeValidity(*log.org_id(), inputs);
   return out;
 }
@@ -122,9 +145,12 @@ Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& adde
     f.payloads = false;
     f.author = author;
     FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
-      if (!IsKeyOrControl(se.entry.header)) AddHeaderOnly(se, inputs, stored);
+      if (!IsKeyOrControl(se.entry.header) && !IsReceipt(se.entry.header)) {
+        AddHeaderOnly(se, inputs, stored);
+      }
       return Status::Ok();
     }));
+    FC_RETURN_IF_ERROR(ReadReceipts(log, author, inputs, stored));
   }
   org::ValidityResult validity = org::ComputeValidity(*log.org_id(), inputs);
   for (const PublicKey& author : added_authors) {
