@@ -1,5 +1,6 @@
 #include "fieldcase/sync/statuses.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -106,6 +107,9 @@ Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
   if (!log.org_id()) return Status::Corruption("the store has no organisation id");
   DerivedStatuses out;
   std::vector<org::ValidityInput> inputs;
+  // Sized once: growing it moved every input already read, over and over.
+  FC_ASSIGN_OR_RETURN(int64_t held, log.CountEntries());
+  inputs.reserve(size_t(std::max<int64_t>(held, 0)));
   store::EntryFilter headers;
   headers.payloads = false;
   FC_RETURN_IF_ERROR(log.ForEach(headers, [&](store::StoredEntry& se) {
