@@ -25,16 +25,9 @@ Result<Audit> AuditFolder(const store::DataDir& dir, const Node* unlocked) {
   FC_ASSIGN_OR_RETURN(auto log, OpenLogReadOnly(dir));
   out.org_id = log->org_id().value_or(Id{});
   out.org_fingerprint = org::OrgFingerprint(out.org_id);
-  std::vector<store::StoredEntry> control;
-  store::EntryFilter f;
-  f.kind = uint8_t(store::Kind::kControl);
-  FC_RETURN_IF_ERROR(log->ForEach(f, [&](store::StoredEntry& se) {
-    control.push_back(std::move(se));
-    return Status::Ok();
-  }));
   // Roles are in clear in the certificates; names only under the directory key, which
   // the unlocked node has opened already.
-  const auto members = org::Membership::Learn(out.org_id, std::move(control), nullptr);
+  FC_ASSIGN_OR_RETURN(const auto members, org::Membership::LearnKeyless(*log));
   out.org_name = members.org_name();
   std::map<PublicKey, org::Personal> names;
   if (unlocked != nullptr) {

@@ -103,15 +103,8 @@ Result<FolderSummary> Summarize(const store::DataDir& dir) {
   FC_ASSIGN_OR_RETURN(auto log, OpenLogReadOnly(dir));
   FolderSummary out;
   out.org_id = log->org_id();
-  std::vector<store::StoredEntry> control;
-  store::EntryFilter f;
-  f.kind = uint8_t(store::Kind::kControl);
-  FC_RETURN_IF_ERROR(log->ForEach(f, [&](store::StoredEntry& se) {
-    control.push_back(std::move(se));
-    return Status::Ok();
-  }));
   // No directory key: roles and the org name are in clear, names are not.
-  auto members = org::Membership::Learn(out.org_id.value_or(Id{}), std::move(control), nullptr);
+  FC_ASSIGN_OR_RETURN(auto members, org::Membership::LearnKeyless(*log));
   out.org_name = members.org_name();
   for (const auto& [key, m] : members.members()) out.roles.emplace(key, m.role);
   FC_ASSIGN_OR_RETURN(out.heads, log->Heads());

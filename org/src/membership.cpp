@@ -9,6 +9,17 @@
 
 namespace fieldcase::org {
 
+Result<Membership> Membership::LearnKeyless(store::Store& log) {
+  std::vector<store::StoredEntry> control;
+  store::EntryFilter f;
+  f.kind = uint8_t(store::Kind::kControl);
+  FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
+    control.push_back(std::move(se));
+    return Status::Ok();
+  }));
+  return Learn(log.org_id().value_or(Id{}), std::move(control), nullptr);
+}
+
 Membership Membership::Learn(const Id& org_id, std::vector<store::StoredEntry> control,
                              const crypto::SecretBytes* directory_key) {
   std::erase_if(control, [](const store::StoredEntry& se) {

@@ -24,14 +24,7 @@ std::string Short(ByteView b) { return ToHex(b).substr(0, 16); }
 Result<std::set<PublicKey>> HubKeys(store::Store& log) {
   std::set<PublicKey> out;
   if (!log.org_id()) return out;
-  std::vector<store::StoredEntry> control;
-  store::EntryFilter f;
-  f.kind = uint8_t(store::Kind::kControl);
-  FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
-    control.push_back(std::move(se));
-    return Status::Ok();
-  }));
-  const auto members = org::Membership::Learn(*log.org_id(), std::move(control), nullptr);
+  FC_ASSIGN_OR_RETURN(const auto members, org::Membership::LearnKeyless(log));
   for (const auto& [key, m] : members.members())
     if (m.role == org::Role::kHub) out.insert(key);
   return out;

@@ -43,6 +43,9 @@ class Membership {
   // badges are opened.
   static Membership Learn(const Id& org_id, std::vector<store::StoredEntry> control,
                           const crypto::SecretBytes* directory_key);
+  // The same from every control entry a store holds, without the directory key (roles
+  // and the org name are in clear; names are not): what keyless readers need.
+  static Result<Membership> LearnKeyless(store::Store& log);
 
   const std::string& org_name() const { return org_name_; }
   const PublicKey& recovery_public() const { return recovery_public_; }
