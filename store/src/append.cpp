@@ -2,6 +2,7 @@
 // DESIGN §4.1 here before it is inserted (docs/architecture.md, "The store").
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -10,6 +11,7 @@
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/store/store.h"
 #include "parallel.h"
+#include "signatures_ahead.h"
 #include "store_impl.h"
 
 namespace fieldcase::store {
@@ -84,10 +86,11 @@ Result<std::vector<uint8_t>> NeedsSignatureCheck(Store::Impl& im, const std::vec
 }
 
 // Checks one entry against the store and inserts it. Caller holds the transaction.
-// `sig_ok`: this entry's signature already checked (VerifyBatchSignatures); null: check it.
+// `verified`: asked for this entry's signature verdict (checked elsewhere: on worker
+// threads); empty: checked here.
 AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
                        const PayloadValidator& validator, const Entry& in, bool locally_signed,
-                       int64_t now_ms, const uint8_t* sig_ok = nullptr) {
+                       int64_t now_ms, const std::function<bool()>& verified = {}) {
   AppendResult r;
   auto reject = [&](std::string why) {
     r.status = Status::Rejected(why);
@@ -175,8 +178,8 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
     payload_status = *checked;
   }
   if (!locally_signed &&
-      !(sig_ok ? *sig_ok != 0
-               : VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature))) {
+      !(verified ? verified()
+                 : VerifyEntrySignature(*org_id, in.header_bytes, h.author, in.signature))) {
     return reject("bad signature");
   }
   // A second validly signed entry at a held (author, seq) is a fork: both are kept, the
@@ -288,12 +291,37 @@ Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& e
   for (size_t i = 0; i < entries.size(); ++i) {
     const Entry& e = entries[i];
     // An entry the pre-check passed over is checked inline if it gets that far.
-    results.push_back(AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms,
-                                need.empty() || !need[i] ? nullptr : &sig_ok[i]));
+    std::function<bool()> verified;
+    if (!need.empty() && need[i]) verified = [&sig_ok, i] { return sig_ok[i] != 0; };
+    results.push_back(AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms, verified));
     // An I/O failure (disk full) aborts the whole batch: nothing of it is acknowledged.
     if (IsStorageFailure(results.back().status)) return results.back().status;
   }
   FC_RETURN_IF_ERROR(tx.Commit());
+  return results;
+}
+
+Result<std::vector<AppendResult>> Store::AppendArriving(const std::vector<Entry>& entries,
+                                                        size_t per_transaction, int64_t now_ms,
+                                                        const std::function<void(size_t)>& stored) {
+  if (per_transaction == 0) throw std::invalid_argument("AppendArriving: per_transaction is 0");
+  std::vector<AppendResult> results;
+  results.reserve(entries.size());
+  SignaturesAhead ahead(org_id_.value_or(Id{}), entries);
+  for (size_t at = 0; at < entries.size(); at += per_transaction) {
+    const size_t end = std::min(entries.size(), at + per_transaction);
+    Transaction tx(*impl_->db);
+    FC_RETURN_IF_ERROR(tx.Begin());
+    for (size_t i = at; i < end; ++i) {
+      results.push_back(AppendOne(*impl_, org_id_, validator_, entries[i],
+                                  /*locally_signed=*/false, now_ms,
+                                  [&ahead, i] { return ahead.Verified(i); }));
+      // An I/O failure (disk full) aborts this transaction; the ones before it stand.
+      if (IsStorageFailure(results.back().status)) return results.back().status;
+    }
+    FC_RETURN_IF_ERROR(tx.Commit());
+    if (stored) stored(end);
+  }
   return results;
 }
 

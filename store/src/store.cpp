@@ -266,6 +266,25 @@ Result<int64_t> Store::CountEntries() {
   return row ? q.Int(0) : 0;
 }
 
+Result<int64_t> Store::LastRowid() {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT coalesce(max(rowid), 0) FROM entries"));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("reading the last row"));
+  return row ? q.Int(0) : 0;
+}
+
+Result<std::map<EntryStatus, int64_t>> Store::CountStatusesAfter(int64_t rowid) {
+  FC_ASSIGN_OR_RETURN(Stmt q, impl_->db->Prepare("SELECT status, count(*) FROM entries "
+                                                 "WHERE rowid > ?1 GROUP BY status"));
+  q.Bind(1, rowid);
+  std::map<EntryStatus, int64_t> out;
+  for (;;) {
+    FC_ASSIGN_OR_RETURN(bool row, q.Step("counting statuses"));
+    if (!row) break;
+    out[EntryStatus(q.Int(0))] = q.Int(1);
+  }
+  return out;
+}
+
 Status Store::SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuses) {
   if (statuses.empty()) return Status::Ok();
   Transaction tx(*impl_->db);

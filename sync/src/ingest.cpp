@@ -34,7 +34,6 @@ class Accountant {
       return Status::Ok();
     }
     ++rep_.added;
-    added_.push_back(r.id);
     if (h == nullptr) return Status::Ok();
     added_authors_.insert(h->author);
     // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
@@ -57,7 +56,6 @@ class Accountant {
   ImportReport& rep_;
 
  public:
-  std::vector<Id> added_;
   std::set<PublicKey> added_authors_;
 };
 
@@ -92,6 +90,8 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
   // Marked before anything is stored, so a process killed before it settles settles these
   // authors at the next open.
   FC_ASSIGN_OR_RETURN(StaleMark before, ReadStaleMark(log));
+  // Every row stored from here on is one this ingest added (counted by status at the end).
+  FC_ASSIGN_OR_RETURN(const int64_t last_before, log.LastRowid());
   std::set<PublicKey> bringing;
   for (const auto& x : v1) bringing.insert(x.header.author);
   FC_RETURN_IF_ERROR(MarkStatusesStale(log, bringing));
@@ -106,21 +106,18 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
   });
   // Gaps are re-offered while a pass makes progress (a branch may wait on another).
   while (!v1.empty()) {
+    const size_t handled = rep.added + rep.duplicates + rep.rejected;
+    auto stored = [&](size_t n) {
+      if (progress) progress(std::min(entries.size(), handled + n), entries.size());
+    };
+    FC_ASSIGN_OR_RETURN(auto results, log.AppendArriving(v1, kIngestTransaction, now_ms, stored));
     std::vector<store::Entry> again;
-    for (size_t at = 0; at < v1.size(); at += kIngestBatch) {
-      auto first = v1.begin() + long(at);
-      auto last = v1.begin() + long(std::min(v1.size(), at + kIngestBatch));
-      std::vector<store::Entry> chunk(std::make_move_iterator(first),
-                                      std::make_move_iterator(last));
-      FC_ASSIGN_OR_RETURN(auto results, log.AppendBatch(chunk, /*locally_signed=*/false, now_ms));
-      for (size_t i = 0; i < chunk.size(); ++i) {
-        if (results[i].status.IsGap()) {
-          again.push_back(std::move(chunk[i]));
-          continue;
-        }
-        FC_RETURN_IF_ERROR(account.Count(results[i], &chunk[i].header));
+    for (size_t i = 0; i < v1.size(); ++i) {
+      if (results[i].status.IsGap()) {
+        again.push_back(std::move(v1[i]));
+        continue;
       }
-      if (progress) progress(rep.added + rep.duplicates + rep.rejected, entries.size());
+      FC_RETURN_IF_ERROR(account.Count(results[i], &v1[i].header));
     }
     if (again.size() == v1.size()) {
       rep.gaps = again.size();
@@ -142,12 +139,10 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
     settle_authors.insert(account.added_authors_.begin(), account.added_authors_.end());
     FC_RETURN_IF_ERROR(SettleStatuses(log, settle_authors).status());
   }
-  for (const Id& id : account.added_) {
-    FC_ASSIGN_OR_RETURN(auto status, log.StatusOf(id));
-    if (status == store::EntryStatus::kPending) ++rep.pending;
-    if (status == store::EntryStatus::kQuarantined) ++rep.quarantined;
-    if (status == store::EntryStatus::kNeedsUpgrade) ++rep.needs_upgrade;
-  }
+  FC_ASSIGN_OR_RETURN(auto counts, log.CountStatusesAfter(last_before));
+  rep.pending = size_t(counts[store::EntryStatus::kPending]);
+  rep.quarantined = size_t(counts[store::EntryStatus::kQuarantined]);
+  rep.needs_upgrade = size_t(counts[store::EntryStatus::kNeedsUpgrade]);
   return rep;
 }
 

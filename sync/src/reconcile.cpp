@@ -357,8 +357,18 @@ bool Reconciler::Quiet() const {
          chains_.empty() && probing_.empty();
 }
 
+Status Reconciler::StoreArrived() {
+  if (arrived_.empty()) return Status::Ok();
+  FC_ASSIGN_OR_RETURN(auto rep, local_.ingest(arrived_, arrived_ms_));
+  AddReport(totals_.imported, std::move(rep));
+  arrived_.clear();
+  arrived_bytes_ = 0;
+  return Status::Ok();
+}
+
 Status Reconciler::MaybeFinishPhase() {
   if (!(sent_done_ && received_done_ && Quiet())) return Status::Ok();
+  FC_RETURN_IF_ERROR(StoreArrived());
   if (local_.phase_done) FC_RETURN_IF_ERROR(local_.phase_done(phase_));
   if (phase_ == Phase::kOrgLog && !nothing_new_) return StartPhase(Phase::kAll);
   if (phase_ == Phase::kAll) return StartPhase(Phase::kReceipts);
@@ -447,8 +457,14 @@ Status Reconciler::Receive(const Message& m, int64_t now_ms) {
     }
     case Message::Type::kEntries: {
       totals_.entries_received += m.entries.size();
-      FC_ASSIGN_OR_RETURN(auto rep, local_.ingest(m.entries, now_ms));
-      AddReport(totals_.imported, std::move(rep));
+      for (const auto& e : m.entries) {
+        arrived_bytes_ += RawBytes(e);
+        arrived_.push_back(e);
+      }
+      arrived_ms_ = now_ms;
+      if (arrived_.size() >= limits_.store_entries || arrived_bytes_ >= limits_.store_bytes) {
+        FC_RETURN_IF_ERROR(StoreArrived());
+      }
       break;
     }
     case Message::Type::kDone:

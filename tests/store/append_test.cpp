@@ -155,6 +155,65 @@ TEST_CASE("store: batch append is one transaction with a result per entry", "[st
   CHECK(*f.log->CountEntries() == 100);
 }
 
+TEST_CASE("store: arriving entries are checked ahead on workers, every bad signature refused",
+          "[store]") {
+  test::StoreFixture f;
+  auto other = test::KeyFromByte(7);
+  // Two chains, long enough for the workers (slices of 64) and several transactions.
+  std::vector<store::Entry> list;
+  list.push_back(f.Next(f.root, nullptr));
+  for (int i = 1; i < 700; ++i) list.push_back(f.Next(f.root, &list.back()));
+  list.push_back(f.Next(other, nullptr));
+  for (int i = 1; i < 300; ++i) list.push_back(f.Next(other, &list.back()));
+  // Some entries are already held: they are duplicates whatever their verdict.
+  REQUIRE(f.log->AppendBatch({list.begin(), list.begin() + 10}, false, 1).ok());
+  // Flipped signatures across slices and transactions; each makes the rest of its chain a
+  // gap (its successors name an entry that was never stored).
+  const std::vector<size_t> flipped = {5, 200, 710};
+  for (size_t i : flipped) list[i].signature[10] ^= 0x40;
+  std::vector<size_t> commits;
+  auto r = f.log->AppendArriving(list, 64, 1, [&](size_t n) { commits.push_back(n); });
+  REQUIRE(r.ok());
+  REQUIRE(r->size() == list.size());
+  CHECK(commits.size() == (list.size() + 63) / 64);
+  CHECK(commits.back() == list.size());
+  // Another signature is another entry (the id covers it), even at a held seq.
+  CHECK((*r)[5].status.message() == "bad signature");
+  CHECK((*r)[6].duplicate);
+  CHECK((*r)[200].status.message() == "bad signature");
+  CHECK((*r)[201].status.IsGap());
+  CHECK((*r)[699].status.IsGap());
+  CHECK((*r)[710].status.message() == "bad signature");
+  CHECK((*r)[709].status.ok());
+  // Stored: the root's first 200, the other's first 10.
+  CHECK(*f.log->CountEntries() == 210);
+  auto head = f.log->HeadOf(other.public_key());
+  REQUIRE(head.ok());
+  REQUIRE(head->has_value());
+  CHECK((*head)->seq == 10);
+
+  // The same list again, with the signatures mended: the rest arrives, nothing twice.
+  for (size_t i : flipped) list[i].signature[10] ^= 0x40;
+  auto again = f.log->AppendArriving(list, 10000, 1);
+  REQUIRE(again.ok());
+  size_t added = 0;
+  for (const auto& x : *again) added += x.status.ok() && !x.duplicate;
+  CHECK(added == list.size() - 210);
+  CHECK(*f.log->CountEntries() == int64_t(list.size()));
+}
+
+TEST_CASE("store: a few arriving entries are checked on the writer", "[store]") {
+  test::StoreFixture f;
+  std::vector<store::Entry> list;
+  list.push_back(f.Next(f.root, nullptr));
+  for (int i = 1; i < 5; ++i) list.push_back(f.Next(f.root, &list.back()));
+  list[3].signature[0] ^= 1;
+  auto r = f.log->AppendArriving(list, 2, 1);
+  REQUIRE(r.ok());
+  CHECK((*r)[3].status.message() == "bad signature");
+  CHECK(*f.log->CountEntries() == 3);
+}
+
 TEST_CASE("store: unknown kinds are kept as needs-upgrade", "[store]") {
   test::StoreFixture f;
   auto e = f.Next(f.root, nullptr, {1}, /*kind=*/9);

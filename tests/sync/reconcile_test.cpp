@@ -28,6 +28,7 @@ struct Node {
   std::unique_ptr<store::Store> log;
   record::HybridClock clock;
   std::vector<PublicKey> org_authors;
+  size_t stores = 0, most_stored = 0;  // ingest calls, and the most entries in one
 
   Node(const std::filesystem::path& path, const Id& org, std::vector<PublicKey> org_keys)
       : org_authors(std::move(org_keys)) {
@@ -45,9 +46,12 @@ struct Node {
     l.log = log.get();
     l.org_authors = [this] { return org_authors; };
     l.ingest = [this](const std::vector<store::RawEntry>& e, int64_t now) {
+      ++stores;
+      most_stored = std::max(most_stored, e.size());
       return sync::Ingest(*log, clock, {}, e, now);
     };
-    return sync::Reconciler(std::move(l), sync::ReconcileLimits{7, 4096});
+    // Batches of 7 entries, stored 20 or more at a time and as each phase ends.
+    return sync::Reconciler(std::move(l), sync::ReconcileLimits{7, 4096, 20, 1u << 20});
   }
   std::set<Id> Ids() {
     std::set<Id> ids;
@@ -185,6 +189,27 @@ TEST_CASE("sync: equal nodes agree in one round trip", "[sync]") {
   auto [sent_a, sent_b] = Run(a, b, rng);
   CHECK(sent_a == 2);  // digest (of the org log and of everything), done
   CHECK(sent_b == 2);
+}
+
+TEST_CASE("sync: received batches are stored in groups, every entry counted", "[sync]") {
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "ann", org::Role::kOfficer);
+  auto key = o.OpenCaseKey("ann");
+  for (int i = 0; i < 100; ++i) o.Data("ann", key);
+  test::TempDir dir;
+  Node a(dir / "a.db", o.org, {o.Pk("root")}), b(dir / "b.db", o.org, {o.Pk("root")});
+  std::vector<store::RawEntry> all;
+  for (const auto& e : o.log) all.push_back(Raw(e));
+  a.Take(all);
+  std::mt19937_64 rng(11);
+  Run(a, b, rng);
+  CHECK(b.Ids() == a.Ids());
+  // About 100 entries in batches of 7: a store every 21 or so and one as the phase ends,
+  // not one per batch.
+  CHECK(b.stores <= 8);
+  CHECK(b.most_stored <= 20 + 7);
+  CHECK(b.most_stored >= 20);
 }
 
 TEST_CASE("sync: random histories split between two nodes converge", "[sync][property]") {

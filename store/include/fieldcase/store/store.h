@@ -14,6 +14,7 @@
 #include <climits>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -115,6 +116,13 @@ class Store {
   // stop the rest). Fails as a whole only if the transaction cannot commit.
   Result<std::vector<AppendResult>> AppendBatch(const std::vector<Entry>& entries,
                                                 bool locally_signed, int64_t now_ms);
+  // Entries from elsewhere, many transactions of `per_transaction` entries each, in order;
+  // `stored(n)` after each commit (entries [0, n) stored). Signatures are checked on
+  // worker threads ahead of the writer (the same check AppendBatch makes). Fails on the
+  // first transaction that cannot commit; the ones before it stand.
+  Result<std::vector<AppendResult>> AppendArriving(const std::vector<Entry>& entries,
+                                                   size_t per_transaction, int64_t now_ms,
+                                                   const std::function<void(size_t)>& stored = {});
 
   // For bytes from outside whose version is not yet known (sync, bundles): a v1 header
   // takes the Append path; another version is kept opaque, its status "needs upgrade",
@@ -147,6 +155,11 @@ class Store {
   // it fails. The callback may move from the entry it is given.
   Status ForEach(const EntryFilter& filter, const std::function<Status(StoredEntry&)>& fn);
   Result<int64_t> CountEntries();
+  // The highest rowid of an entry (0: none); rows stored later have higher ones (one
+  // writer holds the store, and rows go only when a settle bounds the pending ones).
+  Result<int64_t> LastRowid();
+  // How many entries stored after `rowid` have each status.
+  Result<std::map<EntryStatus, int64_t>> CountStatusesAfter(int64_t rowid);
   // Writes recomputed statuses (the only column of an entry that may change), one
   // transaction.
   Status SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuses);

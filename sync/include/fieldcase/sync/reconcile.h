@@ -97,6 +97,12 @@ Status ReadChain(store::Store& log, ChainCursor& cursor, size_t max_entries, siz
 struct ReconcileLimits {
   size_t batch_entries = 1000;
   size_t batch_bytes = 1u << 20;
+  // Batches received are stored together once this many entries or bytes have arrived,
+  // and when their phase ends: a store transaction's cost is mostly index pages written
+  // whole, so one per batch would write the same pages ten times (docs/benchmarks.md). A
+  // session cut before then stores none of them; the next sync sends them again.
+  size_t store_entries = kIngestTransaction;
+  size_t store_bytes = 16u << 20;
 };
 
 struct ReconcileTotals {
@@ -139,6 +145,7 @@ class Reconciler {
   Status Queue(const SendPlan& plan);
   bool Quiet() const;
   Status MaybeFinishPhase();
+  Status StoreArrived();
 
   Local local_;
   ReconcileLimits limits_;
@@ -157,6 +164,10 @@ class Reconciler {
   std::set<PublicKey> answered_;                                 // probes answered, by author
   size_t probes_answered_ = 0;
   bool sent_done_ = false, received_done_ = false;
+  // Received, not stored yet (StoreArrived).
+  std::vector<store::RawEntry> arrived_;
+  size_t arrived_bytes_ = 0;
+  int64_t arrived_ms_ = 0;
 };
 
 }  // namespace fieldcase::sync
