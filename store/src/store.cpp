@@ -314,8 +314,15 @@ Result<std::vector<ForkSeq>> Store::Forks() {
   FC_ASSIGN_OR_RETURN(
       Stmt q,
       impl_->db->Prepare(
-          "SELECT author, seq, count(*) FROM entries GROUP BY author, seq HAVING count(*) > 1 "
-          "ORDER BY author, seq"));
+          // Every fork has a row outside the unique (author, seq) index, flagged evidence:
+          // the index admits one unflagged row per seq, so no edit of the flag hides a
+          // fork. Looked for from those rows, not by grouping every entry held (~100 ms at
+          // 100,000); the count of the signed rows decides, so a flag on a lone row is no
+          // fork.
+          "SELECT f.author, f.seq, count(*) FROM (SELECT DISTINCT author, seq FROM entries "
+          "INDEXED BY entries_evidence WHERE evidence = 1) v JOIN entries f "
+          "ON f.author = v.author AND f.seq = v.seq "
+          "GROUP BY f.author, f.seq HAVING count(*) > 1 ORDER BY f.author, f.seq"));
   std::vector<ForkSeq> out;
   while (true) {
     FC_ASSIGN_OR_RETURN(bool row, q.Step("finding forks"));

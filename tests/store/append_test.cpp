@@ -361,6 +361,39 @@ TEST_CASE("store: fork evidence is bounded per author, dropping the highest seqs
   CHECK((*r)[store::kMaxEvidencePerBranch].dropped);  // the highest seqs go
 }
 
+TEST_CASE("store: forks are found from their evidence rows, and no flag edit hides or makes one",
+          "[store]") {
+  test::StoreFixture f;
+  auto other = test::KeyFromByte(9);
+  std::vector<store::Entry> chain{f.Next(f.root, nullptr)};
+  for (int i = 0; i < 5; ++i) chain.push_back(f.Next(f.root, &chain.back()));
+  std::vector<store::Entry> theirs{f.Next(other, nullptr)};
+  for (int i = 0; i < 5; ++i) theirs.push_back(f.Next(other, &theirs.back()));
+  REQUIRE(f.log->AppendBatch(chain, false, 1).ok());
+  REQUIRE(f.log->AppendBatch(theirs, false, 1).ok());
+  CHECK(f.log->Forks()->empty());
+  // Two more entries at the root's seq 3 and 5, each after a held one there.
+  auto at3 = f.Next(f.root, &chain[1], {0xC});
+  auto at5 = f.Next(f.root, &chain[3], {0xD});
+  REQUIRE(f.log->Append(at3, false, 1).status.ok());
+  REQUIRE(f.log->Append(at5, false, 1).status.ok());
+  auto forks = f.log->Forks();
+  REQUIRE(forks.ok());
+  REQUIRE(forks->size() == 2);
+  CHECK((*forks)[0].seq == 3);
+  CHECK((*forks)[0].branches == 2);
+  CHECK((*forks)[1].seq == 5);
+  f.log.reset();
+  // Clearing a fork's evidence flag is refused by the unique (author, seq) index...
+  CHECK(RawExec(f.db(), "UPDATE entries SET evidence = 0 WHERE evidence = 1") != SQLITE_OK);
+  // ...and flagging a lone entry makes no fork of it.
+  REQUIRE(RawExec(f.db(), "UPDATE entries SET evidence = 1 WHERE seq = 2") == SQLITE_OK);
+  f.Reopen();
+  forks = f.log->Forks();
+  REQUIRE(forks.ok());
+  CHECK(forks->size() == 2);
+}
+
 TEST_CASE("store: pending rows beyond the bound are dropped oldest first", "[store]") {
   test::StoreFixture f;
   std::vector<store::Entry> chain{f.Next(f.root, nullptr)};
