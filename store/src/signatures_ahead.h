@@ -31,6 +31,7 @@ class SignaturesAhead {
       : org_id_(org_id), entries_(entries), ok_(entries.size(), 0) {
     const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
     if (entries_.size() < kSlice) return;  // the writer checks a few itself
+    pool_.reserve(workers);  // so a thread, once started, is always held (and joined)
     try {
       for (size_t i = 0; i < workers; ++i) pool_.emplace_back([this] { Work(); });
     } catch (const std::system_error&) {
