@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <system_error>
@@ -85,12 +86,43 @@ Result<std::vector<uint8_t>> NeedsSignatureCheck(Store::Impl& im, const std::vec
   return need;
 }
 
-// Checks one entry against the store and inserts it. Caller holds the transaction.
+// The heads a transaction's appends change, written once before it commits: a run of one
+// chain replaces its author's head once, not once per entry (two statements an entry).
+// The same set as writing each change at once: heads are (held ∪ added) minus every entry
+// some appended entry names as prev.
+class HeadChanges {
+ public:
+  void Appended(const Header& h, const Id& id) {
+    if (h.seq > 1 && added_.erase({h.author, h.prev}) == 0) dropped_.push_back({h.author, h.prev});
+    added_.emplace(std::make_pair(h.author, id), h.seq);
+  }
+  Status Write(Store::Impl& im) {
+    for (const auto& [author, prev] : dropped_) {
+      im.drop_head.Reset().BindStatic(1, author).BindStatic(2, prev);
+      FC_RETURN_IF_ERROR(im.drop_head.Run("updating heads"));
+    }
+    for (const auto& [key, seq] : added_) {
+      im.add_head.Reset().BindStatic(1, key.first).BindStatic(2, key.second).Bind(3, int64_t(seq));
+      FC_RETURN_IF_ERROR(im.add_head.Run("updating heads"));
+    }
+    dropped_.clear();
+    added_.clear();
+    return Status::Ok();
+  }
+
+ private:
+  std::map<std::pair<PublicKey, Id>, uint64_t> added_;  // (author, id) -> seq
+  std::vector<std::pair<PublicKey, Id>> dropped_;       // held before this transaction
+};
+
+// Checks one entry against the store and inserts it. Caller holds the transaction and
+// writes `heads` before it commits.
 // `verified`: asked for this entry's signature verdict (checked elsewhere: on worker
 // threads); empty: checked here.
 AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
                        const PayloadValidator& validator, const Entry& in, bool locally_signed,
-                       int64_t now_ms, const std::function<bool()>& verified = {}) {
+                       int64_t now_ms, HeadChanges& heads,
+                       const std::function<bool()>& verified = {}) {
   AppendResult r;
   auto reject = [&](std::string why) {
     r.status = Status::Rejected(why);
@@ -250,13 +282,7 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
       return r;
     }
   }
-  im.drop_head.Reset().BindStatic(1, h.author).BindStatic(2, h.prev);
-  if (Status s = im.drop_head.Run("updating heads"); !s.ok()) {
-    r.status = s;
-    return r;
-  }
-  im.add_head.Reset().BindStatic(1, h.author).BindStatic(2, r.id).Bind(3, int64_t(h.seq));
-  if (Status s = im.add_head.Run("updating heads"); !s.ok()) r.status = s;
+  heads.Appended(h, r.id);
   return r;
 }
 
@@ -283,6 +309,7 @@ Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& e
   FC_RETURN_IF_ERROR(tx.Begin());
   std::vector<AppendResult> results;
   results.reserve(entries.size());
+  HeadChanges heads;
   std::vector<uint8_t> need, sig_ok;
   if (!locally_signed && org_id_) {
     FC_ASSIGN_OR_RETURN(need, NeedsSignatureCheck(*impl_, entries));
@@ -293,10 +320,12 @@ Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& e
     // An entry the pre-check passed over is checked inline if it gets that far.
     std::function<bool()> verified;
     if (!need.empty() && need[i]) verified = [&sig_ok, i] { return sig_ok[i] != 0; };
-    results.push_back(AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms, verified));
+    results.push_back(
+        AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms, heads, verified));
     // An I/O failure (disk full) aborts the whole batch: nothing of it is acknowledged.
     if (IsStorageFailure(results.back().status)) return results.back().status;
   }
+  FC_RETURN_IF_ERROR(heads.Write(*impl_));
   FC_RETURN_IF_ERROR(tx.Commit());
   return results;
 }
@@ -308,17 +337,19 @@ Result<std::vector<AppendResult>> Store::AppendArriving(const std::vector<Entry>
   std::vector<AppendResult> results;
   results.reserve(entries.size());
   SignaturesAhead ahead(org_id_.value_or(Id{}), entries);
+  HeadChanges heads;
   for (size_t at = 0; at < entries.size(); at += per_transaction) {
     const size_t end = std::min(entries.size(), at + per_transaction);
     Transaction tx(*impl_->db);
     FC_RETURN_IF_ERROR(tx.Begin());
     for (size_t i = at; i < end; ++i) {
       results.push_back(AppendOne(*impl_, org_id_, validator_, entries[i],
-                                  /*locally_signed=*/false, now_ms,
+                                  /*locally_signed=*/false, now_ms, heads,
                                   [&ahead, i] { return ahead.Verified(i); }));
       // An I/O failure (disk full) aborts this transaction; the ones before it stand.
       if (IsStorageFailure(results.back().status)) return results.back().status;
     }
+    FC_RETURN_IF_ERROR(heads.Write(*impl_));
     FC_RETURN_IF_ERROR(tx.Commit());
     if (stored) stored(end);
   }

@@ -144,6 +144,14 @@ Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& adde
   FC_ASSIGN_OR_RETURN(std::set<PublicKey> waiting, log.UnsettledAuthors());
   chains.insert(waiting.begin(), waiting.end());
   chains.insert(added_authors.begin(), added_authors.end());
+  // Sized once, from the chains' lengths: an input is ~600 bytes, and growing the vector
+  // moved every one read so far, over and over (a third of a settle's time at 100,000).
+  size_t expected = inputs.size();
+  for (const PublicKey& author : chains) {
+    FC_ASSIGN_OR_RETURN(auto head, log.HeadOf(author));
+    if (head) expected += size_t(std::min<uint64_t>(head->seq, uint64_t(1) << 24));
+  }
+  inputs.reserve(expected);
   for (const PublicKey& author : chains) {
     store::EntryFilter f;
     f.payloads = false;
