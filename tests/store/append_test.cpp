@@ -1,4 +1,6 @@
 #include <sqlite3.h>
+
+#include <set>
 #include <catch2/catch.hpp>
 
 #include "fieldcase/store/data_dir.h"
@@ -200,6 +202,13 @@ TEST_CASE("store: arriving entries are checked ahead on workers, every bad signa
   for (const auto& x : *again) added += x.status.ok() && !x.duplicate;
   CHECK(added == list.size() - 210);
   CHECK(*f.log->CountEntries() == int64_t(list.size()));
+  // One head per chain, at its end, however many transactions and runs it took.
+  auto heads = f.log->Heads();
+  REQUIRE(heads.ok());
+  REQUIRE(heads->size() == 2);
+  std::set<Id> tops;
+  for (const auto& h : *heads) tops.insert(h.id);
+  CHECK(tops == std::set<Id>{list[699].id, list.back().id});
 }
 
 TEST_CASE("store: a few arriving entries are checked on the writer", "[store]") {
@@ -359,6 +368,12 @@ TEST_CASE("store: fork evidence is bounded per author, dropping the highest seqs
   CHECK(stored == store::kMaxEvidencePerBranch);
   CHECK(not_stored == 5);
   CHECK((*r)[store::kMaxEvidencePerBranch].dropped);  // the highest seqs go
+  // Both branches end in a head: the one held before, and the new one's last stored entry.
+  auto heads = f.log->Heads();
+  REQUIRE(heads.ok());
+  std::set<Id> tops;
+  for (const auto& h : *heads) tops.insert(h.id);
+  CHECK(tops == std::set<Id>{a2.id, branch[store::kMaxEvidencePerBranch - 1].id});
 }
 
 TEST_CASE("store: forks are found from their evidence rows, and no flag edit hides or makes one",
