@@ -100,9 +100,10 @@ struct ReconcileLimits {
   // Batches received are stored together once this many entries or bytes have arrived,
   // and when their phase ends: a store transaction's cost is mostly index pages written
   // whole, so one per batch would write the same pages ten times (docs/benchmarks.md). A
-  // session cut before then stores none of them; the next sync sends them again.
+  // session cut before then stores none of them; the next sync sends them again. The bytes
+  // bound is what a hub may hold per connection (times --max-connections at worst).
   size_t store_entries = kIngestTransaction;
-  size_t store_bytes = 16u << 20;
+  size_t store_bytes = 8u << 20;
 };
 
 struct ReconcileTotals {
