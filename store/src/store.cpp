@@ -90,12 +90,17 @@ Status Store::DeleteMeta(std::string_view key) {
 }
 
 Result<std::optional<Bytes>> Store::GetMeta(std::string_view key) {
-  FC_ASSIGN_OR_RETURN(Stmt s, impl_->db->Prepare("SELECT value FROM meta WHERE key = ?1"));
-  s.BindText(1, key);
-  FC_ASSIGN_OR_RETURN(bool row, s.Step("reading node facts"));
-  if (!row) return std::optional<Bytes>();
-  ByteView v = s.Blob(0);
-  return std::optional<Bytes>(Bytes(v.begin(), v.end()));
+  Stmt& s = impl_->get_meta;
+  s.Reset().BindText(1, key);
+  auto row = s.Step("reading node facts");
+  std::optional<Bytes> out;
+  if (row.ok() && *row) {
+    ByteView v = s.Blob(0);
+    out.emplace(v.begin(), v.end());
+  }
+  s.Reset();
+  if (!row.ok()) return row.status();
+  return out;
 }
 
 Result<int64_t> Store::CountOpaque() {
@@ -298,16 +303,11 @@ Status Store::SetStatuses(const std::vector<std::pair<Id, EntryStatus>>& statuse
 }
 
 Result<bool> Store::HasForkEvidence(const PublicKey& author) {
-  // A fork is two rows at one (author, seq), whatever the evidence flag says: the flag is
-  // only an index, and a flag set by hand on a lone row is no fork. Every write asks: the
-  // partial index of flagged rows is searched, never the author's whole chain.
-  FC_ASSIGN_OR_RETURN(
-      Stmt q,
-      impl_->db->Prepare("SELECT 1 FROM entries e INDEXED BY entries_evidence WHERE e.author = ?1 "
-                         "AND e.evidence = 1 AND " +
-                         std::string(kHasSibling) + " LIMIT 1"));
-  q.Bind(1, author);
-  return q.Step("looking for forks");
+  Stmt& q = impl_->fork_evidence;  // store_impl.h says what counts as a fork
+  q.Reset().Bind(1, author);
+  auto row = q.Step("looking for forks");
+  q.Reset();
+  return row;
 }
 
 Result<std::vector<ForkSeq>> Store::Forks() {

@@ -33,7 +33,7 @@ class Store::Impl {
  public:
   std::unique_ptr<Db> db;
   Stmt find_id, insert_late_payload, find_author_seq, find_prev, fork_point, insert_entry,
-      insert_payload, drop_head, add_head, head_of, status_of;
+      insert_payload, drop_head, add_head, head_of, status_of, get_meta, fork_evidence;
 
   Status Prepare() {
     FC_ASSIGN_OR_RETURN(find_id, db->Prepare("SELECT e.rowid, " + std::string(kPayloadColumn) +
@@ -70,6 +70,15 @@ class Store::Impl {
     // the heads table is only an index (verify checks it).
     FC_ASSIGN_OR_RETURN(head_of, db->Prepare("SELECT seq, id, hlc FROM entries WHERE author = ?1 "
                                              "ORDER BY seq DESC, id LIMIT 1"));
+    // Every write reads these (Signer::CheckMayWrite): prepared once, not per write.
+    FC_ASSIGN_OR_RETURN(get_meta, db->Prepare("SELECT value FROM meta WHERE key = ?1"));
+    // A fork is two rows at one (author, seq), whatever the evidence flag says: the flag is
+    // only an index, and a flag set by hand on a lone row is no fork. The partial index of
+    // flagged rows is searched, never the author's whole chain.
+    FC_ASSIGN_OR_RETURN(fork_evidence,
+                        db->Prepare("SELECT 1 FROM entries e INDEXED BY entries_evidence WHERE "
+                                    "e.author = ?1 AND e.evidence = 1 AND " +
+                                    std::string(kHasSibling) + " LIMIT 1"));
     return Status::Ok();
   }
 };
