@@ -4,14 +4,10 @@
 #include <cstring>
 #include <functional>
 #include <map>
-#include <set>
 #include <stdexcept>
-#include <system_error>
-#include <thread>
 
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/store/store.h"
-#include "parallel.h"
 #include "signatures_ahead.h"
 #include "store_impl.h"
 
@@ -36,54 +32,6 @@ Result<EntryStatus> CheckPayload(const Header& h, ByteView payload,
   if (v.IsNeedsUpgrade()) return EntryStatus::kNeedsUpgrade;
   if (!v.ok()) return Status::Rejected(v.message());
   return EntryStatus::kAccepted;
-}
-
-// The signatures of a foreign batch, checked on worker threads before the sequential
-// checks: ed25519 verification is most of an import's cost (DESIGN §7). The same function
-// over the same signed bytes as one entry gets; the author is read from those bytes.
-// Only `need`ed entries are checked: one already held or whose predecessor is nowhere
-// (a gap) stops before its signature matters, so neither costs a verification.
-std::vector<uint8_t> VerifyBatchSignatures(const Id& org_id, const std::vector<Entry>& entries,
-                                           const std::vector<uint8_t>& need) {
-  std::vector<uint8_t> ok(entries.size(), 0);
-  auto check = [&](size_t begin, size_t end) {
-    for (size_t i = begin; i < end; ++i) {
-      if (!need[i]) continue;
-      PublicKey author{};
-      std::memcpy(author.data(), entries[i].header_bytes.data() + 3, author.size());
-      ok[i] = VerifyEntrySignature(org_id, entries[i].header_bytes, author, entries[i].signature);
-    }
-  };
-  ParallelFor(entries.size(), check);
-  return ok;
-}
-
-// Which entries of a batch will reach the signature check: not held yet, and a first entry
-// or one whose predecessor is held or in the batch.
-Result<std::vector<uint8_t>> NeedsSignatureCheck(Store::Impl& im, const std::vector<Entry>& entries) {
-  auto held = [&](Stmt& q, const Id& id) -> Result<bool> {
-    q.Reset().Bind(1, id);
-    auto row = q.Step("looking up entry");
-    q.Reset();
-    return row;
-  };
-  std::set<Id> batch;
-  for (const auto& e : entries) batch.insert(EntryId(e.header_bytes, e.signature));
-  std::vector<uint8_t> need(entries.size(), 1);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const auto& hb = entries[i].header_bytes;
-    FC_ASSIGN_OR_RETURN(bool have, held(im.find_id, EntryId(hb, entries[i].signature)));
-    if (have) {
-      need[i] = 0;
-      continue;
-    }
-    Id prev{};
-    std::memcpy(prev.data(), hb.data() + 43, prev.size());
-    if (GetLE(hb.data() + 35, 8) <= 1 || batch.count(prev)) continue;
-    FC_ASSIGN_OR_RETURN(bool prev_held, held(im.find_prev, prev));
-    need[i] = prev_held ? 1 : 0;
-  }
-  return need;
 }
 
 // The heads a transaction's appends change, written once before it commits: a run of one
@@ -176,7 +124,8 @@ AppendResult AppendOne(Store::Impl& im, const std::optional<Id>& org_id,
   if ((h.seq == 1) != IsZero(h.prev)) return reject("prev must be zero exactly when seq is 1");
 
   // The predecessor first: a gap is cheap to find and is re-offered later, so a hostile
-  // out-of-order batch costs no signature checks (NeedsSignatureCheck skips it too).
+  // out-of-order batch costs the writer no signature checks (workers may have checked
+  // ahead: their time, bounded by the bytes that arrived).
   // Chain: prev must name a held entry of this author at seq-1 (on any branch), and hlc
   // must rise.
   if (h.seq > 1) {
@@ -305,23 +254,16 @@ AppendResult Store::Append(const Entry& e, bool locally_signed, int64_t now_ms) 
 
 Result<std::vector<AppendResult>> Store::AppendBatch(const std::vector<Entry>& entries,
                                                      bool locally_signed, int64_t now_ms) {
+  // Foreign entries take the one path that checks signatures (ahead, on workers).
+  if (!locally_signed) return AppendArriving(entries, std::max<size_t>(1, entries.size()), now_ms);
   Transaction tx(*impl_->db);
   FC_RETURN_IF_ERROR(tx.Begin());
   std::vector<AppendResult> results;
   results.reserve(entries.size());
   HeadChanges heads;
-  std::vector<uint8_t> need, sig_ok;
-  if (!locally_signed && org_id_) {
-    FC_ASSIGN_OR_RETURN(need, NeedsSignatureCheck(*impl_, entries));
-    sig_ok = VerifyBatchSignatures(*org_id_, entries, need);
-  }
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const Entry& e = entries[i];
-    // An entry the pre-check passed over is checked inline if it gets that far.
-    std::function<bool()> verified;
-    if (!need.empty() && need[i]) verified = [&sig_ok, i] { return sig_ok[i] != 0; };
-    results.push_back(
-        AppendOne(*impl_, org_id_, validator_, e, locally_signed, now_ms, heads, verified));
+  for (const Entry& e : entries) {
+    results.push_back(AppendOne(*impl_, org_id_, validator_, e, /*locally_signed=*/true, now_ms,
+                                heads));
     // An I/O failure (disk full) aborts the whole batch: nothing of it is acknowledged.
     if (IsStorageFailure(results.back().status)) return results.back().status;
   }
