@@ -132,7 +132,7 @@ int RunOrgEnrol(Context& c) {
     if (Status s = Confirm("Does the device show the same request fingerprint?"); !s.ok())
       return Fail(s);
   }
-  auto outcome = reissue ? (*node)->ReissueEnrolment(*req)
+  auto outcome = reissue ? (*node)->ReissueEnrolment(*req, Context::NowMs())
                          : (*node)->Enrol(*req, *role, Context::NowMs(), confirmed);
   if (!outcome.ok()) {
     if (!reissue && outcome.status().IsNotPermitted() &&

@@ -6,6 +6,8 @@
 #include "fieldcase/base/text.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/node/node.h"
+#include "fieldcase/sync/bundle.h"
+#include "fieldcase/sync/heads.h"
 #include "fieldcase/sync/ingest.h"
 #include "fieldcase/sync/receipts.h"
 #include "fieldcase/sync/statuses.h"
@@ -207,15 +209,16 @@ Result<EnrolOutcome> Node::Enrol(const org::EnrolRequest& request, Role role, in
   FC_ASSIGN_OR_RETURN(auto ids, p.Commit(std::move(drafts), now_ms));
   out.certificate = ids.front();
   FC_RETURN_IF_ERROR(p.Recompute());
-  FC_RETURN_IF_ERROR(Respond(request.signing_key, request.box_key, role, out));
+  FC_RETURN_IF_ERROR(Respond(request.signing_key, request.box_key, role, now_ms, out));
   return out;
 }
 
-// The response for an enrolled device: every entry this node holds, the directory key
-// sealed to the device's X25519 key (for roles that see names), signed by the key that
-// governs the role. Made again the same way by `--reissue`.
+// The response for an enrolled device: every entry this node holds, as a bundle sealed to
+// the device's X25519 key alone; the directory key sealed to the same key (for roles that
+// see names); all signed by the key that governs the role. Made again the same way by
+// `--reissue`.
 Status Node::Respond(const PublicKey& device, const PublicKey& box_key, Role role,
-                     EnrolOutcome& out) {
+                     int64_t now_ms, EnrolOutcome& out) {
   Parts& p = *p_;
   const Role signer = role == Role::kAdmin ? Role::kRoot : Role::kAdmin;
   if (!p.signer.Has(signer)) {
@@ -235,13 +238,19 @@ Status Node::Respond(const PublicKey& device, const PublicKey& box_key, Role rol
     resp.directory_key_check = org::KeyCheck(*p.directory_key);
     out.directory_key_sealed = true;
   }
-  FC_ASSIGN_OR_RETURN(resp.entries, ExportAll());
+  // The bundle's manifest is signed by the same key as the response (Join checks it).
+  FC_ASSIGN_OR_RETURN(auto entries, ExportAll());
+  FC_ASSIGN_OR_RETURN(auto heads, p.log->Heads());
+  FC_ASSIGN_OR_RETURN(sync::SealedBundle bundle,
+                      sync::SealBundle(p.org_id, p.signer.Key(signer), {box_key}, entries,
+                                       sync::HeadsDigest(std::move(heads)), now_ms));
+  resp.bundle = std::move(bundle.file);
   out.response = org::EncodeEnrolResponse(resp, p.signer.Key(signer));
   out.administrator = p.signer.Key(signer).public_key();
   return Status::Ok();
 }
 
-Result<EnrolOutcome> Node::ReissueEnrolment(const org::EnrolRequest& request) {
+Result<EnrolOutcome> Node::ReissueEnrolment(const org::EnrolRequest& request, int64_t now_ms) {
   Parts& p = *p_;
   const org::Member* m = p.members.Find(request.signing_key);
   if (m == nullptr) {
@@ -258,7 +267,7 @@ Result<EnrolOutcome> Node::ReissueEnrolment(const org::EnrolRequest& request) {
                                 "device; refused");
   }
   EnrolOutcome out;
-  FC_RETURN_IF_ERROR(Respond(m->key, m->box_key, m->role, out));
+  FC_RETURN_IF_ERROR(Respond(m->key, m->box_key, m->role, now_ms, out));
   return out;
 }
 
@@ -304,6 +313,28 @@ Result<std::optional<crypto::SecretBytes>> Node::OpenDirectoryKey(
   return std::optional<crypto::SecretBytes>(std::move(dk));
 }
 
+// The entries a response carries: its bundle, opened with this device's X25519 key by the
+// one bundle reader (every check a bundle gets), made by the key that signed the response.
+Result<std::vector<store::RawEntry>> Node::ResponseEntries(const org::EnrolResponse& response) {
+  Parts& p = *p_;
+  if (!p.device) return NoBoxIdentity();
+  auto opened = sync::OpenBundle(response.bundle, response.org_id, *p.device);
+  if (!opened.ok()) {
+    if (opened.status().code() == Status::Code::kNotPermitted) {
+      return Status::NotPermitted(
+          "this response's entries are not encrypted to this device: it was made from "
+          "another device's request; nothing was joined");
+    }
+    return Status::Corruption("the response's bundle: " + opened.status().message());
+  }
+  if (opened->manifest.exporter != response.signer) {
+    return Status::Corruption(
+        "the response's bundle was made by another key than the one that signed the "
+        "response; nothing was joined");
+  }
+  return std::move(opened->entries);
+}
+
 // A member whose join was cut: the response's entries again (already held ones are
 // skipped) and the directory key if the keystore lacks it.
 Status Node::ResumeJoin(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
@@ -313,7 +344,8 @@ Status Node::ResumeJoin(const org::EnrolResponse& response, const crypto::Secret
   // member may import them like any bundle's. What the response adds beyond them — the
   // directory key — is believed only from a current administrator, for a role that reads
   // names.
-  FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
+  FC_ASSIGN_OR_RETURN(auto entries, ResponseEntries(response));
+  FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(entries, now_ms));
   if (rep.rejected > 0 || rep.gaps > 0) {
     return Status::Corruption("the response's entries do not all verify; its directory key "
                               "was not taken");
@@ -382,7 +414,8 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
     if (*p.log->org_id() != response.org_id) {
       return Status::NotPermitted("this response is for another organisation");
     }
-    FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
+    FC_ASSIGN_OR_RETURN(auto entries, ResponseEntries(response));
+    FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(entries, now_ms));
     FC_RETURN_IF_ERROR(check_whole(rep));
     // The successor certificate names where the old key stops: writing may resume.
     return p.log->DeleteMeta("halted");
@@ -391,9 +424,10 @@ Status Node::Join(const org::EnrolResponse& response, const crypto::SecretBytes&
   // The directory key is checked first and saved last (below).
   auto first_join = [&]() -> Status {
     FC_ASSIGN_OR_RETURN(auto dk, OpenDirectoryKey(response, response.org_id));
+    FC_ASSIGN_OR_RETURN(auto entries, ResponseEntries(response));
     FC_RETURN_IF_ERROR(p.log->SetOrgId(response.org_id));
     p.org_id = response.org_id;
-    FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(response.entries, now_ms));
+    FC_ASSIGN_OR_RETURN(sync::ImportReport rep, Import(entries, now_ms));
     FC_RETURN_IF_ERROR(check_whole(rep));
     if (!is_member()) {
       return Status::Corruption(

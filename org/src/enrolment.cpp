@@ -5,7 +5,6 @@
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/base/text.h"
 #include "fieldcase/crypto/hash.h"
-#include "fieldcase/store/store.h"
 
 namespace fieldcase::org {
 
@@ -38,7 +37,7 @@ Bytes SuccessorStatement(const EnrolRequest& r) {
   w.Fixed(r.predecessor_last_id);
   return w.Take();
 }
-constexpr uint8_t kResponseVersion = 2;
+constexpr uint8_t kResponseVersion = 3;  // 2: entry records in clear; 1: unsigned
 constexpr size_t kMaxNameBytes = 256;
 
 void PutStr16(ByteWriter& w, const std::string& s) {
@@ -168,8 +167,8 @@ Bytes EncodeEnrolResponse(const EnrolResponse& r, const crypto::SigningKey& admi
   w.U32(uint32_t(r.sealed_directory_key.size()));
   w.Raw(r.sealed_directory_key);
   w.Fixed(r.directory_key_check);
-  w.U64(r.entries.size());
-  for (const auto& e : r.entries) store::PutRawEntry(w, e);
+  w.U64(r.bundle.size());
+  w.Raw(r.bundle);
   w.Fixed(administrator.public_key());
   Bytes out = w.Take();
   const Signature sig = administrator.Sign(crypto::SignTag::kEnrolResponse, {out});
@@ -185,8 +184,8 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
   if (bytes.size() < 5 || std::memcmp(bytes.data(), kResponseMagic, 4) != 0) return bad("magic");
   if (bytes[4] < kResponseVersion) {
     return Status::Corruption(
-        "enrolment response of an older, unsigned version; ask the "
-        "administrator for a new one (`fieldcase org enrol`)");
+        "enrolment response of an older version (entries in clear, or unsigned); ask the "
+        "administrator to make it again (`fieldcase org enrol REQUEST --reissue`)");
   }
   if (bytes[4] > kResponseVersion)
     return Status::NeedsUpgrade("enrolment response of a newer version; update fieldcase");
@@ -206,7 +205,7 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
   ByteReader c(bytes.subspan(5, bytes.size() - 5 - kTrailer));
   EnrolResponse r;
   uint32_t n = 0;
-  uint64_t count = 0;
+  uint64_t length = 0;
   ByteView v;
   if (!c.Fixed(r.org_id, "org id").ok() || !c.Fixed(r.device, "device").ok() ||
       !c.U32(n, "directory key").ok() || !c.Bound(n, 256, 0, "directory key").ok() ||
@@ -216,22 +215,12 @@ Result<EnrolResponse> DecodeEnrolResponse(ByteView bytes) {
   r.sealed_directory_key.assign(v.begin(), v.end());
   if (!c.Fixed(r.directory_key_check, "directory key check").ok()) return bad("header");
   r.signer = signer;
-  if (!c.U64(count, "entry count").ok() ||
-      !c.Bound(count, kMaxResponseEntries, 0, "entry count").ok()) {
-    return bad("entry count");
+  if (!c.U64(length, "bundle length").ok() ||
+      !c.Bound(length, kMaxResponseBundleBytes, 1, "bundle").ok() ||
+      !c.Take(size_t(length), v, "bundle").ok()) {
+    return bad("bundle length");
   }
-  // Bound the reservation by what is left.
-  if (!c.Bound(count, kMaxResponseEntries, store::kMinRawEntryRecordBytes, "entry count").ok()) {
-    return bad("entry count larger than the file");
-  }
-  r.entries.reserve(count);
-  for (uint64_t i = 0; i < count; ++i) {
-    store::RawEntry e;
-    if (Status s = store::GetRawEntry(c, e); !s.ok()) {
-      return bad("entry " + std::to_string(i) + ": " + s.message());
-    }
-    r.entries.push_back(std::move(e));
-  }
+  r.bundle.assign(v.begin(), v.end());
   if (!c.End("response").ok()) return bad("trailing bytes");
   return r;
 }

@@ -1,9 +1,12 @@
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "fieldcase/node/node.h"
 #include "fieldcase/org/payload_rules.h"
 #include "fieldcase/record/hlc.h"
 #include "fieldcase/store/verify.h"
+#include "fieldcase/sync/bundle.h"
 #include "node/node_fixture.h"
 #include "org/org_builder.h"
 #include "test_util.h"
@@ -164,7 +167,7 @@ TEST_CASE("node: enrolment files are checked before anything is written", "[sync
   padded.push_back(0);
   CHECK_FALSE(DecodeEnrolResponse(padded).ok());
   Bytes huge = out->response;
-  // entry count at offset 5 + 32 + 32 + 4 + sealed-key length
+  // bundle length at offset 5 + 32 + 32 + 4 + sealed-key length
   size_t count_at = 73 + size_t(GetLE(huge.data() + 69, 4));
   for (size_t i = 0; i < 8; ++i) huge[count_at + i] = 0xff;
   CHECK_FALSE(DecodeEnrolResponse(huge).ok());
@@ -191,6 +194,49 @@ OpenCase SmallTemplate() {
   return op;
 }
 }  // namespace
+
+TEST_CASE("node: an enrolment response carries its entries as a bundle only that device opens",
+          "[org][bundle][attack]") {
+  Org org;
+  auto d = Node::InitDevice({org.tmp.path() / "dana"}, Pass(), crypto::KdfCost::kInteractive);
+  REQUIRE(d.ok());
+  auto req = DecodeEnrolRequest(*(*d)->MakeEnrolRequest("dana", "D-1"));
+  REQUIRE(req.ok());
+  auto out = org.hq->Enrol(*req, Role::kOfficer, kNow);
+  REQUIRE(out.ok());
+  // No entry travels in clear: not even the certificate's signed header is in the file.
+  auto cert = org.hq->log().Get(out->certificate);
+  REQUIRE(cert.ok());
+  REQUIRE(cert->has_value());
+  const auto& header = (*cert)->entry.header_bytes;
+  CHECK(std::search(out->response.begin(), out->response.end(), header.begin(), header.end()) ==
+        out->response.end());
+  auto resp = DecodeEnrolResponse(out->response);
+  REQUIRE(resp.ok());
+  // Anyone else who holds the file cannot open its bundle.
+  auto opened = OpenBundle(resp->bundle, resp->org_id, crypto::BoxKeyPair::Generate());
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.status().code() == Status::Code::kNotPermitted);
+  // Signed again by a stranger, around the administrator's bundle: the bundle's maker and
+  // the response's signer differ, and nothing is joined.
+  auto forged = DecodeEnrolResponse(EncodeEnrolResponse(*resp, crypto::SigningKey::Generate()));
+  REQUIRE(forged.ok());
+  Status s = (*d)->Join(*forged, Pass(), kNow);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("another key"));
+  CHECK_FALSE((*d)->is_member());
+  // A response of the older layout (entries in clear) is refused with what to ask for.
+  Bytes older = out->response;
+  older[4] = 2;
+  auto refused = DecodeEnrolResponse(older);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("--reissue"));
+  // The real one joins.
+  REQUIRE((*d)->Join(*resp, Pass(), kNow).ok());
+  CHECK((*d)->is_member());
+  CHECK(NoteTexts(**d, org.case_id) == "written at HQ|");
+}
+
 
 TEST_CASE("node: team key generations reach current devices and carry history", "[sync][keys]") {
   Org org;

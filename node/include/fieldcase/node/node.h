@@ -146,8 +146,9 @@ class Node {
   // The response for a device already enrolled, made again (its first was lost, or its
   // --out could not be written); writes nothing to the log. The request must be the
   // enrolled device's own (same keys).
-  Result<EnrolOutcome> ReissueEnrolment(const org::EnrolRequest& request);
-  // Device side: takes the org, imports and verifies every entry, keeps the directory key.
+  Result<EnrolOutcome> ReissueEnrolment(const org::EnrolRequest& request, int64_t now_ms);
+  // Device side: takes the org, opens the response's bundle (sealed to this device),
+  // imports and verifies every entry, keeps the directory key.
   Status Join(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
               int64_t now_ms);
   // Verifies and stores entries from elsewhere through the one ingest path (sync/ingest.h).
@@ -252,7 +253,8 @@ class Node {
   Status ResumeJoin(const org::EnrolResponse& response, const crypto::SecretBytes& passphrase,
                     int64_t now_ms);
   Status Respond(const PublicKey& device, const PublicKey& box_key, org::Role role,
-                 EnrolOutcome& out);
+                 int64_t now_ms, EnrolOutcome& out);
+  Result<std::vector<store::RawEntry>> ResponseEntries(const org::EnrolResponse& response);
   explicit Node(std::unique_ptr<Parts> parts);
   // Everything an unlock does once the folder is locked and the keystore opened.
   static Result<std::unique_ptr<Node>> Open(std::unique_ptr<Parts> p, store::Keystore ks);

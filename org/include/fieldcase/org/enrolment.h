@@ -25,22 +25,25 @@
 //                administrator confirms it explicitly), followed by the 32-byte predecessor
 //   ..     64    ed25519 by the device key over "fieldcase/v1/enrol-request\0" ‖ all bytes above
 //
-// Response, version 2 (version 1 carried no signature and is refused):
+// Response, version 3 (versions 1 and 2 carried entry records in clear and are refused: ask
+// for the response again, `org enrol --reissue`):
 //   0      4     magic "FCEN"
-//   4      1     version = 2
+//   4      1     version = 3
 //   5      32    org_id
 //   37     32    the enrolled device's signing key
 //   69     4+n   directory key sealed to the device's X25519 key (n = 0: none), at most 256
 //   ..     32    directory key check: BLAKE2b-256(key = directory key, "fc-key-check") of
 //                the empty string (zero when none)
-//   ..     8     entry count (at most kMaxResponseEntries), then per entry:
-//                  u16 header length (at most 4096) ‖ header ‖ signature(64) ‖
-//                  u32 payload length (0xFFFFFFFF: not held; at most 16 MiB) ‖ payload
+//   ..     8     bundle length (at most kMaxResponseBundleBytes), then the bundle: every
+//                entry the administrator's node holds, as a bundle file encrypted to the
+//                device's X25519 key alone and signed by the same administrator key
+//                (sync/bundle.h, docs/formats/bundle.md)
 //   ..     32    signer: the administrator's signing key (admin; root for an admin)
 //   ..     64    ed25519 by the signer over "fieldcase/v1/enrol-response\0" ‖ every byte
 //                above
 // The signature makes the response all or nothing: a flipped, dropped, duplicated or
-// reordered byte fails it, and so does a directory key sealed by anyone else. `join` also
+// reordered byte fails it, and so does a directory key sealed by anyone else. `join` opens
+// the bundle through the one bundle reader and imports it through the one ingest path, and
 // requires the signer to be an administrator of the org the entries found, every entry to
 // be stored, and the directory key to match its check; else nothing is kept.
 #pragma once
@@ -54,11 +57,11 @@
 #include "fieldcase/base/status.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/sign.h"
-#include "fieldcase/store/entry.h"
 
 namespace fieldcase::org {
 
-inline constexpr uint64_t kMaxResponseEntries = 10'000'000;
+// A response carries the whole log: bounded like a bundle (sync::kMaxBundleBytes).
+inline constexpr uint64_t kMaxResponseBundleBytes = 1ull << 32;
 inline constexpr size_t kMaxRequestBytes = 4096;
 // The first bytes of each file: a reader checks them before it reads the rest.
 inline constexpr std::string_view kRequestFileMagic = "FCRQ";
@@ -91,7 +94,7 @@ struct EnrolResponse {
   PublicKey device{};
   Bytes sealed_directory_key;
   Id directory_key_check{};  // zero when no directory key is sealed
-  std::vector<store::RawEntry> entries;
+  Bytes bundle;        // a bundle file sealed to the device (sync::OpenBundle opens it)
   PublicKey signer{};  // set by Encode from the key that signs
 };
 
