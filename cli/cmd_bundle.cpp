@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "fieldcase/store/file_source.h"
 #include "fieldcase/store/keystore.h"
 #include "fieldcase/sync/bundle.h"
 #include "fieldcase/sync/heads.h"
@@ -109,9 +110,9 @@ int RunExport(Context& c) {
 
 int RunImport(Context& c) {
   const std::string path = c.args().positional()[0];
-  auto bytes = store::ReadFileBounded(path, size_t(sync::kMaxBundleBytes), sync::kBundleFileMagic,
-                                      "bundle");
-  if (!bytes.ok()) return Fail(bytes.status());
+  // Read a message at a time (sync::BundleReader), never whole.
+  auto file = store::FileSource::Open(path, sync::kMaxBundleBytes, sync::kBundleFileMagic, "bundle");
+  if (!file.ok()) return Fail(file.status());
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
   // Progress on a terminal (stderr), nothing otherwise.
@@ -120,7 +121,7 @@ int RunImport(Context& c) {
     if (tty) std::fprintf(stderr, "\rimporting %s: %zu of %zu entries   ", Safe(path).c_str(), done,
                           total);
   };
-  auto rep = (*node)->ImportBundle(*bytes, Context::NowMs(), progress);
+  auto rep = (*node)->ImportBundle(**file, Context::NowMs(), progress);
   if (tty) std::fputs("\r\033[K", stderr);
   if (!rep.ok()) return Fail(rep.status());
   PrintImport(c, rep->imported, path);
@@ -129,10 +130,9 @@ int RunImport(Context& c) {
 
 int RunBundleInspect(Context& c) {
   const std::string path = c.args().positional()[0];
-  auto bytes = store::ReadFileBounded(path, size_t(sync::kMaxBundleBytes), sync::kBundleFileMagic,
-                                      "bundle");
-  if (!bytes.ok()) return Fail(bytes.status());
-  auto env = sync::ReadBundleEnvelope(*bytes);
+  auto file = store::FileSource::Open(path, sync::kMaxBundleBytes, sync::kBundleFileMagic, "bundle");
+  if (!file.ok()) return Fail(file.status());
+  auto env = sync::ReadBundleEnvelope(**file);
   if (!env.ok()) return Fail(env.status());
   auto node = c.Unlock();
   if (!node.ok()) return Fail(node.status());
@@ -140,15 +140,15 @@ int RunBundleInspect(Context& c) {
     return Fail(Status::NotPermitted("this bundle belongs to another organisation"));
   }
   // The manifest is inside the encryption: only a recipient reads it.
-  auto opened = (*node)->OpenBundle(*bytes);
+  auto opened = (*node)->CheckBundle(**file);
   if (!opened.ok()) return Fail(opened.status());
-  const auto& m = opened->manifest;
+  const auto& m = (*opened)->manifest();
   if (c.json()) {
     Json j;
     j.BeginObject().Field("exporter", ToHex(m.exporter)).Field("created", FormatMs(m.created_ms));
     j.Field("entries", int64_t(m.entries)).Field("heads_digest", ToHex(m.heads_digest));
     j.Key("recipients").BeginArray();
-    for (const auto& r : opened->recipients) j.String(ToHex(r));
+    for (const auto& r : (*opened)->recipients()) j.String(ToHex(r));
     j.EndArray().EndObject();
     std::puts(j.str().c_str());
     return kExitOk;
@@ -157,7 +157,7 @@ int RunBundleInspect(Context& c) {
       "Bundle %s\n  from:       %s\n  made:       %s\n  entries:    %llu (signed "
       "manifest, content checked)\n  recipients: %zu devices\n",
       Safe(path).c_str(), AuthorLabel(**node, m.exporter).c_str(), FormatMs(m.created_ms).c_str(),
-      static_cast<unsigned long long>(m.entries), opened->recipients.size());
+      static_cast<unsigned long long>(m.entries), (*opened)->recipients().size());
   return kExitOk;
 }
 

@@ -6,6 +6,7 @@
 #include "fieldcase/sync/heads.h"
 #include "fieldcase/sync/reconcile.h"
 #include "parts.h"
+#include "piece_reader.h"
 
 namespace fieldcase::node {
 
@@ -83,22 +84,52 @@ Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int6
                           sync::HeadsDigest(std::move(heads)), now_ms);
 }
 
+namespace {
+Status NotJoined() {
+  return Status::NotPermitted(
+      "this device has not joined an organisation yet; `fieldcase join` first");
+}
+}  // namespace
+
 Result<sync::OpenedBundle> Node::OpenBundle(ByteView file) {
   Parts& p = *p_;
-  if (!is_member() || !p.device) {
-    return Status::NotPermitted(
-        "this device has not joined an organisation yet; `fieldcase join` first");
-  }
+  if (!is_member() || !p.device) return NotJoined();
   return sync::OpenBundle(file, p.org_id, *p.device);
+}
+
+Result<std::unique_ptr<sync::BundleReader>> Node::CheckBundle(ByteSource& file) {
+  Parts& p = *p_;
+  if (!is_member() || !p.device) return NotJoined();
+  FC_ASSIGN_OR_RETURN(auto reader, sync::BundleReader::Open(file, p.org_id, *p.device));
+  FC_RETURN_IF_ERROR(reader->CheckWhole());
+  return reader;
+}
+
+Result<BundleReport> Node::ImportBundle(ByteSource& file, int64_t now_ms,
+                                        const sync::IngestProgress& progress) {
+  Parts& p = *p_;
+  FC_ASSIGN_OR_RETURN(auto reader, CheckBundle(file));
+  BundleReport out;
+  out.manifest = reader->manifest();
+  const size_t total = size_t(out.manifest.entries);
+  // A bounded piece at a time (sync/ingest.h), the next read while this one is stored.
+  sync::Ingester in(*p.log, p.signer.clock(), p.signer.OwnKeys(), now_ms);
+  FC_RETURN_IF_ERROR(in.Begin());
+  PieceReader pieces(*reader);
+  while (true) {
+    FC_ASSIGN_OR_RETURN(auto piece, pieces.Take());
+    if (!piece) break;
+    FC_RETURN_IF_ERROR(in.Add(std::move(*piece), progress, total));
+  }
+  FC_ASSIGN_OR_RETURN(out.imported, in.Finish());
+  FC_RETURN_IF_ERROR(Imported(out.imported.added, now_ms));
+  return out;
 }
 
 Result<BundleReport> Node::ImportBundle(ByteView file, int64_t now_ms,
                                         const sync::IngestProgress& progress) {
-  FC_ASSIGN_OR_RETURN(sync::OpenedBundle opened, OpenBundle(file));
-  BundleReport out;
-  out.manifest = opened.manifest;
-  FC_ASSIGN_OR_RETURN(out.imported, Import(opened.entries, now_ms, /*settle=*/true, progress));
-  return out;
+  MemorySource source(file);
+  return ImportBundle(source, now_ms, progress);
 }
 
 }  // namespace fieldcase::node

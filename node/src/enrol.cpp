@@ -278,10 +278,16 @@ Result<sync::ImportReport> Node::Import(const std::vector<store::RawEntry>& entr
   FC_ASSIGN_OR_RETURN(auto rep, sync::Ingest(*p.log, p.signer.clock(), p.signer.OwnKeys(),
                                              entries, now_ms, settle, progress));
   if (!settle) return rep;
+  FC_RETURN_IF_ERROR(Imported(rep.added, now_ms));
+  return rep;
+}
+
+Status Node::Imported(size_t added, int64_t now_ms) {
+  Parts& p = *p_;
   FC_RETURN_IF_ERROR(sync::NoteCompleteReceipts(*p.log));
   FC_RETURN_IF_ERROR(p.Reload());
-  if (rep.added > 0) FC_RETURN_IF_ERROR(p.GrantMissingTeamKeys(now_ms));
-  return rep;
+  if (added > 0) FC_RETURN_IF_ERROR(p.GrantMissingTeamKeys(now_ms));
+  return Status::Ok();
 }
 
 Status Node::Settle(int64_t now_ms) {

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <iterator>
 #include <set>
+#include <stdexcept>
 #include <tuple>
 
 #include "fieldcase/base/byte_io.h"
@@ -61,15 +62,69 @@ class Accountant {
 
 }  // namespace
 
-Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
-                            const std::set<PublicKey>& own_keys,
-                            const std::vector<store::RawEntry>& entries, int64_t now_ms,
-                            bool settle, const IngestProgress& progress) {
+struct Ingester::State {
+  State(store::Store& l, record::HybridClock& c, const std::set<PublicKey>& own, int64_t now)
+      : log(l), clock(c), now_ms(now), own_keys(own), account(l, c, own_keys, now, rep) {}
+  store::Store& log;
+  record::HybridClock& clock;
+  const int64_t now_ms;
+  const std::set<PublicKey> own_keys;  // a copy: the caller's set may be a temporary
   ImportReport rep;
-  Accountant account(log, clock, own_keys, now_ms, rep);
+  Accountant account;
+  StaleMark before;
+  int64_t last_before = 0;
+  std::vector<store::Entry> gaps;  // waiting for a predecessor a later piece may bring
+  size_t offered = 0;              // entries given to Add so far
+  bool begun = false;
+
+  // Stores `v1` (sorted here); what waits for a predecessor goes to `gaps`. Returns how
+  // many were settled one way or another.
+  Result<size_t> Append(std::vector<store::Entry>& v1, const std::function<void(size_t)>& stored) {
+    auto by_chain = [](const store::Entry& x, const store::Entry& y) {
+      return std::tie(x.header.author, x.header.seq) < std::tie(y.header.author, y.header.seq);
+    };
+    // Bundles and sessions send each chain parent first, author by author: usually sorted.
+    if (!std::is_sorted(v1.begin(), v1.end(), by_chain)) {
+      std::stable_sort(v1.begin(), v1.end(), by_chain);
+    }
+    FC_ASSIGN_OR_RETURN(auto results, log.AppendArriving(v1, kIngestTransaction, now_ms, stored));
+    size_t done = 0;
+    for (size_t i = 0; i < v1.size(); ++i) {
+      if (results[i].status.IsGap()) {
+        gaps.push_back(std::move(v1[i]));
+        continue;
+      }
+      ++done;
+      FC_RETURN_IF_ERROR(account.Count(results[i], &v1[i].header));
+    }
+    return done;
+  }
+};
+
+Ingester::Ingester(store::Store& log, record::HybridClock& clock,
+                   const std::set<PublicKey>& own_keys, int64_t now_ms)
+    : s_(std::make_unique<State>(log, clock, own_keys, now_ms)) {}
+
+Ingester::~Ingester() = default;
+
+Status Ingester::Begin() {
+  // What an earlier cut ingest left marked is settled with what this one adds.
+  FC_ASSIGN_OR_RETURN(s_->before, ReadStaleMark(s_->log));
+  // Every row stored from here on is one this ingest added (counted by status at the end).
+  FC_ASSIGN_OR_RETURN(s_->last_before, s_->log.LastRowid());
+  s_->begun = true;
+  return Status::Ok();
+}
+
+Status Ingester::Add(std::vector<store::RawEntry> entries, const IngestProgress& progress,
+                     size_t total) {
+  if (!s_->begun) throw std::logic_error("Ingester::Add before Begin");
+  State& st = *s_;
+  ImportReport& rep = st.rep;
   std::vector<store::Entry> v1;
+  v1.reserve(entries.size());
   std::vector<const store::RawEntry*> other;  // header versions this build cannot read
-  for (const auto& e : entries) {
+  for (auto& e : entries) {
     if (e.header.empty() || e.header[0] != store::kVersion1) {
       other.push_back(&e);
       continue;
@@ -80,70 +135,74 @@ Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
       rep.reasons.push_back(h.status().message());
       continue;
     }
-    store::Entry x;
+    store::Entry& x = v1.emplace_back();
     x.header = *h;
     std::memcpy(x.header_bytes.data(), e.header.data(), store::kHeaderV1Bytes);
     x.signature = e.signature;
-    x.payload = e.payload;
-    v1.push_back(std::move(x));
+    x.payload = std::move(e.payload);
   }
   // Marked before anything is stored, so a process killed before it settles settles these
   // authors at the next open.
-  FC_ASSIGN_OR_RETURN(StaleMark before, ReadStaleMark(log));
-  // Every row stored from here on is one this ingest added (counted by status at the end).
-  FC_ASSIGN_OR_RETURN(const int64_t last_before, log.LastRowid());
   std::set<PublicKey> bringing;
   for (const auto& x : v1) bringing.insert(x.header.author);
-  FC_RETURN_IF_ERROR(MarkStatusesStale(log, bringing));
+  FC_RETURN_IF_ERROR(MarkStatusesStale(st.log, bringing));
   for (size_t at = 0; at < other.size(); at += kIngestBatch) {
     std::vector<const store::RawEntry*> chunk(
         other.begin() + long(at), other.begin() + long(std::min(other.size(), at + kIngestBatch)));
-    FC_ASSIGN_OR_RETURN(auto results, log.AppendOpaqueBatch(chunk, now_ms));
-    for (const auto& r : results) FC_RETURN_IF_ERROR(account.Count(r, nullptr));
+    FC_ASSIGN_OR_RETURN(auto results, st.log.AppendOpaqueBatch(chunk, st.now_ms));
+    for (const auto& r : results) FC_RETURN_IF_ERROR(st.account.Count(r, nullptr));
   }
-  std::stable_sort(v1.begin(), v1.end(), [](const store::Entry& x, const store::Entry& y) {
-    return std::tie(x.header.author, x.header.seq) < std::tie(y.header.author, y.header.seq);
-  });
+  // Progress counts entries offered so far (some may wait for a predecessor and be stored
+  // at the end): it only rises.
+  const size_t before = st.offered + (entries.size() - v1.size());
+  st.offered += entries.size();
+  auto stored = [&](size_t n) {
+    if (progress) progress(total > 0 ? std::min(total, before + n) : before + n, total);
+  };
+  return st.Append(v1, stored).status();
+}
+
+Result<ImportReport> Ingester::Finish(bool settle) {
+  if (!s_->begun) throw std::logic_error("Ingester::Finish before Begin");
+  State& st = *s_;
+  ImportReport& rep = st.rep;
   // Gaps are re-offered while a pass makes progress (a branch may wait on another).
-  while (!v1.empty()) {
-    const size_t handled = rep.added + rep.duplicates + rep.rejected;
-    auto stored = [&](size_t n) {
-      if (progress) progress(std::min(entries.size(), handled + n), entries.size());
-    };
-    FC_ASSIGN_OR_RETURN(auto results, log.AppendArriving(v1, kIngestTransaction, now_ms, stored));
-    std::vector<store::Entry> again;
-    for (size_t i = 0; i < v1.size(); ++i) {
-      if (results[i].status.IsGap()) {
-        again.push_back(std::move(v1[i]));
-        continue;
-      }
-      FC_RETURN_IF_ERROR(account.Count(results[i], &v1[i].header));
-    }
-    if (again.size() == v1.size()) {
-      rep.gaps = again.size();
-      break;
-    }
-    v1 = std::move(again);
+  while (!st.gaps.empty()) {
+    std::vector<store::Entry> again = std::move(st.gaps);
+    st.gaps.clear();
+    FC_ASSIGN_OR_RETURN(size_t done, st.Append(again, {}));
+    if (done == 0) break;
   }
+  rep.gaps = st.gaps.size();
   if (rep.added > 0) {
     ByteWriter last;
-    last.U64(clock.last());
-    FC_RETURN_IF_ERROR(log.PutMeta("clock", last.Take()));
+    last.U64(st.clock.last());
+    FC_RETURN_IF_ERROR(st.log.PutMeta("clock", last.Take()));
   }
   if (!settle) return rep;
-  if (before.everything) {
-    FC_RETURN_IF_ERROR(RecomputeStatuses(log).status());
+  if (st.before.everything) {
+    FC_RETURN_IF_ERROR(RecomputeStatuses(st.log).status());
   } else {
     // What an earlier cut session left, and what this one added (not all it was offered).
-    std::set<PublicKey> settle_authors = std::move(before.authors);
-    settle_authors.insert(account.added_authors_.begin(), account.added_authors_.end());
-    FC_RETURN_IF_ERROR(SettleStatuses(log, settle_authors).status());
+    std::set<PublicKey> settle_authors = std::move(st.before.authors);
+    settle_authors.insert(st.account.added_authors_.begin(), st.account.added_authors_.end());
+    FC_RETURN_IF_ERROR(SettleStatuses(st.log, settle_authors).status());
   }
-  FC_ASSIGN_OR_RETURN(auto counts, log.CountStatusesAfter(last_before));
+  FC_ASSIGN_OR_RETURN(auto counts, st.log.CountStatusesAfter(st.last_before));
   rep.pending = size_t(counts[store::EntryStatus::kPending]);
   rep.quarantined = size_t(counts[store::EntryStatus::kQuarantined]);
   rep.needs_upgrade = size_t(counts[store::EntryStatus::kNeedsUpgrade]);
   return rep;
+}
+
+Result<ImportReport> Ingest(store::Store& log, record::HybridClock& clock,
+                            const std::set<PublicKey>& own_keys,
+                            const std::vector<store::RawEntry>& entries, int64_t now_ms,
+                            bool settle, const IngestProgress& progress) {
+  Ingester in(log, clock, own_keys, now_ms);
+  FC_RETURN_IF_ERROR(in.Begin());
+  FC_RETURN_IF_ERROR(in.Add(entries, progress, entries.size()));
+  return in.Finish(settle);
 }
 
 }  // namespace fieldcase::sync

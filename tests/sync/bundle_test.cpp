@@ -103,3 +103,77 @@ TEST_CASE("sync: heads files round-trip", "[sync]") {
   CHECK(back->org_log[1].header == f.entries[1].header);
   CHECK_FALSE(sync::DecodeHeadsFile(ByteView(file).first(file.size() - 1)).ok());
 }
+
+TEST_CASE("sync: a bundle is read a message at a time and checked whole before any entry",
+          "[sync][bundle]") {
+  Fixture f;
+  auto b = f.Seal();
+  Bytes file = b.file;
+  MemorySource src(file);
+  auto reader = sync::BundleReader::Open(src, f.o.org, f.reader);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->manifest().entries == f.entries.size());
+  REQUIRE((*reader)->CheckWhole().ok());
+  std::vector<store::RawEntry> got;
+  for (;;) {
+    auto more = (*reader)->Next(got);
+    REQUIRE(more.ok());
+    if (!*more) break;
+  }
+  REQUIRE(got.size() == f.entries.size());
+  for (size_t i = 0; i < got.size(); ++i) CHECK(got[i].header == f.entries[i].header);
+
+  // A byte flipped anywhere in the stream: the first pass refuses, nothing is handed on.
+  Bytes bad = b.file;
+  bad[bad.size() - 3] ^= 0x01;
+  MemorySource bad_src(bad);
+  auto r2 = sync::BundleReader::Open(bad_src, f.o.org, f.reader);
+  REQUIRE(r2.ok());
+  CHECK_FALSE((*r2)->CheckWhole().ok());
+
+  // The file changed after the first pass (a stick swapped mid-import): the second pass
+  // stops at the change, before the entries of that message are handed on.
+  Bytes changing = b.file;
+  MemorySource changing_src(changing);
+  auto r3 = sync::BundleReader::Open(changing_src, f.o.org, f.reader);
+  REQUIRE(r3.ok());
+  REQUIRE((*r3)->CheckWhole().ok());
+  changing[changing.size() - 3] ^= 0x01;
+  std::vector<store::RawEntry> none;
+  auto more = (*r3)->Next(none);
+  CHECK_FALSE(more.ok());
+  CHECK(none.empty());
+}
+
+TEST_CASE("sync: a bundle larger than one message streams in order, counted against its manifest",
+          "[sync][bundle]") {
+  Fixture f;
+  // Enough notes for several ~1 MiB messages.
+  auto ck = f.o.OpenCaseKey("officer");
+  size_t bytes = 0;
+  for (int i = 0; i < 100000 && bytes < (3u << 20) + (1u << 19); ++i) {
+    const auto& e = f.o.Data("officer", ck);
+    bytes += 111 + (e.payload ? e.payload->size() : 0);
+  }
+  std::vector<store::RawEntry> many = Raw(f.o.log);
+  auto b = sync::SealBundle(f.o.org, f.exporter, {f.reader.public_key()}, many, Id{}, 1);
+  REQUIRE(b.ok());
+  MemorySource src(b->file);
+  auto reader = sync::BundleReader::Open(src, f.o.org, f.reader);
+  REQUIRE(reader.ok());
+  REQUIRE((*reader)->CheckWhole().ok());
+  std::vector<store::RawEntry> got;
+  size_t messages = 0;
+  for (;;) {
+    auto more = (*reader)->Next(got);
+    REQUIRE(more.ok());
+    if (!*more) break;
+    ++messages;
+  }
+  CHECK(messages >= 3);
+  CHECK(got.size() == many.size());
+  // Reading again after the end hands nothing more.
+  auto after = (*reader)->Next(got);
+  REQUIRE(after.ok());
+  CHECK_FALSE(*after);
+}

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "fieldcase/org/payload_rules.h"
+#include "fieldcase/sync/heads.h"
 #include "fieldcase/sync/ingest.h"
 #include "fieldcase/sync/statuses.h"
 #include "org/org_builder.h"
@@ -179,5 +180,60 @@ TEST_CASE("sync: the stale mark names the authors an unsettled import brought", 
     CHECK(m->everything);
     REQUIRE(sync::RecomputeIfStale(log).ok());
     CHECK_FALSE(sync::ReadStaleMark(log)->present);
+  }
+}
+
+TEST_CASE("sync: an ingest in pieces stores and settles what one ingest of the whole does",
+          "[sync][property]") {
+  // A bundle is ingested a transaction's worth at a time: a chain may continue in a later
+  // piece, or (shuffled) arrive before its start; what waits is re-offered at the end.
+  std::mt19937_64 rng(20261203);
+  for (int scenario = 0; scenario < 60; ++scenario) {
+    INFO("scenario " << scenario);
+    test::OrgBuilder o = History(rng);
+    std::vector<store::RawEntry> arriving;
+    for (const auto& e : o.log) arriving.push_back(Raw(e));
+    if (rng() % 2) std::shuffle(arriving.begin(), arriving.end(), rng);
+
+    test::TempDir whole_dir, pieces_dir;
+    auto whole = OpenStore(whole_dir, o.org);
+    auto pieces = OpenStore(pieces_dir, o.org);
+    record::HybridClock c1, c2;
+    auto one = sync::Ingest(*whole, c1, {}, arriving, kNow);
+    REQUIRE(one.ok());
+
+    sync::Ingester in(*pieces, c2, {}, kNow);
+    REQUIRE(in.Begin().ok());
+    size_t at = 0, last_done = 0;
+    while (at < arriving.size()) {
+      const size_t n = std::min(arriving.size() - at, size_t(1 + rng() % 20));
+      std::vector<store::RawEntry> piece(arriving.begin() + long(at),
+                                         arriving.begin() + long(at + n));
+      at += n;
+      REQUIRE(in.Add(std::move(piece), [&](size_t done, size_t total) {
+                  CHECK(done <= total);
+                  CHECK(done >= last_done);
+                  last_done = done;
+                }, arriving.size()).ok());
+    }
+    auto many = in.Finish();
+    REQUIRE(many.ok());
+    CHECK(many->added == one->added);
+    CHECK(many->added == arriving.size());
+    CHECK(many->gaps == 0);
+    CHECK(many->rejected == one->rejected);
+    CHECK(many->pending == one->pending);
+    CHECK(many->quarantined == one->quarantined);
+    CHECK(Disagreements(*pieces) == 0);
+    auto a = sync::DeriveStatuses(*whole);
+    auto b = sync::DeriveStatuses(*pieces);
+    REQUIRE(a.ok());
+    REQUIRE(b.ok());
+    CHECK(a->stored == b->stored);
+    auto ha = whole->Heads();
+    auto hb = pieces->Heads();
+    REQUIRE(ha.ok());
+    REQUIRE(hb.ok());
+    CHECK(sync::HeadsDigest(*ha) == sync::HeadsDigest(*hb));
   }
 }

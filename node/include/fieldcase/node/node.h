@@ -165,10 +165,15 @@ class Node {
   // writing key (sync/bundle.h). Returns the file and its manifest.
   Result<sync::SealedBundle> ExportBundle(const ExportOptions& options, int64_t now_ms);
   // Opens a bundle made for this device, checks it whole, and imports its entries
-  // through the one ingest path.
+  // through the one ingest path, a message at a time (sync::BundleReader): the file is
+  // never held whole.
+  Result<BundleReport> ImportBundle(ByteSource& file, int64_t now_ms,
+                                    const sync::IngestProgress& progress = {});
   Result<BundleReport> ImportBundle(ByteView file, int64_t now_ms,
                                     const sync::IngestProgress& progress = {});
-  // Opens and checks a bundle made for this device without importing it.
+  // Opens and checks a bundle made for this device without importing it: its manifest
+  // and recipients (`bundle inspect`), or every entry (bytes in memory).
+  Result<std::unique_ptr<sync::BundleReader>> CheckBundle(ByteSource& file);
   Result<sync::OpenedBundle> OpenBundle(ByteView file);
   // ---- sync sessions (node/src/sessions.cpp) ----
   Result<SessionIdentity> SessionIdentityNow();
@@ -255,6 +260,9 @@ class Node {
   Status Respond(const PublicKey& device, const PublicKey& box_key, org::Role role,
                  int64_t now_ms, EnrolOutcome& out);
   Result<std::vector<store::RawEntry>> ResponseEntries(const org::EnrolResponse& response);
+  // What follows an import that settled: receipts noted, members and keys reloaded, team
+  // keys granted to devices that lack them.
+  Status Imported(size_t added, int64_t now_ms);
   explicit Node(std::unique_ptr<Parts> parts);
   // Everything an unlock does once the folder is locked and the keystore opened.
   static Result<std::unique_ptr<Node>> Open(std::unique_ptr<Parts> p, store::Keystore ks);

@@ -22,19 +22,29 @@
 //   entries    each message one transit batch (sync/transit.h) of about 1 MiB; an entry is
 //              never split across messages
 // content hash = BLAKE2b-256("fc-bundle") of the entry messages' plaintext in order. The reader checks
-// the manifest signature before reading an entry, and the count, the content hash and the
-// FINAL tag before handing any entry on: a bundle is used whole or not at all (every entry
-// is still verified on import, as from anywhere).
+// the manifest signature before reading an entry, and the content hash and the FINAL tag
+// before handing any entry on: a bundle is used whole or not at all (every entry is still
+// verified on import, as from anywhere). It reads one message at a time (BundleReader):
+// a bundle never sits in memory whole.
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string_view>
 #include <vector>
 
+#include "fieldcase/base/byte_source.h"
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/base/status.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/sign.h"
+#include "fieldcase/crypto/secret.h"
 #include "fieldcase/store/entry.h"
+
+namespace fieldcase::crypto {
+class Hasher;
+class StreamOpener;
+}  // namespace fieldcase::crypto
 
 namespace fieldcase::sync {
 
@@ -62,6 +72,54 @@ Result<SealedBundle> SealBundle(const Id& org_id, const crypto::SigningKey& expo
                                 const std::vector<store::RawEntry>& entries, const Id& heads_digest,
                                 int64_t now_ms);
 
+// Reads a bundle from a source in two passes, holding one message (at most ~17 MiB) at a
+// time:
+//   Open        the envelope, this device's file key, the stream header and the manifest,
+//               its signature checked;
+//   CheckWhole  every message authenticated in order, the FINAL tag with nothing after it,
+//               the content hash against the manifest; nothing is kept;
+//   Next        from the start again, each message's entries (transit form), every message
+//               authenticated again; at the end the count and the content hash are checked
+//               again (a file changed between the passes fails there, and every entry it
+//               handed on was verified on its own anyway).
+// The one reader of bundle files: OpenBundle below reads bytes in memory through it.
+class BundleReader {
+ public:
+  static Result<std::unique_ptr<BundleReader>> Open(ByteSource& source, const Id& org_id,
+                                                    const crypto::BoxKeyPair& device);
+  ~BundleReader();
+  BundleReader(const BundleReader&) = delete;
+  BundleReader& operator=(const BundleReader&) = delete;
+
+  const BundleManifest& manifest() const { return manifest_; }
+  const std::vector<PublicKey>& recipients() const { return recipients_; }
+
+  Status CheckWhole();
+  // After CheckWhole: the next message's entries, appended to `out`; false once the bundle
+  // has ended and its count and content hash were checked again.
+  Result<bool> Next(std::vector<store::RawEntry>& out);
+
+ private:
+  BundleReader(ByteSource& source, const Id& org_id);
+  Status Start();                          // the stream from its header, through the manifest
+  Result<bool> NextMessage(Bytes& plain);  // false after the FINAL message
+  Status CheckEnd();                       // nothing after FINAL; the content hash
+
+  ByteSource& src_;
+  const Id org_id_;
+  std::vector<PublicKey> recipients_;
+  std::optional<crypto::SecretBytes> file_key_;
+  uint64_t stream_at_ = 0;  // offset of the stream header
+  uint64_t pos_ = 0;
+  std::unique_ptr<crypto::StreamOpener> stream_;
+  std::unique_ptr<crypto::Hasher> content_;
+  Bytes manifest_bytes_;
+  BundleManifest manifest_;
+  uint64_t handed_ = 0;
+  bool checked_ = false, ended_ = false;
+  Bytes cipher_;
+};
+
 struct OpenedBundle {
   BundleManifest manifest;
   std::vector<PublicKey> recipients;
@@ -69,7 +127,8 @@ struct OpenedBundle {
 };
 
 // Checks everything the file itself can prove (org, recipients, stream, manifest
-// signature, count, content hash, the end) and returns the entries. Who the exporter is
+// signature, count, content hash, the end) and returns the entries: BundleReader over
+// bytes in memory (enrolment responses; tests). Who the exporter is
 // (a member or not) is for the caller: every entry is verified on import anyway.
 Result<OpenedBundle> OpenBundle(ByteView file, const Id& org_id, const crypto::BoxKeyPair& device);
 
@@ -79,5 +138,6 @@ struct BundleEnvelope {
   std::vector<PublicKey> recipients;
 };
 Result<BundleEnvelope> ReadBundleEnvelope(ByteView file);
+Result<BundleEnvelope> ReadBundleEnvelope(ByteSource& file);
 
 }  // namespace fieldcase::sync
