@@ -11,6 +11,8 @@
 #include <cstring>
 #include <fstream>
 
+#include <unistd.h>
+
 namespace fieldcase::bench {
 
 Result<std::unique_ptr<TempDir>> TempDir::Create(const std::filesystem::path& parent) {
@@ -155,6 +157,13 @@ double PeakRssMiB() {
   struct rusage ru {};
   getrusage(RUSAGE_SELF, &ru);
   return double(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+double CurrentRssMiB() {
+  std::ifstream f("/proc/self/statm");
+  long long size = 0, resident = 0;
+  if (!(f >> size >> resident)) return 0;
+  return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
 }
 
 void Progress::Update(int64_t done) {

@@ -78,6 +78,8 @@ std::string FolderListing(const std::filesystem::path& dir);
 // the system and each run starts from the same RSS.
 bool ResetPeakRss();
 double PeakRssMiB();
+// Resident set size now (/proc/self/statm), 0 if it cannot be read.
+double CurrentRssMiB();
 
 // Progress lines on stderr every 10%: "preparing 100000 entries… 40%".
 class Progress {

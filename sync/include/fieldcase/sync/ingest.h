@@ -40,7 +40,7 @@ inline constexpr size_t kIngestTransaction = 10000;
 // payload bytes: memory stays bounded whatever the file's size, and each piece is long
 // enough that the signature workers rarely wait for the next (each piece starts them
 // afresh; at 10,000 a piece the import ran ~10 % slower).
-inline constexpr size_t kIngestPieceEntries = 5 * kIngestTransaction;
+inline constexpr size_t kIngestPieceEntries = 2 * kIngestTransaction;
 inline constexpr size_t kIngestPieceBytes = 64u << 20;
 
 struct ImportReport {
