@@ -37,7 +37,7 @@ inline constexpr size_t kIngestBatch = 1000;
 // entries (docs/benchmarks.md).
 inline constexpr size_t kIngestTransaction = 10000;
 // A streamed import (a bundle) hands the Ingester pieces of at most this many entries or
-// payload bytes: memory stays bounded whatever the file's size, and each piece is long
+// bytes of headers and payloads: memory stays bounded whatever the file's size, and each piece is long
 // enough that the signature workers rarely wait for the next (each piece starts them
 // afresh; at 10,000 a piece the import ran ~10 % slower).
 inline constexpr size_t kIngestPieceEntries = 2 * kIngestTransaction;
@@ -55,7 +55,7 @@ struct ImportReport {
 // Called after each batch with (entries handled, entries in all).
 using IngestProgress = std::function<void(size_t done, size_t total)>;
 
-// Entries ingested as they arrive, piece by piece (a bundle, message by message, so it
+// Entries ingested as they arrive, piece by piece (a bundle, a bounded piece at a time, so it
 // never sits in memory whole): Begin reads the stale mark an earlier cut ingest left, each
 // Add marks its authors stale and stores its entries (gaps are kept and re-offered by
 // Finish, which also remembers the clock and settles). Ingest below is the three at once;
