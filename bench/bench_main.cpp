@@ -68,7 +68,7 @@ int Run(int argc, char** argv) {
     help = kScaleHelp;
     run = RunScale;
     defaults.runs = 5;
-    o = ParseOptions(argc, argv, 2, defaults, {"count", "runs", "json", "tmp"});
+    o = ParseOptions(argc, argv, 2, defaults, {"count", "runs", "json", "tmp", "keep"});
   }
   if (!o.ok()) {
     Fail(o.status());

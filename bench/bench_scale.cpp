@@ -124,11 +124,16 @@ const char* const kScaleHelp =
     "  --count N   entries at the last step (default 100000; at least 20,000)\n"
     "  --runs R    runs per step (default 5)\n"
     "  --json      one JSON object\n"
-    "  --tmp DIR   where the temp folder goes\n";
+    "  --tmp DIR   where the temp folder goes\n"
+    "  --keep      leave the grown folder in place and name it (to profile verify again)\n";
 
 int RunScale(const Options& o) {
   auto tmp = TempDir::Create(o.tmp_parent);
   if (!tmp.ok()) return Fail(tmp.status());
+  if (o.keep) {
+    (*tmp)->Keep();
+    Say("keeping " + (*tmp)->data().root.string());
+  }
   {
     Say("founding an org…");
     auto founded = FoundOrg(**tmp, kCost);

@@ -31,6 +31,7 @@ Result<std::unique_ptr<TempDir>> TempDir::Create(const std::filesystem::path& pa
 }
 
 TempDir::~TempDir() {
+  if (keep_) return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
   if (ec)

@@ -31,10 +31,13 @@ class TempDir {
   // that the data folder holds only what a node keeps.
   store::DataDir data() const { return {path_ / "data"}; }
   std::filesystem::path recovery() const { return path_ / "recovery.fcrecovery"; }
+  // Leaves the folder in place at the end (--keep): a grown store to profile again.
+  void Keep() { keep_ = true; }
 
  private:
   explicit TempDir(std::filesystem::path p) : path_(std::move(p)) {}
   std::filesystem::path path_;
+  bool keep_ = false;
 };
 
 // The passphrase every benchmark store is sealed with (a benchmark secret, nothing else).

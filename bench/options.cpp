@@ -47,6 +47,11 @@ Result<Options> ParseOptions(int argc, char** argv, int first, Options o,
       o.json = true;
       continue;
     }
+    if (name == "keep") {
+      if (inline_value) return Status::InvalidArgument("--keep takes no value");
+      o.keep = true;
+      continue;
+    }
     if (!inline_value) {
       if (i + 1 >= argc)
         return Status::InvalidArgument("--" + std::string(name) + " needs a value");

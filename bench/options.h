@@ -17,6 +17,7 @@ struct Options {
   int threads = 2;                   // --threads T: decrypt threads for `open`
   bool json = false;                 // --json: one JSON object on stdout instead of lines
   bool help = false;                 // --help
+  bool keep = false;                 // --keep: leave the temp folder in place (scale)
   std::string mode = "both";         // --mode: `append` phases to run (both, batched, per-commit)
   std::filesystem::path tmp_parent;  // --tmp DIR: where temp data folders go
 };

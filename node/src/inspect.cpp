@@ -82,10 +82,10 @@ Result<store::VerifyReport> VerifyFolder(const store::DataDir& dir) {
                            "short: the next unlock settles them); their comparison is skipped"});
     return rep;
   }
-  for (const auto& [id, st] : derived.validity.status) {
-    const store::EntryStatus stored = derived.stored.at(id);
+  for (size_t i = 0; i < derived.ids.size(); ++i) {
+    const store::EntryStatus stored = derived.stored[i], st = derived.validity.status[i];
     if (stored == st) continue;
-    rep.problems.push_back({id,
+    rep.problems.push_back({derived.ids[i],
                             {},
                             0,
                             std::string("status column says ") + store::ToString(stored) +

@@ -38,20 +38,36 @@ bool Governs(Role writer, Role subject) {
 }
 
 struct Chains {
-  // author → seq → entries
-  std::map<PublicKey, std::map<uint64_t, std::vector<const ValidityInput*>>> by_author;
+  // author → its entries in seq order (two at one seq: a fork)
+  std::map<PublicKey, std::vector<const ValidityInput*>> by_author;
   std::map<PublicKey, uint64_t> fork_point, upgrade_point;
 };
 
+bool SeqLess(const ValidityInput* x, const ValidityInput* y) {
+  return x->header.seq < y->header.seq;
+}
+
 Chains Index(const std::vector<ValidityInput>& entries) {
   Chains c;
-  for (const auto& e : entries) c.by_author[e.header.author][e.header.seq].push_back(&e);
-  for (auto& [author, seqs] : c.by_author) {
-    for (auto& [seq, list] : seqs) {
-      if (list.size() > 1 && !c.fork_point.count(author)) c.fork_point[author] = seq;
-      for (const auto* e : list) {
-        if (e->unknown_op && !c.upgrade_point.count(author)) c.upgrade_point[author] = seq;
-      }
+  // Inputs come mostly in runs of one author: the run's list is kept at hand rather than
+  // looked up per entry.
+  std::vector<const ValidityInput*>* run = nullptr;
+  const PublicKey* run_author = nullptr;
+  for (const auto& e : entries) {
+    if (run == nullptr || *run_author != e.header.author) {
+      run = &c.by_author[e.header.author];
+      run_author = &e.header.author;
+    }
+    run->push_back(&e);
+  }
+  for (auto& [author, list] : c.by_author) {
+    if (!std::is_sorted(list.begin(), list.end(), SeqLess))
+      std::stable_sort(list.begin(), list.end(), SeqLess);
+    for (size_t i = 0; i < list.size(); ++i) {
+      const uint64_t seq = list[i]->header.seq;
+      if (i > 0 && list[i - 1]->header.seq == seq && !c.fork_point.count(author))
+        c.fork_point[author] = seq;
+      if (list[i]->unknown_op && !c.upgrade_point.count(author)) c.upgrade_point[author] = seq;
     }
   }
   return c;
@@ -81,13 +97,13 @@ ValidityInput MakeValidityInput(const store::StoredEntry& se) {
   if (IsKind(in, Kind::kControl)) {
     auto p = DecodeControlPayload(*se.entry.payload);
     if (p.ok())
-      in.control = std::move(p).value();
+      in.control = std::make_shared<const ControlPayload>(std::move(p).value());
     else
       in.unknown_op = p.status().IsNeedsUpgrade();
   } else if (IsKind(in, Kind::kKey)) {
     auto p = DecodeKeyPayload(*se.entry.payload);
     if (p.ok())
-      in.key = std::move(p).value();
+      in.key = std::make_shared<const KeyPayload>(std::move(p).value());
     else
       in.unknown_op = p.status().IsNeedsUpgrade();
   }
@@ -140,17 +156,24 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
     auto [it, fresh] = cut_chains.try_emplace({a, last_id});
     if (!fresh) return it->second;
     auto chain = chains.by_author.find(a);
+    if (chain == chains.by_author.end()) return it->second;
+    const auto& list = chain->second;
+    // Walked down from the anchor: [begin, end) holds the entries at `seq`.
+    ValidityInput probe;
+    probe.header.seq = last_seq;
+    size_t end = size_t(std::upper_bound(list.begin(), list.end(), &probe, SeqLess) - list.begin());
     Id want = last_id;
-    for (uint64_t seq = last_seq; seq >= 1 && chain != chains.by_author.end(); --seq) {
-      auto at = chain->second.find(seq);
-      if (at == chain->second.end()) break;
+    for (uint64_t seq = last_seq; seq >= 1; --seq) {
+      size_t begin = end;
+      while (begin > 0 && list[begin - 1]->header.seq == seq) --begin;
       const ValidityInput* hit = nullptr;
-      for (const auto* c : at->second)
-        if (c->id == want) hit = c;
+      for (size_t i = begin; i < end; ++i)
+        if (list[i]->id == want) hit = list[i];
       if (!hit) break;
       if (seq == last_seq) it->second.anchor_held = true;
       it->second.ids.insert(hit->id);
       want = hit->header.prev;
+      end = begin;
     }
     return it->second;
   };
@@ -185,9 +208,11 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
   };
   auto counts = [&](const ValidityInput& e) { return judge(e) == EntryStatus::kAccepted; };
 
-  // Entries in a canonical order, so "first certificate wins" is the same everywhere.
+  // Control entries in a canonical order, so "first certificate wins" is the same
+  // everywhere. Only they certify, cut off or name box keys: the rest stay unsorted.
   std::vector<const ValidityInput*> ordered;
-  for (const auto& e : entries) ordered.push_back(&e);
+  for (const auto& e : entries)
+    if (e.control) ordered.push_back(&e);
   std::sort(ordered.begin(), ordered.end(), [](const ValidityInput* x, const ValidityInput* y) {
     return record::CanonicalLess(record::StampOf(x->id, x->header),
                                  record::StampOf(y->id, y->header));
@@ -369,13 +394,23 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
   };
 
   // Layer 5: everything.
-  for (const auto& e : entries) {
+  out.status.resize(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const ValidityInput& e = entries[i];
     EntryStatus st = judge(e);
     if (st == EntryStatus::kAccepted && !cut_off_governed(e)) st = EntryStatus::kQuarantined;
     if (st == EntryStatus::kAccepted && IsKind(e, Kind::kKey) && e.key) st = key_rules(e);
     if (st == EntryStatus::kAccepted && IsKind(e, Kind::kData)) st = data_rules(e);
-    out.status[e.id] = st;
+    out.status[i] = st;
   }
+  return out;
+}
+
+std::map<Id, store::EntryStatus> StatusById(const std::vector<ValidityInput>& entries,
+                                            const ValidityResult& result) {
+  std::map<Id, store::EntryStatus> out;
+  for (size_t i = 0; i < entries.size() && i < result.status.size(); ++i)
+    out[entries[i].id] = result.status[i];
   return out;
 }
 

@@ -21,6 +21,14 @@ struct Row {
   Header h;
   Array<kHeaderV1Bytes> header{};
   Signature sig{};
+};
+
+// What pass 2 keeps of every row: a tenth of a Row, held for the whole store.
+struct Link {
+  Id id{};
+  Id prev{};
+  uint64_t seq = 0;
+  uint64_t hlc = 0;
   bool evidence = false;
   bool has_child = false;  // a held entry at seq + 1 names it as prev
 };
@@ -62,7 +70,7 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
                           " IS NOT NULL FROM entries e LEFT JOIN " + kPayloadJoin +
                           " ORDER BY e.author, e.seq"));
   // Each author's rows in seq order (the query's order); a fork is adjacent rows at one seq.
-  std::map<PublicKey, std::vector<Row>> chains;
+  std::map<PublicKey, std::vector<Link>> chains;
   // Ids, signatures and payload hashes are checked on worker threads, a batch at a time,
   // while the next batch is read: the signatures are most of the cost (docs/benchmarks.md).
   std::vector<Check> batch, checking;
@@ -178,8 +186,7 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
       default:
         problem("unknown status value " + std::to_string(q.Int(10)));
     }
-    r.evidence = q.Int(11) != 0;
-    chains[r.h.author].push_back(r);
+    chains[r.h.author].push_back({r.id, r.h.prev, r.h.seq, r.h.hlc, q.Int(11) != 0, false});
     batch_bytes += batch.back().payload.size();
     if (batch.size() == kCheckBatch || batch_bytes >= kCheckBatchBytes) check_batch();
   }
@@ -189,17 +196,19 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
 
   // Pass 2: chains — seq 1 ⇔ prev zero, each prev names the held entry at seq-1, hlc
   // rises. A missing seq below the newest held is a removed entry.
+  FC_ASSIGN_OR_RETURN(Stmt signed_bytes,
+                      db->Prepare("SELECT header, signature FROM entries WHERE id = ?1"));
   for (auto& [author, rows] : chains) {
     uint64_t expect = 1;
     size_t parents_begin = 0, parents_end = 0;  // the rows at seq - 1, when held
     for (size_t begin = 0; begin < rows.size();) {
-      const uint64_t seq = rows[begin].h.seq;
+      const uint64_t seq = rows[begin].seq;
       size_t end = begin;
-      while (end < rows.size() && rows[end].h.seq == seq) ++end;
+      while (end < rows.size() && rows[end].seq == seq) ++end;
       const bool parents_held = parents_end > parents_begin && seq > 1 &&
-                                rows[parents_begin].h.seq == seq - 1;
+                                rows[parents_begin].seq == seq - 1;
       for (size_t i = begin; i < end; ++i) {
-        Row& r = rows[i];
+        Link& r = rows[i];
         auto problem = [&](std::string what) {
           rep.problems.push_back({r.id, author, seq, std::move(what)});
         };
@@ -207,16 +216,16 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
           problem("chain gap: entries " + std::to_string(expect) + ".." + std::to_string(seq - 1) +
                   " of this author are missing");
         }
-        if ((seq == 1) != IsZero(r.h.prev)) problem("prev must be zero exactly at seq 1");
+        if ((seq == 1) != IsZero(r.prev)) problem("prev must be zero exactly at seq 1");
         if (seq > 1 && parents_held) {
-          Row* parent = nullptr;
+          Link* parent = nullptr;
           for (size_t j = parents_begin; j < parents_end; ++j)
-            if (rows[j].id == r.h.prev) parent = &rows[j];
+            if (rows[j].id == r.prev) parent = &rows[j];
           if (parent == nullptr) {
             problem("prev does not match the held entry at seq - 1");
           } else {
             parent->has_child = true;
-            if (r.h.hlc <= parent->h.hlc) problem("hlc does not increase along the chain");
+            if (r.hlc <= parent->hlc) problem("hlc does not increase along the chain");
           }
         }
       }
@@ -232,8 +241,16 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
         ForkProof proof{author, seq, {}, {}};
         for (size_t i = begin; i < end; ++i) {
           proof.ids.push_back(rows[i].id);
-          Bytes hs(rows[i].header.begin(), rows[i].header.end());
-          Append(hs, rows[i].sig);
+          // Read again: forks are rare, and the signed bytes are not kept per row.
+          signed_bytes.Reset();
+          signed_bytes.Bind(1, rows[i].id);
+          FC_ASSIGN_OR_RETURN(bool held, signed_bytes.Step("reading a forked entry"));
+          Bytes hs;
+          if (held) {
+            ByteView header = signed_bytes.Blob(0), sig = signed_bytes.Blob(1);
+            hs.assign(header.begin(), header.end());
+            hs.insert(hs.end(), sig.begin(), sig.end());
+          }
           proof.headers.push_back(std::move(hs));
         }
         rep.forks.push_back(std::move(proof));
@@ -263,8 +280,8 @@ Result<VerifyReport> VerifyStore(const std::filesystem::path& db_path,
   // exactly what the entries say (a node that took its next seq from it could fork itself).
   std::map<Id, std::pair<PublicKey, uint64_t>> expected_heads;
   for (const auto& [author, rows] : chains)
-    for (const Row& r : rows)
-      if (!r.has_child) expected_heads.emplace(r.id, std::make_pair(author, r.h.seq));
+    for (const Link& r : rows)
+      if (!r.has_child) expected_heads.emplace(r.id, std::make_pair(author, r.seq));
   FC_ASSIGN_OR_RETURN(Stmt hq, db->Prepare("SELECT id FROM heads"));
   FC_ASSIGN_OR_RETURN(Stmt held, db->Prepare("SELECT author, seq FROM entries WHERE id = ?1"));
   std::set<Id> listed;

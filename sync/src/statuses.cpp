@@ -24,53 +24,59 @@ bool IsKeyOrControl(const store::Header& h) {
 // settled: no rule of any other entry reads a receipt.
 bool IsReceipt(const store::Header& h) { return h.kind == uint8_t(Kind::kReceipt); }
 
+// The rules' inputs, each beside the status the column holds for it now.
+struct Inputs {
+  std::vector<org::ValidityInput> in;
+  std::vector<store::EntryStatus> stored;
+
+  void Reserve(size_t n) {
+    in.reserve(n);
+    stored.reserve(n);
+  }
+  void Add(const store::StoredEntry& se) {
+    stored.push_back(se.status);
+    in.push_back(org::MakeValidityInput(se));
+  }
+  // One entry read without its payload: no rule reads a data payload.
+  void AddHeaderOnly(store::StoredEntry& se) {
+    se.entry.payload = Bytes{};
+    Add(se);
+  }
+};
+
 // Adds the receipts (kind 4) of `author`, or of everyone, with their payloads.
-Status ReadReceipts(store::Store& log, const std::optional<PublicKey>& author,
-                    std::vector<org::ValidityInput>& inputs,
-                    std::map<Id, store::EntryStatus>& stored) {
+Status ReadReceipts(store::Store& log, const std::optional<PublicKey>& author, Inputs& inputs) {
   store::EntryFilter f;
   f.kind = uint8_t(Kind::kReceipt);
   f.author = author;
   return log.ForEach(f, [&](store::StoredEntry& se) {
-    stored[se.entry.id] = se.status;
-    inputs.push_back(org::MakeValidityInput(se));
+    inputs.Add(se);
     return Status::Ok();
   });
 }
 
 // Reads the key and control entries, with payloads: every rule needs all of them.
-Status ReadOrgAndKeys(store::Store& log, std::vector<org::ValidityInput>& inputs,
-                      std::map<Id, store::EntryStatus>& stored) {
+Status ReadOrgAndKeys(store::Store& log, Inputs& inputs) {
   for (uint8_t kind : {uint8_t(Kind::kKey), uint8_t(Kind::kControl)}) {
     store::EntryFilter f;
     f.kind = kind;
     FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
-      stored[se.entry.id] = se.status;
-      inputs.push_back(org::MakeValidityInput(se));
+      inputs.Add(se);
       return Status::Ok();
     }));
   }
   return Status::Ok();
 }
 
-// Adds one entry read without its payload: no rule reads a data payload.
-void AddHeaderOnly(store::StoredEntry& se, std::vector<org::ValidityInput>& inputs,
-                   std::map<Id, store::EntryStatus>& stored) {
-  stored[se.entry.id] = se.status;
-  se.entry.payload = Bytes{};
-  inputs.push_back(org::MakeValidityInput(se));
-}
-
 // Writes the statuses of `inputs` (only of entries by `only`, when given) that differ.
-Result<size_t> WriteChanged(store::Store& log, const std::vector<org::ValidityInput>& inputs,
-                            const std::map<Id, store::EntryStatus>& stored,
+Result<size_t> WriteChanged(store::Store& log, const Inputs& inputs,
                             const org::ValidityResult& validity,
                             const std::set<PublicKey>* only) {
   std::vector<std::pair<Id, store::EntryStatus>> changed;
-  for (const auto& e : inputs) {
+  for (size_t i = 0; i < inputs.in.size(); ++i) {
+    const org::ValidityInput& e = inputs.in[i];
     if (only && !only->count(e.header.author)) continue;
-    const store::EntryStatus now = validity.status.at(e.id);
-    if (stored.at(e.id) != now) changed.emplace_back(e.id, now);
+    if (inputs.stored[i] != validity.status[i]) changed.emplace_back(e.id, validity.status[i]);
   }
   FC_RETURN_IF_ERROR(log.SetStatuses(changed));
   return changed.size();
@@ -79,8 +85,8 @@ Result<size_t> WriteChanged(store::Store& log, const std::vector<org::ValidityIn
 Result<size_t> WriteAll(store::Store& log) {
   FC_ASSIGN_OR_RETURN(DerivedStatuses d, DeriveStatuses(log));
   std::vector<std::pair<Id, store::EntryStatus>> changed;
-  for (const auto& [id, st] : d.validity.status) {
-    if (d.stored[id] != st) changed.emplace_back(id, st);
+  for (size_t i = 0; i < d.ids.size(); ++i) {
+    if (d.stored[i] != d.validity.status[i]) changed.emplace_back(d.ids[i], d.validity.status[i]);
   }
   FC_RETURN_IF_ERROR(log.SetStatuses(changed));
   return changed.size();
@@ -105,22 +111,23 @@ Result<size_t> BoundAndClear(store::Store& log, size_t changed) {
 
 Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
   if (!log.org_id()) return Status::Corruption("the store has no organisation id");
-  DerivedStatuses out;
-  std::vector<org::ValidityInput> inputs;
+  Inputs inputs;
   // Sized once: growing it moved every input already read, over and over.
   FC_ASSIGN_OR_RETURN(int64_t held, log.CountEntries());
-  inputs.reserve(size_t(std::max<int64_t>(held, 0)));
+  inputs.Reserve(size_t(std::max<int64_t>(held, 0)));
   store::EntryFilter headers;
   headers.payloads = false;
   FC_RETURN_IF_ERROR(log.ForEach(headers, [&](store::StoredEntry& se) {
-    if (!IsKeyOrControl(se.entry.header) && !IsReceipt(se.entry.header)) {
-      AddHeaderOnly(se, inputs, out.stored);
-    }
+    if (!IsKeyOrControl(se.entry.header) && !IsReceipt(se.entry.header)) inputs.AddHeaderOnly(se);
     return Status::Ok();
   }));
-  FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs, out.stored));
-  FC_RETURN_IF_ERROR(ReadReceipts(log, std::nullopt, inputs, out.stored));
-  out.validity = org::ComputeValidity(*log.org_id(), inputs);
+  FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs));
+  FC_RETURN_IF_ERROR(ReadReceipts(log, std::nullopt, inputs));
+  DerivedStatuses out;
+  out.validity = org::ComputeValidity(*log.org_id(), inputs.in);
+  out.ids.reserve(inputs.in.size());
+  for (const auto& e : inputs.in) out.ids.push_back(e.id);
+  out.stored = std::move(inputs.stored);
   return out;
 }
 
@@ -132,11 +139,10 @@ Result<size_t> RecomputeStatuses(store::Store& log) {
 Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& added_authors) {
   if (!log.org_id()) return Status::Corruption("the store has no organisation id");
   if (added_authors.empty()) return BoundAndClear(log, 0);
-  std::vector<org::ValidityInput> inputs;
-  std::map<Id, store::EntryStatus> stored;
-  FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs, stored));
+  Inputs inputs;
+  FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs));
   std::set<PublicKey> chains;  // whose statuses are re-derived: whole chains in the input
-  for (const auto& e : inputs) {
+  for (const auto& e : inputs.in) {
     if (e.header.kind != uint8_t(Kind::kControl)) continue;
     if (added_authors.count(e.header.author)) return RecomputeStatuses(log);  // the org log
     chains.insert(e.header.author);
@@ -146,30 +152,28 @@ Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& adde
   chains.insert(added_authors.begin(), added_authors.end());
   // Sized once, from the chains' lengths: an input is ~600 bytes, and growing the vector
   // moved every one read so far, over and over (a third of a settle's time at 100,000).
-  size_t expected = inputs.size();
+  size_t expected = inputs.in.size();
   for (const PublicKey& author : chains) {
     FC_ASSIGN_OR_RETURN(auto head, log.HeadOf(author));
     if (head) expected += size_t(std::min<uint64_t>(head->seq, uint64_t(1) << 24));
   }
-  inputs.reserve(expected);
+  inputs.Reserve(expected);
   for (const PublicKey& author : chains) {
     store::EntryFilter f;
     f.payloads = false;
     f.author = author;
     FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
-      if (!IsKeyOrControl(se.entry.header) && !IsReceipt(se.entry.header)) {
-        AddHeaderOnly(se, inputs, stored);
-      }
+      if (!IsKeyOrControl(se.entry.header) && !IsReceipt(se.entry.header)) inputs.AddHeaderOnly(se);
       return Status::Ok();
     }));
-    FC_RETURN_IF_ERROR(ReadReceipts(log, author, inputs, stored));
+    FC_RETURN_IF_ERROR(ReadReceipts(log, author, inputs));
   }
-  org::ValidityResult validity = org::ComputeValidity(*log.org_id(), inputs);
+  org::ValidityResult validity = org::ComputeValidity(*log.org_id(), inputs.in);
   for (const PublicKey& author : added_authors) {
     // A forked author may hold two introducers of one key_id: what names it can change.
     if (validity.fork_points.count(author)) return RecomputeStatuses(log);
   }
-  FC_ASSIGN_OR_RETURN(size_t changed, WriteChanged(log, inputs, stored, validity, &chains));
+  FC_ASSIGN_OR_RETURN(size_t changed, WriteChanged(log, inputs, validity, &chains));
   return BoundAndClear(log, changed);
 }
 

@@ -100,7 +100,8 @@ struct OrgBuilder {
     return in;
   }
   std::map<Id, store::EntryStatus> Statuses(const std::vector<store::Entry>& entries) const {
-    return org::ComputeValidity(org, Inputs(entries)).status;
+    const auto inputs = Inputs(entries);
+    return org::StatusById(inputs, org::ComputeValidity(org, inputs));
   }
 };
 

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -52,8 +53,10 @@ struct ValidityInput {
   bool payload_held = false;
   bool unknown_op = false;  // an unknown kind, or a key/control op this version cannot read
   bool malformed = false;   // a key/control payload, held and signed, that breaks the rules
-  std::optional<ControlPayload> control;
-  std::optional<KeyPayload> key;
+  // Decoded payloads of the few key and control entries, held apart: an input per entry
+  // of a 100,000-entry store is built on every verify and settle, and stays small.
+  std::shared_ptr<const ControlPayload> control;
+  std::shared_ptr<const KeyPayload> key;
 };
 
 // Builds the input of one stored entry (decodes key and control payloads strictly).
@@ -68,7 +71,7 @@ struct Enrolled {
 };
 
 struct ValidityResult {
-  std::map<Id, store::EntryStatus> status;
+  std::vector<store::EntryStatus> status;  // status[i] is the status of entries[i]
   std::map<PublicKey, Enrolled> enrolled;  // every key with a certificate that counts
   std::optional<PublicKey> root;
   PublicKey recovery{};                  // the founding entry's recovery recipient
@@ -76,7 +79,12 @@ struct ValidityResult {
   std::map<PublicKey, uint64_t> fork_points;
 };
 
+// `entries` holds each entry once (an id twice reads as a fork of its author).
 ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput>& entries);
+
+// The statuses keyed by entry id (for tests and reports; the rules index by position).
+std::map<Id, store::EntryStatus> StatusById(const std::vector<ValidityInput>& entries,
+                                            const ValidityResult& result);
 
 // The authority table of DESIGN §5, for one (role, entry) pair. The entry's own fields
 // (kind, case_id, control op, certified role) decide.

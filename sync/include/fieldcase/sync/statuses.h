@@ -21,6 +21,7 @@
 
 #include <map>
 #include <set>
+#include <vector>
 
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/base/status.h"
@@ -30,9 +31,11 @@
 namespace fieldcase::sync {
 
 // What the rules derive, beside what the status column says now.
+// Entry i: ids[i], stored[i], validity.status[i].
 struct DerivedStatuses {
   org::ValidityResult validity;
-  std::map<Id, store::EntryStatus> stored;
+  std::vector<Id> ids;
+  std::vector<store::EntryStatus> stored;
 };
 
 // Reads every header (and the payloads of key and control entries only) and derives each
