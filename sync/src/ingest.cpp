@@ -29,14 +29,13 @@ class Accountant {
       return Status::Ok();
     }
     if (r.duplicate || r.dropped) {
+      // A payload after its header counts here too: its author was marked stale when it
+      // was offered, and what waited on the payload settles with the rest.
       ++rep_.duplicates;
-      // A payload after its header: what waited on it may count now.
-      if (r.late_payload && h != nullptr) added_authors_.insert(h->author);
       return Status::Ok();
     }
     ++rep_.added;
     if (h == nullptr) return Status::Ok();
-    added_authors_.insert(h->author);
     // DESIGN §6: on receipt the clock rises to at most min(received, wall + 5 min).
     clock_.Observe(h->hlc, uint64_t(now_ms_));
     if (!own_.count(h->author)) return Status::Ok();
@@ -55,9 +54,6 @@ class Accountant {
   const std::set<PublicKey>& own_;
   int64_t now_ms_;
   ImportReport& rep_;
-
- public:
-  std::set<PublicKey> added_authors_;
 };
 
 }  // namespace
@@ -71,7 +67,6 @@ struct Ingester::State {
   const std::set<PublicKey> own_keys;  // a copy: the caller's set may be a temporary
   ImportReport rep;
   Accountant account;
-  StaleMark before;
   int64_t last_before = 0;
   std::vector<store::Entry> gaps;  // waiting for a predecessor a later piece may bring
   size_t offered = 0;              // entries given to Add so far
@@ -108,8 +103,7 @@ Ingester::Ingester(store::Store& log, record::HybridClock& clock,
 Ingester::~Ingester() = default;
 
 Status Ingester::Begin() {
-  // What an earlier cut ingest left marked is settled with what this one adds.
-  FC_ASSIGN_OR_RETURN(s_->before, ReadStaleMark(s_->log));
+  // What an earlier cut ingest left marked stays in the mark: settled with what this one adds.
   // Every row stored from here on is one this ingest added (counted by status at the end).
   FC_ASSIGN_OR_RETURN(s_->last_before, s_->log.LastRowid());
   s_->begun = true;
@@ -180,13 +174,13 @@ Result<ImportReport> Ingester::Finish(bool settle) {
     FC_RETURN_IF_ERROR(st.log.PutMeta("clock", last.Take()));
   }
   if (!settle) return rep;
-  if (st.before.everything) {
+  // The mark names what an earlier cut session left and every author this one brought,
+  // each with the seq its chain was settled through before.
+  FC_ASSIGN_OR_RETURN(StaleMark mark, ReadStaleMark(st.log));
+  if (mark.everything) {
     FC_RETURN_IF_ERROR(RecomputeStatuses(st.log).status());
   } else {
-    // What an earlier cut session left, and what this one added (not all it was offered).
-    std::set<PublicKey> settle_authors = std::move(st.before.authors);
-    settle_authors.insert(st.account.added_authors_.begin(), st.account.added_authors_.end());
-    FC_RETURN_IF_ERROR(SettleStatuses(st.log, settle_authors).status());
+    FC_RETURN_IF_ERROR(SettleStatuses(st.log, mark.authors).status());
   }
   FC_ASSIGN_OR_RETURN(auto counts, st.log.CountStatusesAfter(st.last_before));
   rep.pending = size_t(counts[store::EntryStatus::kPending]);

@@ -11,9 +11,12 @@ namespace fieldcase::sync {
 namespace {
 
 constexpr std::string_view kStaleMark = "statuses-stale";
-// Mark values: 0x01 (or anything else unknown): everything; 0x02 ‖ u32 n ‖ n × author(32).
+// Mark values: 0x01 (or anything else unknown): everything;
+//   0x02 ‖ u32 n ‖ n × author(32)               (earlier builds: whole chains)
+//   0x03 ‖ u32 n ‖ n × (author(32) ‖ u64 seq)   each chain settled through seq
 constexpr uint8_t kMarkEverything = 1;
 constexpr uint8_t kMarkAuthors = 2;
+constexpr uint8_t kMarkAuthorsThrough = 3;
 
 using store::Kind;
 
@@ -44,11 +47,14 @@ struct Inputs {
   }
 };
 
-// Adds the receipts (kind 4) of `author`, or of everyone, with their payloads.
-Status ReadReceipts(store::Store& log, const std::optional<PublicKey>& author, Inputs& inputs) {
+// Adds the receipts (kind 4) of `author` past seq `through`, or of everyone, with their
+// payloads.
+Status ReadReceipts(store::Store& log, const std::optional<PublicKey>& author, uint64_t through,
+                    Inputs& inputs) {
   store::EntryFilter f;
   f.kind = uint8_t(Kind::kReceipt);
   f.author = author;
+  if (author && through > 0) f.after_seq = through;
   return log.ForEach(f, [&](store::StoredEntry& se) {
     inputs.Add(se);
     return Status::Ok();
@@ -122,7 +128,7 @@ Result<DerivedStatuses> DeriveStatuses(store::Store& log) {
     return Status::Ok();
   }));
   FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs));
-  FC_RETURN_IF_ERROR(ReadReceipts(log, std::nullopt, inputs));
+  FC_RETURN_IF_ERROR(ReadReceipts(log, std::nullopt, 0, inputs));
   DerivedStatuses out;
   out.validity = org::ComputeValidity(*log.org_id(), inputs.in);
   out.ids.reserve(inputs.in.size());
@@ -136,44 +142,55 @@ Result<size_t> RecomputeStatuses(store::Store& log) {
   return BoundAndClear(log, changed);
 }
 
-Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& added_authors) {
+Result<size_t> SettleStatuses(store::Store& log, const SettledThrough& added) {
   if (!log.org_id()) return Status::Corruption("the store has no organisation id");
-  if (added_authors.empty()) return BoundAndClear(log, 0);
+  if (added.empty()) return BoundAndClear(log, 0);
   Inputs inputs;
   FC_RETURN_IF_ERROR(ReadOrgAndKeys(log, inputs));
-  std::set<PublicKey> chains;  // whose statuses are re-derived: whole chains in the input
+  // Whose statuses are re-derived, each read past the seq given (0: the whole chain).
+  SettledThrough chains;
   for (const auto& e : inputs.in) {
     if (e.header.kind != uint8_t(Kind::kControl)) continue;
-    if (added_authors.count(e.header.author)) return RecomputeStatuses(log);  // the org log
-    chains.insert(e.header.author);
+    if (added.count(e.header.author)) return RecomputeStatuses(log);  // the org log
+    chains[e.header.author] = 0;
   }
   FC_ASSIGN_OR_RETURN(std::set<PublicKey> waiting, log.UnsettledAuthors());
-  chains.insert(waiting.begin(), waiting.end());
-  chains.insert(added_authors.begin(), added_authors.end());
-  // Sized once, from the chains' lengths: an input is ~600 bytes, and growing the vector
+  for (const PublicKey& a : waiting) chains[a] = 0;
+  FC_ASSIGN_OR_RETURN(std::vector<store::ForkSeq> forks, log.Forks());
+  std::set<PublicKey> forked;
+  for (const auto& f : forks) forked.insert(f.author);
+  for (const auto& [author, through] : added) {
+    if (forked.count(author)) return RecomputeStatuses(log);
+    chains.try_emplace(author, through);  // waiting or a writer: already the whole chain
+  }
+  // Sized once, from the chains' lengths: an input is ~300 bytes, and growing the vector
   // moved every one read so far, over and over (a third of a settle's time at 100,000).
   size_t expected = inputs.in.size();
-  for (const PublicKey& author : chains) {
+  for (const auto& [author, through] : chains) {
     FC_ASSIGN_OR_RETURN(auto head, log.HeadOf(author));
-    if (head) expected += size_t(std::min<uint64_t>(head->seq, uint64_t(1) << 24));
+    if (head && head->seq > through)
+      expected += size_t(std::min<uint64_t>(head->seq - through, uint64_t(1) << 24));
   }
   inputs.Reserve(expected);
-  for (const PublicKey& author : chains) {
+  for (const auto& [author, through] : chains) {
     store::EntryFilter f;
     f.payloads = false;
     f.author = author;
+    if (through > 0) f.after_seq = through;
     FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
       if (!IsKeyOrControl(se.entry.header) && !IsReceipt(se.entry.header)) inputs.AddHeaderOnly(se);
       return Status::Ok();
     }));
-    FC_RETURN_IF_ERROR(ReadReceipts(log, author, inputs));
+    FC_RETURN_IF_ERROR(ReadReceipts(log, author, through, inputs));
   }
   org::ValidityResult validity = org::ComputeValidity(*log.org_id(), inputs.in);
-  for (const PublicKey& author : added_authors) {
+  for (const auto& [author, through] : added) {
     // A forked author may hold two introducers of one key_id: what names it can change.
     if (validity.fork_points.count(author)) return RecomputeStatuses(log);
   }
-  FC_ASSIGN_OR_RETURN(size_t changed, WriteChanged(log, inputs, validity, &chains));
+  std::set<PublicKey> written;
+  for (const auto& [author, through] : chains) written.insert(author);
+  FC_ASSIGN_OR_RETURN(size_t changed, WriteChanged(log, inputs, validity, &written));
   return BoundAndClear(log, changed);
 }
 
@@ -185,15 +202,18 @@ Result<StaleMark> ReadStaleMark(store::Store& log) {
   ByteReader r(*raw);
   uint8_t form = 0;
   uint32_t n = 0;
-  if (!r.U8(form, "stale mark").ok() || form != kMarkAuthors || !r.U32(n, "stale mark").ok() ||
-      n > kMaxMarkedAuthors || r.remaining() != size_t(n) * sizeof(PublicKey)) {
+  if (!r.U8(form, "stale mark").ok() || (form != kMarkAuthors && form != kMarkAuthorsThrough) ||
+      !r.U32(n, "stale mark").ok() || n > kMaxMarkedAuthors ||
+      r.remaining() != size_t(n) * (sizeof(PublicKey) + (form == kMarkAuthorsThrough ? 8 : 0))) {
     mark.everything = true;  // the safe reading of a mark this version cannot read
     return mark;
   }
   for (uint32_t i = 0; i < n; ++i) {
     PublicKey a{};
+    uint64_t through = 0;
     FC_RETURN_IF_ERROR(r.Fixed(a, "stale mark"));
-    mark.authors.insert(a);
+    if (form == kMarkAuthorsThrough) FC_RETURN_IF_ERROR(r.U64(through, "stale mark"));
+    mark.authors[a] = through;
   }
   return mark;
 }
@@ -201,16 +221,25 @@ Result<StaleMark> ReadStaleMark(store::Store& log) {
 Status MarkStatusesStale(store::Store& log, const std::set<PublicKey>& authors) {
   FC_ASSIGN_OR_RETURN(StaleMark mark, ReadStaleMark(log));
   if (mark.everything) return Status::Ok();
-  const size_t before = mark.authors.size();
-  mark.authors.insert(authors.begin(), authors.end());
-  if (mark.present && mark.authors.size() == before) return Status::Ok();  // already named
+  bool grew = !mark.present;
+  for (const PublicKey& a : authors) {
+    if (mark.authors.count(a)) continue;  // named already, with the lower seq
+    // Nothing of this author is stored unsettled yet: its chain is settled up to its head.
+    FC_ASSIGN_OR_RETURN(auto head, log.HeadOf(a));
+    mark.authors.emplace(a, head ? head->seq : 0);
+    grew = true;
+  }
+  if (!grew) return Status::Ok();
   ByteWriter w;
   if (mark.authors.size() > kMaxMarkedAuthors) {
     w.U8(kMarkEverything);
   } else {
-    w.U8(kMarkAuthors);
+    w.U8(kMarkAuthorsThrough);
     w.U32(uint32_t(mark.authors.size()));
-    for (const auto& a : mark.authors) w.Raw(a);
+    for (const auto& [a, through] : mark.authors) {
+      w.Raw(a);
+      w.U64(through);
+    }
   }
   return log.PutMeta(kStaleMark, w.Take());
 }

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/org/payload_rules.h"
 #include "fieldcase/sync/heads.h"
 #include "fieldcase/sync/ingest.h"
@@ -176,12 +177,29 @@ TEST_CASE("sync: the stale mark names the authors an unsettled import brought", 
   REQUIRE(mark.ok());
   CHECK(mark->present);
   CHECK_FALSE(mark->everything);
-  CHECK(mark->authors == std::set<PublicKey>{o.Pk("ann")});
+  // ann's chain was settled through its case key (seq 1) before the note came.
+  CHECK(mark->authors == sync::SettledThrough{{o.Pk("ann"), 1}});
   REQUIRE(sync::RecomputeIfStale(log).ok());
   CHECK(Disagreements(log) == 0);
   auto after = log.StatusOf(note.id);
   REQUIRE(after.ok());
   CHECK(*after == store::EntryStatus::kAccepted);
+  SECTION("a mark of an earlier build (authors without seqs) settles their whole chains") {
+    auto later = o.Data("ann", key);
+    REQUIRE(sync::Ingest(log, clock, {}, {Raw(later)}, kNow, /*settle=*/false).ok());
+    ByteWriter w;
+    w.U8(2);
+    w.U32(1);
+    w.Raw(o.Pk("ann"));
+    REQUIRE(log.PutMeta("statuses-stale", w.Take()).ok());
+    auto m = sync::ReadStaleMark(log);
+    REQUIRE(m.ok());
+    CHECK_FALSE(m->everything);
+    CHECK(m->authors == sync::SettledThrough{{o.Pk("ann"), 0}});
+    REQUIRE(sync::RecomputeIfStale(log).ok());
+    CHECK(Disagreements(log) == 0);
+    CHECK(*log.StatusOf(later.id) == store::EntryStatus::kAccepted);
+  }
   SECTION("a mark this version cannot read means everything") {
     REQUIRE(log.PutMeta("statuses-stale", AsBytes("1")).ok());
     auto m = sync::ReadStaleMark(log);

@@ -12,11 +12,19 @@
 //   - the org log changes only by entries of its writers (then: everything is derived);
 //   - a key_id is (author, seq): without a fork a new key entry introduces only key_ids
 //     that were not held, and what named them was pending.
-// So the rules see every key and control entry, the whole chains of the added authors, of
-// the org log's writers and of every author with a waiting entry, and only those chains'
-// statuses are written. A fork among the added authors, or a row dropped by the pending
-// bound, falls back to the whole set (RecomputeStatuses). Tests compare the two on random
-// histories (tests/sync/statuses_test.cpp).
+// So the rules see every key and control entry, the whole chains of the org log's writers
+// and of every author with a waiting entry, and only those chains' statuses are written. Of
+// an added author with no waiting entry and no fork, only the entries past the seq its
+// chain was settled through are read and written: nothing else of its chain can change,
+// because
+//   - its settled prefix holds no waiting entry, so no upgrade point and no cut-off whose
+//     last entry is missing (each would leave a prefix entry pending or needing upgrade);
+//   - a suffix without a fork moves no fork point, and an entry past a cut-off is
+//     quarantined by its seq alone;
+//   - the suffix's own upgrade point, if any, is among the entries read.
+// A fork among the added authors, or a row dropped by the pending bound, falls back to the
+// whole set (RecomputeStatuses). Tests compare the two on random histories
+// (tests/sync/statuses_test.cpp).
 #pragma once
 
 #include <map>
@@ -47,20 +55,25 @@ Result<DerivedStatuses> DeriveStatuses(store::Store& log);
 // many statuses changed.
 Result<size_t> RecomputeStatuses(store::Store& log);
 
-// The same result after entries by `added_authors` were stored, re-deriving only what they
-// can change (above). Clears the stale mark.
-Result<size_t> SettleStatuses(store::Store& log, const std::set<PublicKey>& added_authors);
+// Author → the seq its chain was settled through before entries were added (0: unknown, or
+// nothing held; the whole chain is read).
+using SettledThrough = std::map<PublicKey, uint64_t>;
+
+// The same result after entries by the authors of `added` were stored, re-deriving only
+// what they can change (above). Clears the stale mark.
+Result<size_t> SettleStatuses(store::Store& log, const SettledThrough& added);
 
 // An ingest marks statuses stale before it stores anything, naming the authors it brings
-// (merged with a mark already there), and clears the mark when it settles. A network
-// session settles once per phase; a process killed in between settles the next time the
-// store is opened (RecomputeIfStale), for the marked authors only. A mark of more than
-// kMaxMarkedAuthors authors, or one this version cannot read, means everything.
+// and the seq each one's chain was settled through (merged with a mark already there: the
+// lower seq holds), and clears the mark when it settles. A network session settles once per
+// phase; a process killed in between settles the next time the store is opened
+// (RecomputeIfStale), for the marked authors only. A mark of more than kMaxMarkedAuthors
+// authors, or one this version cannot read, means everything.
 inline constexpr size_t kMaxMarkedAuthors = 4096;
 struct StaleMark {
   bool present = false;
   bool everything = false;
-  std::set<PublicKey> authors;
+  SettledThrough authors;
 };
 Result<StaleMark> ReadStaleMark(store::Store& log);
 Status MarkStatusesStale(store::Store& log, const std::set<PublicKey>& authors);
