@@ -52,6 +52,9 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path,
   FC_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size=-131072"));
   if (!read_only) FC_RETURN_IF_ERROR(Migrate(db));
   FC_RETURN_IF_ERROR(impl->Prepare());
+  if (!read_only) {
+    FC_ASSIGN_OR_RETURN(impl->checkpointer, Checkpointer::Start(db_path.string(), db));
+  }
   std::unique_ptr<Store> store(new Store(std::move(impl)));
   store->validator_ = std::move(validator);
   FC_ASSIGN_OR_RETURN(auto org, store->GetMeta("org_id"));

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "checkpointer.h"
 #include "db.h"
 #include "fieldcase/store/store.h"
 
@@ -81,6 +82,9 @@ class Store::Impl {
                                     std::string(kHasSibling) + " LIMIT 1"));
     return Status::Ok();
   }
+
+  // Last: stopped before the statements and the connection go.
+  std::unique_ptr<Checkpointer> checkpointer;
 };
 
 }  // namespace fieldcase::store

@@ -1,0 +1,54 @@
+// WAL checkpoints off the commit path. SQLite's automatic checkpoint runs inside the
+// COMMIT that pushes the WAL past its threshold: that commit then also copies every page
+// of the WAL into the database and fsyncs it (~30 ms of a 1,000-entry catch-up's ~165 ms,
+// docs/benchmarks.md). Here a commit that finds the WAL past kCheckpointPages only wakes a
+// thread, which checkpoints (PASSIVE: never waits for, nor blocks, the writer) on its own
+// connection. Durability does not change: a commit is on disk when its WAL frames are
+// fsync'd (synchronous=FULL), before any checkpoint. The WAL file restarts from its start
+// only at a write that begins after a complete checkpoint: a writer that commits back to
+// back rarely does, so at kCheckpointBound the committing connection checkpoints itself
+// (copying the little the thread has not) and the WAL restarts: it stays bounded.
+// Private to store/.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "db.h"
+
+namespace fieldcase::store {
+
+inline constexpr int kCheckpointPages = 4096;  // 16 MiB of 4 KiB pages: wake the thread
+inline constexpr int kCheckpointBound = 4 * kCheckpointPages;  // 64 MiB: checkpoint here
+
+class Checkpointer {
+ public:
+  // Registers on `main` (which must outlive this). Without a thread to spare, SQLite's own
+  // checkpoint on commit is kept, at the same threshold.
+  static Result<std::unique_ptr<Checkpointer>> Start(const std::string& path, Db& main);
+  ~Checkpointer();
+  Checkpointer(const Checkpointer&) = delete;
+  Checkpointer& operator=(const Checkpointer&) = delete;
+
+  // Checkpoints run by the thread so far (for tests).
+  int64_t done() const;
+
+ private:
+  explicit Checkpointer(Db& main) : main_(main) {}
+  static int OnCommit(void* self, sqlite3* db, const char* name, int pages);
+  void Run();
+
+  Db& main_;
+  std::unique_ptr<Db> own_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool wanted_ = false;
+  bool stop_ = false;
+  int64_t done_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace fieldcase::store
