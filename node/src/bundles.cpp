@@ -106,7 +106,8 @@ Result<std::unique_ptr<sync::BundleReader>> Node::CheckBundle(ByteSource& file) 
 }
 
 Result<BundleReport> Node::ImportBundle(ByteSource& file, int64_t now_ms,
-                                        const sync::IngestProgress& progress) {
+                                        const sync::IngestProgress& progress,
+                                        const sync::PieceBounds& bounds) {
   Parts& p = *p_;
   FC_ASSIGN_OR_RETURN(auto reader, CheckBundle(file));
   BundleReport out;
@@ -115,7 +116,7 @@ Result<BundleReport> Node::ImportBundle(ByteSource& file, int64_t now_ms,
   // A bounded piece at a time (sync/ingest.h), the next read while this one is stored.
   sync::Ingester in(*p.log, p.signer.clock(), p.signer.OwnKeys(), now_ms);
   FC_RETURN_IF_ERROR(in.Begin());
-  PieceReader pieces(*reader);
+  PieceReader pieces(*reader, bounds);
   while (true) {
     FC_ASSIGN_OR_RETURN(auto piece, pieces.Take());
     if (!piece) break;

@@ -18,7 +18,8 @@ namespace fieldcase::node {
 
 class PieceReader {
  public:
-  explicit PieceReader(sync::BundleReader& reader) : reader_(reader) {
+  PieceReader(sync::BundleReader& reader, const sync::PieceBounds& bounds)
+      : reader_(reader), bounds_(bounds) {
     try {
       thread_ = std::thread([this] { Run(); });
     } catch (const std::system_error&) {
@@ -70,7 +71,7 @@ class PieceReader {
       for (size_t i = had; i < piece.size(); ++i) {
         bytes += piece[i].header.size() + (piece[i].payload ? piece[i].payload->size() : 0);
       }
-      if (piece.size() >= sync::kIngestPieceEntries || bytes >= sync::kIngestPieceBytes) {
+      if (piece.size() >= bounds_.entries || bytes >= bounds_.bytes) {
         return true;
       }
     }
@@ -93,6 +94,7 @@ class PieceReader {
   }
 
   sync::BundleReader& reader_;
+  const sync::PieceBounds bounds_;
   std::thread thread_;
   bool ended_ = false;  // inline reading only
   std::mutex mu_;

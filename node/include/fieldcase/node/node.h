@@ -168,7 +168,8 @@ class Node {
   // through the one ingest path, a message at a time (sync::BundleReader): the file is
   // never held whole.
   Result<BundleReport> ImportBundle(ByteSource& file, int64_t now_ms,
-                                    const sync::IngestProgress& progress = {});
+                                    const sync::IngestProgress& progress = {},
+                                    const sync::PieceBounds& bounds = {});
   Result<BundleReport> ImportBundle(ByteView file, int64_t now_ms,
                                     const sync::IngestProgress& progress = {});
   // Opens and checks a bundle made for this device without importing it: its manifest

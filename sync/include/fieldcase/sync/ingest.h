@@ -42,6 +42,11 @@ inline constexpr size_t kIngestTransaction = 10000;
 // afresh; at 10,000 a piece the import ran ~10 % slower).
 inline constexpr size_t kIngestPieceEntries = 2 * kIngestTransaction;
 inline constexpr size_t kIngestPieceBytes = 64u << 20;
+// The bounds of one piece (smaller in tests, to cross piece boundaries with few entries).
+struct PieceBounds {
+  size_t entries = kIngestPieceEntries;
+  size_t bytes = kIngestPieceBytes;
+};
 
 struct ImportReport {
   size_t added = 0, duplicates = 0, rejected = 0, gaps = 0;
