@@ -3,6 +3,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <stdexcept>
 
 #include "fieldcase/base/byte_io.h"
@@ -140,6 +141,9 @@ Result<BundleEnvelope> ReadEnvelope(ByteSource& src, const PublicKey* me, Bytes*
     return Bad("header");
   }
   env.recipients.reserve(n);
+  // A recipient is listed once (the exporter seals to a set): a file that lists one twice
+  // is refused, so which of two sealed keys is "this device's" is never a question.
+  std::set<PublicKey> listed;
   for (size_t i = 0; i < n; ++i) {
     std::array<uint8_t, 34> entry{};
     if (!src.ReadAt(pos, entry).ok()) return Bad("recipients");
@@ -148,7 +152,8 @@ Result<BundleEnvelope> ReadEnvelope(ByteSource& src, const PublicKey* me, Bytes*
     const size_t len = size_t(GetLE(entry.data() + 32, 2));
     pos += entry.size();
     if (len > src.size() - pos) return Bad("recipients");
-    if (me != nullptr && k == *me && my_sealed->empty()) {
+    if (!listed.insert(k).second) return Bad("a recipient listed twice");
+    if (me != nullptr && k == *me) {
       my_sealed->resize(len);
       if (!src.ReadAt(pos, *my_sealed).ok()) return Bad("recipients");
     }

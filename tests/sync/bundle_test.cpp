@@ -82,6 +82,27 @@ TEST_CASE("sync: a bundle refuses other devices, other orgs and any change of it
   CHECK_FALSE(sync::OpenBundle(longer, f.o.org, f.reader).ok());
 }
 
+TEST_CASE("sync: a bundle that lists a recipient twice is refused", "[sync]") {
+  // Sealed to the stranger, then the reader; the stranger's key is then overwritten with
+  // the reader's: the reader is listed twice, first with a key it cannot open.
+  Fixture f;
+  auto b = sync::SealBundle(f.o.org, f.exporter, {f.stranger.public_key(), f.reader.public_key()},
+                            f.entries, Id{}, 1234);
+  REQUIRE(b.ok());
+  REQUIRE(sync::OpenBundle(b->file, f.o.org, f.reader).ok());
+  constexpr size_t kFirstRecipient = 5 + 32 + 2;  // magic and version, org id, count
+  REQUIRE(std::equal(f.stranger.public_key().begin(), f.stranger.public_key().end(),
+                     b->file.begin() + kFirstRecipient));
+  Bytes twice = b->file;
+  std::copy(f.reader.public_key().begin(), f.reader.public_key().end(),
+            twice.begin() + kFirstRecipient);
+  for (const crypto::BoxKeyPair* who : {&f.reader, &f.stranger}) {
+    auto opened = sync::OpenBundle(twice, f.o.org, *who);
+    CHECK_THAT(opened.status().message(), Catch::Contains("listed twice"));
+  }
+  CHECK_THAT(sync::ReadBundleEnvelope(twice).status().message(), Catch::Contains("listed twice"));
+}
+
 TEST_CASE("sync: heads files round-trip", "[sync]") {
   Fixture f;
   std::vector<store::Head> theirs;
