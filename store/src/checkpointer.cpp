@@ -32,11 +32,6 @@ Checkpointer::~Checkpointer() {
   thread_.join();
 }
 
-int64_t Checkpointer::done() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return done_;
-}
-
 int Checkpointer::OnCommit(void* self, sqlite3* db, const char* name, int pages) {
   auto* c = static_cast<Checkpointer*>(self);
   if (pages >= kCheckpointBound) {
@@ -66,7 +61,6 @@ void Checkpointer::Run() {
     // next commit past the threshold, and the next open or close checkpoints too.
     sqlite3_wal_checkpoint_v2(own_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     lock.lock();
-    ++done_;
   }
 }
 

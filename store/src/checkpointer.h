@@ -33,9 +33,6 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // Checkpoints run by the thread so far (for tests).
-  int64_t done() const;
-
  private:
   explicit Checkpointer(Db& main) : main_(main) {}
   static int OnCommit(void* self, sqlite3* db, const char* name, int pages);
@@ -43,11 +40,10 @@ class Checkpointer {
 
   Db& main_;
   std::unique_ptr<Db> own_;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable cv_;
   bool wanted_ = false;
   bool stop_ = false;
-  int64_t done_ = 0;
   std::thread thread_;
 };
 

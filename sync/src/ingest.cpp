@@ -175,13 +175,9 @@ Result<ImportReport> Ingester::Finish(bool settle) {
   }
   if (!settle) return rep;
   // The mark names what an earlier cut session left and every author this one brought,
-  // each with the seq its chain was settled through before.
-  FC_ASSIGN_OR_RETURN(StaleMark mark, ReadStaleMark(st.log));
-  if (mark.everything) {
-    FC_RETURN_IF_ERROR(RecomputeStatuses(st.log).status());
-  } else {
-    FC_RETURN_IF_ERROR(SettleStatuses(st.log, mark.authors).status());
-  }
+  // each with the seq its chain was settled through before: settling it is the same step
+  // an unlock takes after a cut session.
+  FC_RETURN_IF_ERROR(RecomputeIfStale(st.log).status());
   FC_ASSIGN_OR_RETURN(auto counts, st.log.CountStatusesAfter(st.last_before));
   rep.pending = size_t(counts[store::EntryStatus::kPending]);
   rep.quarantined = size_t(counts[store::EntryStatus::kQuarantined]);

@@ -58,11 +58,7 @@ TEST_CASE("node: a bundle imported in many small pieces stores what one piece st
   // ~100 KB notes: about ten to a bundle message (sync::kMaxBundleMessage), so the bundle
   // has several messages and a piece of three entries ends inside most of them.
   const std::string text(100 * 1000, 'n');
-  record::OpenCase op;
-  op.template_name = "stalking";
-  op.fields = {{"victim", {}}};
-  op.note_kinds = {"incident"};
-  auto ann_case = ann->OpenCase(op, kNow);
+  auto ann_case = ann->OpenCase(test::SmallCase(), kNow);
   REQUIRE(ann_case.ok());
   for (int i = 0; i < 25; ++i) {
     REQUIRE(ann->Write(*ann_case, record::AddNote{"incident", text + std::to_string(i)}, kNow).ok());

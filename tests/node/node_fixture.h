@@ -23,6 +23,15 @@ inline crypto::SecretBytes Pass() {
   return crypto::SecretBytes::CopyFrom(AsBytes("Correct-Horse-42"));
 }
 
+// A case of the built-in stalking template with one field and one note kind.
+inline record::OpenCase SmallCase() {
+  record::OpenCase op;
+  op.template_name = "stalking";
+  op.fields = {{"victim", {}}};
+  op.note_kinds = {"incident"};
+  return op;
+}
+
 // Several nodes of one organisation in one process, each in its own data folder.
 struct Org {
   test::TempDir tmp;
@@ -39,11 +48,7 @@ struct Org {
                          crypto::SecretBytes::CopyFrom(AsBytes("Recovery-Staple-77")), kNow);
     REQUIRE(n.ok());
     hq = std::move(n).value();
-    record::OpenCase op;
-    op.template_name = "stalking";
-    op.fields = {{"victim", {}}};
-    op.note_kinds = {"incident"};
-    auto c = hq->OpenCase(op, kNow);
+    auto c = hq->OpenCase(SmallCase(), kNow);
     REQUIRE(c.ok());
     case_id = *c;
     REQUIRE(hq->Write(case_id, record::AddNote{"incident", "written at HQ"}, kNow).ok());

@@ -56,14 +56,6 @@ inline std::string NoteTexts(node::Node& n, const Id128& case_id) {
   return out;
 }
 
-inline record::OpenCase SmallCase() {
-  record::OpenCase op;
-  op.template_name = "stalking";
-  op.fields = {{"victim", {}}};
-  op.note_kinds = {"incident"};
-  return op;
-}
-
 inline PublicKey BoxKeyOf(node::Node& n, const PublicKey& member) {
   return n.members().at(member).box_key;
 }
