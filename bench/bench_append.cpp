@@ -29,7 +29,7 @@ struct Prepared {
 Result<Prepared> Prepare(const Options& o) {
   Prepared p;
   FC_ASSIGN_OR_RETURN(p.tmp, TempDir::Create(o.tmp_parent));
-  FC_ASSIGN_OR_RETURN(p.node, FoundOrg(*p.tmp, crypto::KdfCost::kInteractive));
+  FC_ASSIGN_OR_RETURN(p.node, FoundOrg(*p.tmp, crypto::KdfCost::kInsecureFast));
   FC_ASSIGN_OR_RETURN(p.case_id, p.node->OpenCase(StalkingCase(), WallMs()));
   return p;
 }

@@ -15,7 +15,7 @@ constexpr int64_t kBatch = 1000;
 Result<std::unique_ptr<node::Node>> Enrol(node::Node& hq, const std::filesystem::path& dir,
                                           const std::string& name) {
   FC_ASSIGN_OR_RETURN(auto dev, node::Node::InitDevice({dir}, BenchPassphrase(),
-                                                        crypto::KdfCost::kInteractive));
+                                                        crypto::KdfCost::kInsecureFast));
   FC_ASSIGN_OR_RETURN(Bytes req, dev->MakeEnrolRequest(name, "B-" + name));
   FC_ASSIGN_OR_RETURN(auto request, org::DecodeEnrolRequest(req));
   FC_ASSIGN_OR_RETURN(auto out, hq.Enrol(request, org::Role::kOfficer, WallMs()));
@@ -46,7 +46,7 @@ Result<Station> BuildStation(const Options& o) {
   Station s;
   FC_ASSIGN_OR_RETURN(s.tmp, TempDir::Create(o.tmp_parent));
   Say("founding an org, enrolling 9 officers and a device…");
-  FC_ASSIGN_OR_RETURN(s.hq, FoundOrg(*s.tmp, crypto::KdfCost::kInteractive));
+  FC_ASSIGN_OR_RETURN(s.hq, FoundOrg(*s.tmp, crypto::KdfCost::kInsecureFast));
   for (int64_t c = 0; c < kCases; ++c) {
     FC_ASSIGN_OR_RETURN(Id128 id, s.hq->OpenCase(StalkingCase(), WallMs()));
     s.cases.push_back(id);

@@ -23,7 +23,7 @@ Result<crypto::SecretBytes> NewPassphrase(const Args& a) {
 }
 
 crypto::KdfCost Cost(const Args& a) {
-  return a.Has("insecure-fast-kdf") ? crypto::KdfCost::kInteractive : crypto::KdfCost::kModerate;
+  return a.Has("insecure-fast-kdf") ? crypto::KdfCost::kInsecureFast : crypto::KdfCost::kModerate;
 }
 
 int InitDevice(Context& c) {

@@ -136,7 +136,7 @@ int RunStatus(Context& c) {
   std::string kdf = !cost.ok() ? "keystore missing or damaged"
                     : *cost == crypto::KdfCost::kModerate
                         ? "Argon2id moderate"
-                        : "Argon2id interactive (WEAK: made with --insecure-fast-kdf)";
+                        : "Argon2id below the moderate cost (WEAK: made with --insecure-fast-kdf)";
   std::string org_id = summary->org_id ? ToHex(*summary->org_id) : "";
   auto role_of = [&](const PublicKey& k) {
     auto it = roles.find(k);

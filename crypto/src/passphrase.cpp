@@ -16,20 +16,29 @@ constexpr size_t kHeaderBytes = 4 + 1 + 8 + 8 + kSaltBytes + kAeadNonceBytes;
 static_assert(kSaltBytes == 16);
 static_assert(kHeaderBytes == 61);
 
+// The --insecure-fast-kdf cost: one pass over 8 MiB. It exists so that tests, which
+// unlock in every CLI process, do not spend most of their time in Argon2id; `status`
+// calls a store sealed at it WEAK. Stores from builds that used INTERACTIVE (64 MiB, two
+// passes) here still open, inside the bounds below.
+constexpr uint64_t kFastOps = 1;
+constexpr uint64_t kFastMem = uint64_t{8} << 20;
+
 // Bounds on what a blob may ask of us: a tampered file must not make unlock take hours
-// or allocate the machine's memory, nor drop below the interactive floor.
-constexpr uint64_t kMinOps = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+// or allocate the machine's memory. The floor is the least any fieldcase seals with; it
+// does not guard against a lowered cost (the header is authenticated: see the format).
+constexpr uint64_t kMinOps = kFastOps;
 constexpr uint64_t kMaxOps = crypto_pwhash_OPSLIMIT_SENSITIVE;
-constexpr uint64_t kMinMem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+constexpr uint64_t kMinMem = kFastMem;
 constexpr uint64_t kMaxMem = crypto_pwhash_MEMLIMIT_SENSITIVE;
+static_assert(kMinOps >= crypto_pwhash_OPSLIMIT_MIN && kMinMem >= crypto_pwhash_MEMLIMIT_MIN);
 
 void CostParams(KdfCost cost, uint64_t& ops, uint64_t& mem) {
   if (cost == KdfCost::kModerate) {
     ops = crypto_pwhash_OPSLIMIT_MODERATE;
     mem = crypto_pwhash_MEMLIMIT_MODERATE;
   } else {
-    ops = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-    mem = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    ops = kFastOps;
+    mem = kFastMem;
   }
 }
 
@@ -118,7 +127,7 @@ Result<SecretBytes> OpenWithPassphrase(const SecretBytes& passphrase, ByteView b
 Result<KdfCost> BlobCost(ByteView blob) {
   uint64_t ops = 0, mem = 0;
   FC_RETURN_IF_ERROR(ParseHeader(blob, ops, mem));
-  return mem >= crypto_pwhash_MEMLIMIT_MODERATE ? KdfCost::kModerate : KdfCost::kInteractive;
+  return mem >= crypto_pwhash_MEMLIMIT_MODERATE ? KdfCost::kModerate : KdfCost::kInsecureFast;
 }
 
 }  // namespace fieldcase::crypto

@@ -42,7 +42,7 @@ struct Org {
     FoundOptions o;
     o.org_name = "Test Force";
     o.person_name = "Sgt Hq";
-    o.cost = crypto::KdfCost::kInteractive;
+    o.cost = crypto::KdfCost::kInsecureFast;
     o.recovery_out = tmp.path() / "recovery";
     auto n = Node::Found({tmp.path() / "hq"}, o, Pass(),
                          crypto::SecretBytes::CopyFrom(AsBytes("Recovery-Staple-77")), kNow);
@@ -55,7 +55,7 @@ struct Org {
   }
 
   std::unique_ptr<Node> Device(const std::string& name, Role role) {
-    auto d = Node::InitDevice({tmp.path() / name}, Pass(), crypto::KdfCost::kInteractive);
+    auto d = Node::InitDevice({tmp.path() / name}, Pass(), crypto::KdfCost::kInsecureFast);
     REQUIRE(d.ok());
     auto req = (*d)->MakeEnrolRequest(name, "B-" + name);
     REQUIRE(req.ok());

@@ -147,7 +147,7 @@ TEST_CASE("node: a backup leaves the keys out and refuses to write when restored
 
 TEST_CASE("node: enrolment files are checked before anything is written", "[sync][org]") {
   Org org;
-  auto d = Node::InitDevice({org.tmp.path() / "dev"}, Pass(), crypto::KdfCost::kInteractive);
+  auto d = Node::InitDevice({org.tmp.path() / "dev"}, Pass(), crypto::KdfCost::kInsecureFast);
   REQUIRE(d.ok());
   auto req = (*d)->MakeEnrolRequest("x", "y");
   REQUIRE(req.ok());
@@ -172,7 +172,7 @@ TEST_CASE("node: enrolment files are checked before anything is written", "[sync
   for (size_t i = 0; i < 8; ++i) huge[count_at + i] = 0xff;
   CHECK_FALSE(DecodeEnrolResponse(huge).ok());
   // Another device's response does not join this one.
-  auto other = Node::InitDevice({org.tmp.path() / "dev2"}, Pass(), crypto::KdfCost::kInteractive);
+  auto other = Node::InitDevice({org.tmp.path() / "dev2"}, Pass(), crypto::KdfCost::kInsecureFast);
   REQUIRE(other.ok());
   auto resp = DecodeEnrolResponse(out->response);
   REQUIRE(resp.ok());
@@ -198,7 +198,7 @@ OpenCase SmallTemplate() {
 TEST_CASE("node: an enrolment response carries its entries as a bundle only that device opens",
           "[org][bundle][attack]") {
   Org org;
-  auto d = Node::InitDevice({org.tmp.path() / "dana"}, Pass(), crypto::KdfCost::kInteractive);
+  auto d = Node::InitDevice({org.tmp.path() / "dana"}, Pass(), crypto::KdfCost::kInsecureFast);
   REQUIRE(d.ok());
   auto req = DecodeEnrolRequest(*(*d)->MakeEnrolRequest("dana", "D-1"));
   REQUIRE(req.ok());
@@ -376,7 +376,7 @@ TEST_CASE("node: a supervisor grants the team key to a device enrolled without i
   Org org;
   // A second admin, on a node with no supervisor key, enrols an officer.
   auto admin2 = org.Device("admin2", Role::kAdmin);
-  auto d = Node::InitDevice({org.tmp.path() / "dana"}, Pass(), crypto::KdfCost::kInteractive);
+  auto d = Node::InitDevice({org.tmp.path() / "dana"}, Pass(), crypto::KdfCost::kInsecureFast);
   REQUIRE(d.ok());
   auto req = DecodeEnrolRequest(*(*d)->MakeEnrolRequest("dana", "D-1"));
   REQUIRE(req.ok());

@@ -29,7 +29,7 @@ struct NodeFixture {
     o.org_name = "Test Force";
     o.person_name = "PC Canary-Name-7";
     o.badge = "B-991";
-    o.cost = crypto::KdfCost::kInteractive;
+    o.cost = crypto::KdfCost::kInsecureFast;
     o.recovery_out = tmp.path() / "recovery.fcrecovery";
     auto n = Node::Found(dir, o, Pass("Correct-Horse-42"), Pass("Recovery-Staple-77"), kNow);
     REQUIRE(n.ok());
@@ -196,7 +196,7 @@ TEST_CASE("node: wrong passphrase, busy folder and double init are clear refusal
   CHECK(wrong.status().message() == "wrong passphrase");
   FoundOptions o;
   o.org_name = "Again";
-  o.cost = crypto::KdfCost::kInteractive;
+  o.cost = crypto::KdfCost::kInsecureFast;
   o.recovery_out = f.tmp.path() / "other.fcrecovery";
   auto again = Node::Found(f.dir, o, Pass("Correct-Horse-42"), Pass("Recovery-Staple-77"), kNow);
   REQUIRE_FALSE(again.ok());

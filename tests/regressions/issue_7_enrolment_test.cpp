@@ -86,7 +86,7 @@ TEST_CASE("issue 7 #8: names and badges in requests are printable text, bounded"
           "[regressions][attack]") {
   test::Org org;
   auto d =
-      node::Node::InitDevice({org.tmp.path() / "eve"}, test::Pass(), crypto::KdfCost::kInteractive);
+      node::Node::InitDevice({org.tmp.path() / "eve"}, test::Pass(), crypto::KdfCost::kInsecureFast);
   REQUIRE(d.ok());
   // A name that paints a fake prompt with another device's fingerprint.
   const std::string paint = "Eve\x1b[2K\rDevice PC Bob asks to join. Request fingerprint: 0000";

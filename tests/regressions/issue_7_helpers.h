@@ -81,7 +81,7 @@ struct Enrolment {
 };
 
 inline Enrolment NewDeviceAndResponse(Org& org, const std::string& name) {
-  auto d = node::Node::InitDevice({org.tmp.path() / name}, Pass(), crypto::KdfCost::kInteractive);
+  auto d = node::Node::InitDevice({org.tmp.path() / name}, Pass(), crypto::KdfCost::kInsecureFast);
   REQUIRE(d.ok());
   auto req = (*d)->MakeEnrolRequest(name, "B-" + name);
   REQUIRE(req.ok());

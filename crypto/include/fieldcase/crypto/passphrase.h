@@ -21,9 +21,10 @@
 
 namespace fieldcase::crypto {
 
-// Argon2id cost. kModerate is the default for every real store; kInteractive exists
-// for tests and is recorded in the blob (status shows it).
-enum class KdfCost { kInteractive, kModerate };
+// Argon2id cost. kModerate (256 MiB, three passes) is the default for every real store;
+// kInsecureFast (8 MiB, one pass: `init --insecure-fast-kdf`) exists for tests and is
+// recorded in the blob (status calls it WEAK).
+enum class KdfCost { kInsecureFast, kModerate };
 
 // Empty string when acceptable, else a one-line reason naming the rule.
 std::string PassphraseWeakness(std::string_view passphrase);
