@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "fieldcase/store/file_source.h"
 #include "fieldcase/store/keystore.h"
+#include "fieldcase/store/new_file.h"
 #include "fieldcase/sync/bundle.h"
 #include "fieldcase/sync/heads.h"
 #include "format.h"
@@ -16,10 +17,9 @@ namespace fieldcase::cli {
 namespace {
 
 Status WriteNew(const std::string& path, ByteView bytes) {
-  if (std::filesystem::exists(path)) {
-    return Status::InvalidArgument(path + " already exists; choose another file");
-  }
-  return store::WriteFileAtomic(path, bytes);
+  FC_ASSIGN_OR_RETURN(auto file, store::NewFile::Create(path));
+  FC_RETURN_IF_ERROR(file->Write(bytes));
+  return file->Commit();
 }
 
 void PrintImport(const Context& c, const sync::ImportReport& r, const std::string& from) {
@@ -90,21 +90,29 @@ int RunExport(Context& c) {
     options.since = heads->heads;
     options.org_log = std::move(heads->org_log);
   }
-  if (isatty(fileno(stderr)) && !c.json()) std::fprintf(stderr, "exporting to %s…", to->c_str());
-  auto bundle = (*node)->ExportBundle(options, Context::NowMs());
-  if (isatty(fileno(stderr)) && !c.json()) std::fputs("\r\033[K", stderr);
-  if (!bundle.ok()) return Fail(bundle.status());
-  if (Status s = WriteNew(*to, bundle->file); !s.ok()) return Fail(s);
+  // Written a message at a time into TO.tmp, named TO only once whole and synced.
+  auto file = store::NewFile::Create(*to);
+  if (!file.ok()) return Fail(file.status());
+  const bool tty = isatty(fileno(stderr)) && !c.json();
+  auto progress = [&](size_t done, size_t total) {
+    if (tty) std::fprintf(stderr, "\rexporting to %s: %zu of %zu entries   ", Safe(*to).c_str(),
+                          done, total);
+  };
+  auto manifest = (*node)->ExportBundle(options, **file, Context::NowMs(), progress);
+  if (tty) std::fputs("\r\033[K", stderr);
+  if (!manifest.ok()) return Fail(manifest.status());
+  const uint64_t bytes = (*file)->written();
+  if (Status s = (*file)->Commit(); !s.ok()) return Fail(s);
   if (c.json()) {
     Json j;
-    j.BeginObject().Field("bundle", *to).Field("entries", int64_t(bundle->manifest.entries));
-    j.Field("bytes", int64_t(bundle->file.size())).EndObject();
+    j.BeginObject().Field("bundle", *to).Field("entries", int64_t(manifest->entries));
+    j.Field("bytes", int64_t(bytes)).EndObject();
     std::puts(j.str().c_str());
     return kExitOk;
   }
-  std::printf("Exported %llu entries to %s (%zu bytes).\n",
-              static_cast<unsigned long long>(bundle->manifest.entries), to->c_str(),
-              bundle->file.size());
+  std::printf("Exported %llu entries to %s (%llu bytes).\n",
+              static_cast<unsigned long long>(manifest->entries), Safe(*to).c_str(),
+              static_cast<unsigned long long>(bytes));
   return kExitOk;
 }
 

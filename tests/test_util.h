@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "fieldcase/base/byte_sink.h"
 #include "fieldcase/base/bytes.h"
 
 namespace fieldcase::test {
@@ -64,5 +65,22 @@ inline std::map<std::string, std::string> ReadKat(const std::string& file) {
   }
   return kv;
 }
+
+// A sink with room for `room` bytes that then fails as a full disk does (a fake at the
+// edge: the file system).
+class FullSink final : public ByteSink {
+ public:
+  explicit FullSink(size_t room) : room_(room) {}
+  Status Write(ByteView b) override {
+    if (b.size() > room_) return Status::IOError("cannot write: no space left on device");
+    room_ -= b.size();
+    written += b.size();
+    return Status::Ok();
+  }
+  size_t written = 0;
+
+ private:
+  size_t room_;
+};
 
 }  // namespace fieldcase::test

@@ -1,8 +1,10 @@
 // Node: bundles — what another device lacks, carried by file (sync/bundle.h).
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "fieldcase/node/node.h"
+#include "fieldcase/sync/bundle_writer.h"
 #include "fieldcase/sync/heads.h"
 #include "fieldcase/sync/reconcile.h"
 #include "parts.h"
@@ -25,7 +27,9 @@ Result<Bytes> Node::HeadsFile() {
   return sync::EncodeHeadsFile(p_->org_id, std::move(heads), org_log);
 }
 
-Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int64_t now_ms) {
+Result<sync::BundleManifest> Node::ExportBundle(const ExportOptions& options, ByteSink& sink,
+                                                int64_t now_ms,
+                                                const sync::IngestProgress& progress) {
   Parts& p = *p_;
   if (!is_member()) return Status::NotPermitted("this device has not joined an organisation yet");
   // The recipient's org log first: devices enrolled since this one last heard.
@@ -48,27 +52,6 @@ Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int6
     }
   }
   if (p.device) to.insert(p.device->public_key());
-  // What they lack (sync/reconcile.h: a bundle cannot ask where a fork parted, so a forked
-  // author travels whole), the org log first, then author by author, parent first.
-  FC_ASSIGN_OR_RETURN(auto heads, p.log->Heads());
-  FC_ASSIGN_OR_RETURN(auto plans, sync::PlanSend(*p.log, heads, options.since.value_or(
-                                                                     std::vector<store::Head>{})));
-  const std::vector<PublicKey> org_authors = p.members.OrgAuthors();
-  const std::set<PublicKey> org_set(org_authors.begin(), org_authors.end());
-  std::stable_partition(plans.begin(), plans.end(),
-                        [&](const sync::SendPlan& x) { return org_set.count(x.author) > 0; });
-  std::vector<store::RawEntry> entries;
-  for (const auto& plan : plans) {
-    sync::ChainCursor chain{plan.author, plan.probe_from ? 0 : plan.after_seq};
-    while (!chain.done) {
-      FC_RETURN_IF_ERROR(sync::ReadChain(*p.log, chain, sync::kIngestBatch,
-                                         sync::kMaxBundleMessage, entries));
-    }
-  }
-  FC_RETURN_IF_ERROR(p.log->ForEachOpaque([&](store::RawEntry& r) {
-    entries.push_back(std::move(r));
-    return Status::Ok();
-  }));
   // Signed by the writing key (or, on a node without one, its admin key).
   const crypto::SigningKey* signer = nullptr;
   if (p.signer.has_writer())
@@ -80,8 +63,53 @@ Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int6
         "this device holds no key that may sign a bundle (hub and auditor "
         "devices pass bundles on with `fieldcase export` once they sync)");
   }
-  return sync::SealBundle(p.org_id, *signer, {to.begin(), to.end()}, entries,
-                          sync::HeadsDigest(std::move(heads)), now_ms);
+  // What they lack (sync/reconcile.h: a bundle cannot ask where a fork parted, so a forked
+  // author travels whole), the org log first, then author by author, parent first.
+  FC_ASSIGN_OR_RETURN(auto heads, p.log->Heads());
+  FC_ASSIGN_OR_RETURN(auto plans, sync::PlanSend(*p.log, heads, options.since.value_or(
+                                                                     std::vector<store::Head>{})));
+  const std::vector<PublicKey> org_authors = p.members.OrgAuthors();
+  const std::set<PublicKey> org_set(org_authors.begin(), org_authors.end());
+  std::stable_partition(plans.begin(), plans.end(),
+                        [&](const sync::SendPlan& x) { return org_set.count(x.author) > 0; });
+  // The same entries in the same order on both passes, a bounded batch at a time (this
+  // process holds the data folder: nothing is stored between the passes).
+  auto each_entry = [&](const std::function<Status(store::RawEntry)>& fn) -> Status {
+    std::vector<store::RawEntry> batch;
+    for (const auto& plan : plans) {
+      sync::ChainCursor chain{plan.author, plan.probe_from ? 0 : plan.after_seq};
+      while (!chain.done) {
+        batch.clear();
+        FC_RETURN_IF_ERROR(sync::ReadChain(*p.log, chain, sync::kIngestBatch,
+                                           sync::kMaxBundleMessage, batch));
+        for (auto& e : batch) FC_RETURN_IF_ERROR(fn(std::move(e)));
+      }
+    }
+    return p.log->ForEachOpaque([&](store::RawEntry& r) { return fn(std::move(r)); });
+  };
+  sync::BundleTally tally;
+  FC_RETURN_IF_ERROR(each_entry([&](store::RawEntry e) { return tally.Add(std::move(e)); }));
+  FC_ASSIGN_OR_RETURN(sync::BundleTally::Totals totals, tally.Finish());
+  FC_ASSIGN_OR_RETURN(auto writer,
+                      sync::BundleWriter::Start(sink, p.org_id, *signer, {to.begin(), to.end()},
+                                                totals, sync::HeadsDigest(std::move(heads)),
+                                                now_ms));
+  const size_t total = size_t(totals.entries);
+  FC_RETURN_IF_ERROR(each_entry([&](store::RawEntry e) {
+    FC_RETURN_IF_ERROR(writer->Add(std::move(e)));
+    const size_t done = size_t(writer->added());
+    if (progress && (done % 1000 == 0 || done == total)) progress(done, total);
+    return Status::Ok();
+  }));
+  return writer->Finish();
+}
+
+Result<sync::SealedBundle> Node::ExportBundle(const ExportOptions& options, int64_t now_ms) {
+  MemorySink sink;
+  sync::SealedBundle out;
+  FC_ASSIGN_OR_RETURN(out.manifest, ExportBundle(options, sink, now_ms));
+  out.file = sink.Take();
+  return out;
 }
 
 namespace {

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <condition_variable>
+#include <exception>
+#include <new>
+#include <string>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -77,10 +80,27 @@ class PieceReader {
     }
   }
 
+  // On the reading thread, what would end the process (out of memory; an exception from
+  // the source) ends the import instead, with a message, as it would on the calling thread.
+  Result<bool> ReadPieceCaught(std::vector<store::RawEntry>& piece) {
+    try {
+      return ReadPiece(piece);
+    } catch (const std::bad_alloc&) {
+      piece.clear();
+      return Status::IOError(
+          "out of memory while reading the bundle; nothing more was imported. Close other "
+          "programs and import it again");
+    } catch (const std::exception& e) {
+      piece.clear();
+      return Status::IOError(std::string("reading the bundle failed: ") + e.what() +
+                             "; nothing more was imported");
+    }
+  }
+
   void Run() {
     while (true) {
       std::vector<store::RawEntry> piece;
-      auto more = ReadPiece(piece);
+      auto more = ReadPieceCaught(piece);
       std::unique_lock<std::mutex> lock(mu_);
       // One piece ahead: wait until the writer took the last one.
       cv_.wait(lock, [&] { return !ready_.has_value() || stop_; });

@@ -12,111 +12,21 @@
 #include "fieldcase/store/store.h"
 #include "fieldcase/sync/transit.h"
 
+#include "bundle_format.h"
+
 namespace fieldcase::sync {
 
 namespace {
 
-constexpr const char* kMagic = kBundleFileMagic.data();
-constexpr uint8_t kVersion = 2;  // 1: entry records instead of transit form (never read)
-constexpr size_t kManifestSignedBytes = 32 + 8 + 8 + 32 + 32;
-
-Bytes FileKeyContext(const Id& org_id, const PublicKey& recipient) {
-  Bytes c;
-  Append(c, AsBytes(crypto::TagBytes(crypto::SignTag::kKeyWrap)));
-  Append(c, org_id);
-  Append(c, AsBytes("bundle"));
-  Append(c, recipient);
-  return c;
-}
-
-Bytes ManifestBody(const BundleManifest& m) {
-  ByteWriter w;
-  w.Fixed(m.exporter);
-  w.U64(uint64_t(m.created_ms));
-  w.U64(m.entries);
-  w.Fixed(m.heads_digest);
-  w.Fixed(m.content_hash);
-  return w.Take();
-}
+using bundle_format::FileKeyContext;
+using bundle_format::kMagic;
+using bundle_format::kManifestSignedBytes;
+using bundle_format::kVersion;
 
 Status Bad(const std::string& what) {
   return Status::Corruption("not a valid fieldcase bundle (" + what +
                             "); nothing was imported. Ask for the bundle again");
 }
-
-}  // namespace
-
-Result<SealedBundle> SealBundle(const Id& org_id, const crypto::SigningKey& exporter,
-                                const std::vector<PublicKey>& recipients,
-                                const std::vector<store::RawEntry>& entries, const Id& heads_digest,
-                                int64_t now_ms) {
-  if (recipients.empty() || recipients.size() > kMaxBundleRecipients) {
-    return Status::InvalidArgument("a bundle needs 1 to 4096 recipient devices");
-  }
-  // Entries in transit form, grouped into messages of about kMaxBundleMessage.
-  std::vector<Bytes> messages;
-  crypto::Hasher content(crypto::hashname::kBundle, 32);
-  std::vector<store::RawEntry> group;
-  size_t group_bytes = 0;
-  auto flush = [&] {
-    if (group.empty()) return;
-    ByteWriter w;
-    PutTransitBatch(w, group);
-    messages.push_back(w.Take());
-    content.Update(messages.back());
-    group.clear();
-    group_bytes = 0;
-  };
-  for (const auto& e : entries) {
-    const size_t b = e.header.size() + 64 + (e.payload ? e.payload->size() : 0);
-    if (!group.empty() && group_bytes + b > kMaxBundleMessage) flush();
-    group.push_back(e);
-    group_bytes += b;
-  }
-  flush();
-
-  SealedBundle out;
-  BundleManifest& m = out.manifest;
-  m.exporter = exporter.public_key();
-  m.created_ms = now_ms;
-  m.entries = entries.size();
-  m.heads_digest = heads_digest;
-  content.Final(m.content_hash);
-  Bytes body = ManifestBody(m);
-  const Signature sig = exporter.Sign(crypto::SignTag::kBundleManifest, {org_id, body});
-  ByteWriter manifest;
-  manifest.U32(uint32_t(body.size() + sig.size()));
-  manifest.Raw(body);
-  manifest.Fixed(sig);
-
-  auto file_key = crypto::SecretBytes::Random(crypto::kStreamKeyBytes);
-  ByteWriter w;
-  w.Raw(AsBytes(std::string_view(kMagic, 4)));
-  w.U8(kVersion);
-  w.Fixed(org_id);
-  w.U16(uint16_t(recipients.size()));
-  for (const PublicKey& r : recipients) {
-    FC_ASSIGN_OR_RETURN(Bytes sealed,
-                        crypto::SealTo(r, FileKeyContext(org_id, r), file_key.view()));
-    w.Fixed(r);
-    w.U16(uint16_t(sealed.size()));
-    w.Raw(sealed);
-  }
-  crypto::StreamSealer stream(file_key);
-  w.Fixed(stream.header());
-  auto put = [&](ByteView plain, bool final) {
-    Bytes c = stream.Seal(plain, final);
-    w.U32(uint32_t(c.size()));
-    w.Raw(c);
-  };
-  Bytes manifest_bytes = manifest.Take();
-  put(manifest_bytes, messages.empty());
-  for (size_t i = 0; i < messages.size(); ++i) put(messages[i], i + 1 == messages.size());
-  out.file = w.Take();
-  return out;
-}
-
-namespace {
 
 // Envelope: magic, version, org id, recipients. With `me`, the sealed key addressed to it
 // (the first one) is kept. `end` is where the stream header starts.
@@ -304,7 +214,7 @@ Result<bool> BundleReader::Next(std::vector<store::RawEntry>& out) {
   }
   content_->Update(plain);
   ByteReader p(plain);
-  auto batch = GetTransitBatch(p);
+  auto batch = GetTransitBatch(p, kAnyEntryCount);
   if (!batch.ok()) return Bad(batch.status().message());
   if (Status s = p.End("entries"); !s.ok()) return Bad(s.message());
   if (batch->size() > manifest_.entries - handed_) return Bad("more entries than the manifest says");

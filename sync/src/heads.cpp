@@ -85,7 +85,7 @@ Result<HeadsFile> DecodeHeadsFile(ByteView bytes) {
     return bad();
   }
   ByteReader lr(log);
-  auto entries = GetTransitBatch(lr);
+  auto entries = GetTransitBatch(lr, kAnyEntryCount);
   if (!entries.ok() || !lr.End("org log").ok()) return bad();
   out.org_log = std::move(entries).value();
   return out;

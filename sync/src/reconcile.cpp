@@ -161,7 +161,7 @@ Result<Message> DecodeMessage(ByteView bytes) {
       break;
     }
     case Message::Type::kEntries: {
-      FC_ASSIGN_OR_RETURN(m.entries, GetTransitBatch(r));
+      FC_ASSIGN_OR_RETURN(m.entries, GetTransitBatch(r, kMaxBatchEntries));
       break;
     }
     case Message::Type::kDone:
@@ -246,7 +246,9 @@ Status ReadChain(store::Store& log, ChainCursor& cursor, size_t max_entries, siz
 // ---- the session ------------------------------------------------------------------------
 
 Reconciler::Reconciler(Local local, ReconcileLimits limits)
-    : local_(std::move(local)), limits_(limits) {}
+    : local_(std::move(local)), limits_(limits) {
+  limits_.batch_entries = std::clamp<size_t>(limits_.batch_entries, 1, kMaxBatchEntries);
+}
 
 Status Reconciler::Start() {
   if (started_) return Status::Ok();

@@ -75,12 +75,17 @@ void PutTransitBatch(ByteWriter& w, const std::vector<store::RawEntry>& entries)
   }
 }
 
-Result<std::vector<store::RawEntry>> GetTransitBatch(ByteReader& r) {
+Result<std::vector<store::RawEntry>> GetTransitBatch(ByteReader& r, size_t max_entries) {
   uint32_t runs = 0;
   FC_RETURN_IF_ERROR(r.U32(runs, "run count"));
   FC_RETURN_IF_ERROR(r.Bound(runs, UINT32_MAX, 1 + store::kMinRawEntryRecordBytes, "runs"));
+  auto too_many = [&] {
+    return Bad("more than " + std::to_string(max_entries) + " entries in one batch");
+  };
+  if (runs > max_entries) return too_many();
   std::vector<store::RawEntry> out;
   for (uint32_t k = 0; k < runs; ++k) {
+    if (out.size() >= max_entries) return too_many();
     uint8_t form = 0;
     FC_RETURN_IF_ERROR(r.U8(form, "run form"));
     if (form == kRunOther) {
@@ -98,6 +103,7 @@ Result<std::vector<store::RawEntry>> GetTransitBatch(ByteReader& r) {
     FC_RETURN_IF_ERROR(r.Take(32, prev_view, "prev"));
     FC_RETURN_IF_ERROR(r.U32(n, "entry count"));
     if (n == 0) return Bad("empty run");
+    if (n > max_entries - out.size()) return too_many();
     FC_RETURN_IF_ERROR(r.Bound(n, UINT32_MAX, kMinTransitEntryBytes, "entries"));
     if (seq == 0 || seq > UINT64_MAX - n) return Bad("seq out of range");
     Id prev{};

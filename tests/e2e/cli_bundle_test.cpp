@@ -99,6 +99,13 @@ TEST_CASE("e2e: a bundle is checked whole: altered, cut, for another device or a
   Enrol(hq, bob, "PC Bob", "officer");
   std::string only_hq = (ada.tmp / "only-hq.fcb").string();
   REQUIRE(ada({"export", "--to", only_hq, "--for", "PC Amy"}).exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(only_hq + ".tmp"));
+  // An export never writes over a file, and leaves that file as it was.
+  const std::string before = test::ReadFile(only_hq);
+  auto again = ada({"export", "--to", only_hq});
+  CHECK(again.exit_code != 0);
+  CHECK_THAT(again.err, Contains("already exists"));
+  CHECK(test::ReadFile(only_hq) == before);
   auto r5 = hq({"import", only_hq});
   CHECK(r5.exit_code != 0);
   CHECK_THAT(r5.err, Contains("not encrypted to this device"));

@@ -3,13 +3,18 @@
 // must store, count and settle exactly what one piece does.
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <new>
 #include <string>
 #include <vector>
 
+#include "fieldcase/base/byte_sink.h"
 #include "fieldcase/base/byte_source.h"
+#include "fieldcase/node/inspect.h"
 #include "fieldcase/sync/heads.h"
 #include "fieldcase/sync/statuses.h"
 #include "node_fixture.h"
+#include "test_util.h"
 
 using namespace fieldcase;
 using test::kNow;
@@ -96,4 +101,84 @@ TEST_CASE("node: a bundle imported in many small pieces stores what one piece st
   REQUIRE(twice.ok());
   CHECK(twice->imported.added == 0);
   CHECK(twice->imported.duplicates == total);
+}
+
+TEST_CASE("node: an export is written a message at a time, its progress rising to its count",
+          "[node][bundle]") {
+  test::Org o;
+  auto device = o.Device("device", Role::kOfficer);
+  test::Sync(*o.hq, *device);
+  const std::string text(100 * 1000, 'x');  // ~10 notes to a bundle message
+  for (int i = 0; i < 30; ++i) {
+    REQUIRE(o.hq->Write(o.case_id, record::AddNote{"incident", text + std::to_string(i)}, kNow).ok());
+  }
+  MemorySink sink;
+  std::vector<std::pair<size_t, size_t>> progress;
+  auto manifest = o.hq->ExportBundle({}, sink, kNow, [&](size_t done, size_t total) {
+    progress.emplace_back(done, total);
+  });
+  REQUIRE(manifest.ok());
+  REQUIRE_FALSE(progress.empty());
+  CHECK(progress.back() == std::make_pair(size_t(manifest->entries), size_t(manifest->entries)));
+  const Imported got = ImportWith(*device, sink.bytes(), {});
+  CHECK(got.report.imported.added >= 30);
+  CHECK(got.report.manifest.content_hash == manifest->content_hash);
+
+  // The disk fills part way: the export says so and stops (the CLI then removes the file).
+  test::FullSink full(sink.bytes().size() / 2);
+  auto cut = o.hq->ExportBundle({}, full, kNow);
+  REQUIRE_FALSE(cut.ok());
+  CHECK_THAT(cut.status().message(), Catch::Contains("no space left"));
+  CHECK(full.written < sink.bytes().size());
+}
+
+namespace {
+// A source that throws at its n-th read, as an allocation that fails does (an edge fake).
+class ThrowingSource final : public ByteSource {
+ public:
+  ThrowingSource(ByteView bytes, size_t throw_at) : inner_(bytes), throw_at_(throw_at) {}
+  uint64_t size() const override { return inner_.size(); }
+  Status ReadAt(uint64_t offset, std::span<uint8_t> out) override {
+    if (++reads == throw_at_) throw std::bad_alloc();
+    return inner_.ReadAt(offset, out);
+  }
+  size_t reads = 0;
+
+ private:
+  MemorySource inner_;
+  size_t throw_at_;
+};
+}  // namespace
+
+TEST_CASE("node: running out of memory on the bundle's reading thread ends the import and not the "
+          "process",
+          "[node][bundle]") {
+  test::Org o;
+  auto device = o.Device("device", Role::kOfficer);
+  auto probe = o.Device("probe", Role::kOfficer);
+  test::Sync(*o.hq, *device);
+  test::Sync(*o.hq, *probe);
+  const std::string text(100 * 1000, 'y');
+  for (int i = 0; i < 30; ++i) {
+    REQUIRE(o.hq->Write(o.case_id, record::AddNote{"incident", text + std::to_string(i)}, kNow).ok());
+  }
+  auto bundle = o.hq->ExportBundle({}, kNow);
+  REQUIRE(bundle.ok());
+  // How many reads a whole import takes; the last ones are the second pass, on the thread.
+  ThrowingSource counting(bundle->file, SIZE_MAX);
+  REQUIRE(probe->ImportBundle(counting, kNow).ok());
+  REQUIRE(counting.reads > 4);
+
+  ThrowingSource failing(bundle->file, counting.reads);
+  auto rep = device->ImportBundle(failing, kNow);
+  REQUIRE_FALSE(rep.ok());
+  CHECK_THAT(rep.status().message(), Catch::Contains("out of memory"));
+  // What was stored stands and the store is whole: the same bundle then imports cleanly.
+  MemorySource again(bundle->file);
+  auto second = device->ImportBundle(again, kNow);
+  REQUIRE(second.ok());
+  CHECK(second->imported.rejected == 0);
+  auto v = node::VerifyFolder({o.tmp.path() / "device"});
+  REQUIRE(v.ok());
+  CHECK(v->ok());
 }

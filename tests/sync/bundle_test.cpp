@@ -3,8 +3,10 @@
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/sign.h"
 #include "fieldcase/sync/bundle.h"
+#include "fieldcase/sync/bundle_writer.h"
 #include "fieldcase/sync/heads.h"
 #include "org/org_builder.h"
+#include "test_util.h"
 
 using namespace fieldcase;
 
@@ -197,4 +199,112 @@ TEST_CASE("sync: a bundle larger than one message streams in order, counted agai
   auto after = (*reader)->Next(got);
   REQUIRE(after.ok());
   CHECK_FALSE(*after);
+}
+
+namespace {
+
+Result<sync::BundleTally::Totals> Tally(const std::vector<store::RawEntry>& entries) {
+  sync::BundleTally tally;
+  for (const auto& e : entries) FC_RETURN_IF_ERROR(tally.Add(e));
+  return tally.Finish();
+}
+
+}  // namespace
+
+TEST_CASE("sync: a bundle written a message at a time is the bundle its tally announced",
+          "[sync][bundle]") {
+  Fixture f;
+  auto ck = f.o.OpenCaseKey("officer");
+  for (int i = 0; i < 6000; ++i) f.o.Data("officer", ck);  // several ~1 MiB messages
+  std::vector<store::RawEntry> many = Raw(f.o.log);
+  auto totals = Tally(many);
+  REQUIRE(totals.ok());
+  CHECK(totals->entries == many.size());
+
+  MemorySink sink;
+  auto w = sync::BundleWriter::Start(sink, f.o.org, f.exporter, {f.reader.public_key()}, *totals,
+                                     Id{}, 77);
+  REQUIRE(w.ok());
+  for (const auto& e : many) REQUIRE((*w)->Add(e).ok());
+  auto manifest = (*w)->Finish();
+  REQUIRE(manifest.ok());
+  CHECK(manifest->entries == many.size());
+  CHECK(manifest->content_hash == totals->content_hash);
+  // The tally knew the file's size before a byte was written.
+  const Bytes file = sink.Take();
+  auto opened = sync::OpenBundle(file, f.o.org, f.reader);
+  REQUIRE(opened.ok());
+  CHECK(opened->manifest.content_hash == totals->content_hash);
+  REQUIRE(opened->entries.size() == many.size());
+  for (size_t i = 0; i < many.size(); i += 997) {
+    CHECK(opened->entries[i].header == many[i].header);
+    CHECK(opened->entries[i].payload == many[i].payload);
+  }
+  // The in-memory seal writes the same layout (only the file key and nonces differ).
+  auto sealed = sync::SealBundle(f.o.org, f.exporter, {f.reader.public_key()}, many, Id{}, 77);
+  REQUIRE(sealed.ok());
+  CHECK(sealed->file.size() == file.size());
+  CHECK(sealed->manifest.content_hash == manifest->content_hash);
+}
+
+TEST_CASE("sync: a bundle writer refuses entries other than those its manifest announced",
+          "[sync][bundle]") {
+  Fixture f;
+  auto totals = Tally(f.entries);
+  REQUIRE(totals.ok());
+  SECTION("one fewer") {
+    MemorySink sink;
+    auto w = sync::BundleWriter::Start(sink, f.o.org, f.exporter, {f.reader.public_key()},
+                                       *totals, Id{}, 1);
+    REQUIRE(w.ok());
+    for (size_t i = 0; i + 1 < f.entries.size(); ++i) REQUIRE((*w)->Add(f.entries[i]).ok());
+    auto m = (*w)->Finish();
+    REQUIRE_FALSE(m.ok());
+    CHECK_THAT(m.status().message(), Catch::Contains("changed while the bundle was written"));
+    // No FINAL message was written: what is in the sink is no bundle.
+    CHECK_FALSE(sync::OpenBundle(sink.bytes(), f.o.org, f.reader).ok());
+  }
+  SECTION("as many, one of them another") {
+    MemorySink sink;
+    auto w = sync::BundleWriter::Start(sink, f.o.org, f.exporter, {f.reader.public_key()},
+                                       *totals, Id{}, 1);
+    REQUIRE(w.ok());
+    std::vector<store::RawEntry> other = f.entries;
+    std::swap(other[3], other[4]);
+    for (const auto& e : other) REQUIRE((*w)->Add(e).ok());
+    CHECK_FALSE((*w)->Finish().ok());
+    CHECK_FALSE(sync::OpenBundle(sink.bytes(), f.o.org, f.reader).ok());
+  }
+}
+
+TEST_CASE("sync: a bundle writer refuses a bundle no reader would take, and a full disk",
+          "[sync][bundle]") {
+  Fixture f;
+  auto totals = Tally(f.entries);
+  REQUIRE(totals.ok());
+  // Larger than 4 GiB: refused before a byte is written.
+  sync::BundleTally::Totals huge = *totals;
+  huge.body_bytes = sync::kMaxBundleBytes;
+  MemorySink sink;
+  auto big = sync::BundleWriter::Start(sink, f.o.org, f.exporter, {f.reader.public_key()}, huge,
+                                       Id{}, 1);
+  REQUIRE_FALSE(big.ok());
+  CHECK_THAT(big.status().message(), Catch::Contains("above the 4 GiB"));
+  CHECK(sink.bytes().empty());
+  // No recipient, or too many.
+  CHECK_FALSE(sync::BundleWriter::Start(sink, f.o.org, f.exporter, {}, *totals, Id{}, 1).ok());
+  // A sink that fills up part way: the error comes back, whichever write it was.
+  for (size_t room : {size_t(10), size_t(200), size_t(2000)}) {
+    test::FullSink full(room);
+    auto w = sync::BundleWriter::Start(full, f.o.org, f.exporter, {f.reader.public_key()},
+                                       *totals, Id{}, 1);
+    Status st = w.status();
+    if (w.ok()) {
+      for (const auto& e : f.entries)
+        if (st = (*w)->Add(e); !st.ok()) break;
+      if (st.ok()) st = (*w)->Finish().status();
+    }
+    INFO("room " << room);
+    CHECK_THAT(st.message(), Catch::Contains("no space left"));
+  }
 }

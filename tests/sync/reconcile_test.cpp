@@ -125,7 +125,7 @@ TEST_CASE("sync: transit form rebuilds the exact signed header bytes", "[sync]")
   sync::PutTransitBatch(w, in);
   Bytes bytes = w.Take();
   ByteReader r(bytes);
-  auto out = sync::GetTransitBatch(r);
+  auto out = sync::GetTransitBatch(r, sync::kAnyEntryCount);
   REQUIRE(out.ok());
   CHECK(r.remaining() == 0);
   REQUIRE(out->size() == in.size());
@@ -144,12 +144,42 @@ TEST_CASE("sync: transit form rebuilds the exact signed header bytes", "[sync]")
   // Truncated anywhere, or a count raised: refused, never over-read.
   for (size_t cut = 0; cut < bytes.size(); cut += 13) {
     ByteReader t(ByteView(bytes).first(cut));
-    CHECK_FALSE(sync::GetTransitBatch(t).ok());
+    CHECK_FALSE(sync::GetTransitBatch(t, sync::kAnyEntryCount).ok());
   }
   Bytes big = bytes;
   big[0] = 0xFF;
   ByteReader b(big);
-  CHECK_FALSE(sync::GetTransitBatch(b).ok());
+  CHECK_FALSE(sync::GetTransitBatch(b, sync::kAnyEntryCount).ok());
+}
+
+TEST_CASE("sync: an Entries message of more than 1,000 entries is refused before it is kept",
+          "[sync]") {
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "officer", org::Role::kOfficer);
+  auto ck = o.OpenCaseKey("officer");
+  while (o.log.size() < sync::kMaxBatchEntries + 1) o.Data("officer", ck);
+  std::vector<store::RawEntry> in;
+  for (const auto& e : o.log) in.push_back(Raw(e, /*with_payload=*/false));
+  sync::Message m;
+  m.type = sync::Message::Type::kEntries;
+  m.phase = sync::Phase::kAll;
+  m.entries.assign(in.begin(), in.begin() + long(sync::kMaxBatchEntries));
+  auto at_bound = sync::DecodeMessage(sync::EncodeMessage(m));
+  REQUIRE(at_bound.ok());
+  CHECK(at_bound->entries.size() == sync::kMaxBatchEntries);
+  // One more, in the same runs or in a run of its own: refused, whatever its bytes.
+  m.entries = in;
+  auto over = sync::DecodeMessage(sync::EncodeMessage(m));
+  REQUIRE_FALSE(over.ok());
+  CHECK_THAT(over.status().message(), Catch::Contains("more than 1000 entries"));
+  ByteWriter w;
+  sync::PutTransitBatch(w, in);
+  Bytes bytes = w.Take();
+  ByteReader r(bytes);
+  CHECK_FALSE(sync::GetTransitBatch(r, sync::kMaxBatchEntries).ok());
+  ByteReader whole(bytes);
+  CHECK(sync::GetTransitBatch(whole, sync::kAnyEntryCount).ok());  // a bundle's bound is bytes
 }
 
 TEST_CASE("sync: a changed transit byte fails the signature on the rebuilt header", "[sync]") {
@@ -166,7 +196,7 @@ TEST_CASE("sync: a changed transit byte fails the signature on the rebuilt heade
   const size_t second = 4 + 77 + 111 + o.log[0].payload->size();
   bytes[second + 2 + 16] ^= 1;
   ByteReader r(bytes);
-  auto out = sync::GetTransitBatch(r);
+  auto out = sync::GetTransitBatch(r, sync::kAnyEntryCount);
   REQUIRE(out.ok());
   auto rep = sync::Ingest(*n.log, n.clock, {}, *out, 1'800'000'000'000);
   REQUIRE(rep.ok());

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "fieldcase/base/byte_sink.h"
 #include "fieldcase/base/status.h"
 #include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/passphrase.h"
@@ -162,7 +163,13 @@ class Node {
   // This node's heads file, for another device's `export --since` (sync/heads.h).
   Result<Bytes> HeadsFile();
   // A bundle of what the recipients lack, encrypted to them and signed by this node's
-  // writing key (sync/bundle.h). Returns the file and its manifest.
+  // writing key (sync/bundle.h), written to `sink` a message at a time: the store is read
+  // twice (sync/bundle_writer.h), about one message is held. `progress(done, total)` as the
+  // entries are written. Returns the manifest; on an error what reached `sink` is no bundle.
+  Result<sync::BundleManifest> ExportBundle(const ExportOptions& options, ByteSink& sink,
+                                            int64_t now_ms,
+                                            const sync::IngestProgress& progress = {});
+  // The same, in memory (tests, benchmarks).
   Result<sync::SealedBundle> ExportBundle(const ExportOptions& options, int64_t now_ms);
   // Opens a bundle made for this device, checks it whole, and imports its entries
   // through the one ingest path, a message at a time (sync::BundleReader): the file is

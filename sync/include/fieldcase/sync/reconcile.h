@@ -49,6 +49,9 @@ namespace fieldcase::sync {
 
 inline constexpr uint32_t kMaxHeadsPerMessage = 4096;
 inline constexpr uint32_t kMaxProbeIds = 256;
+// Entries in one Entries message: a receiver refuses more before it keeps any (a 17 MiB
+// frame of header-only entries would otherwise be ~120,000 of them, ~100 MB once decoded).
+inline constexpr size_t kMaxBatchEntries = 1000;
 
 enum class Phase : uint8_t { kOrgLog = 1, kAll = 2, kReceipts = 3 };
 
@@ -95,7 +98,7 @@ Status ReadChain(store::Store& log, ChainCursor& cursor, size_t max_entries, siz
                  std::vector<store::RawEntry>& out);
 
 struct ReconcileLimits {
-  size_t batch_entries = 1000;
+  size_t batch_entries = kMaxBatchEntries;  // at most kMaxBatchEntries
   size_t batch_bytes = 1u << 20;
   // Batches received are stored together once this many entries or bytes have arrived,
   // and when their phase ends: a store transaction's cost is mostly index pages written

@@ -18,6 +18,7 @@
 // anything is allocated.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "fieldcase/base/byte_io.h"
@@ -32,7 +33,10 @@ inline constexpr size_t kMinTransitEntryBytes = 46 + 64 + 1 + 32;
 
 // Entries in the order given (callers send each author's chain parent first).
 void PutTransitBatch(ByteWriter& w, const std::vector<store::RawEntry>& entries);
-// Rebuilt entries, in the order they travelled; Corruption naming what is wrong.
-Result<std::vector<store::RawEntry>> GetTransitBatch(ByteReader& r);
+// Rebuilt entries, in the order they travelled; Corruption naming what is wrong, and when
+// the batch holds more than `max_entries` (checked before each run is read).
+Result<std::vector<store::RawEntry>> GetTransitBatch(ByteReader& r, size_t max_entries);
+// Where a batch is bounded by its bytes alone (a bundle message, a heads file's org log).
+inline constexpr size_t kAnyEntryCount = SIZE_MAX;
 
 }  // namespace fieldcase::sync
