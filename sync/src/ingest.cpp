@@ -14,6 +14,10 @@ namespace fieldcase::sync {
 
 namespace {
 
+void Reason(ImportReport& rep, std::string why) {
+  if (rep.reasons.size() < kMaxImportReasons) rep.reasons.push_back(std::move(why));
+}
+
 class Accountant {
  public:
   Accountant(store::Store& log, record::HybridClock& clock, const std::set<PublicKey>& own,
@@ -25,7 +29,7 @@ class Accountant {
     if (!r.status.ok() && !r.status.IsRejected()) return r.status;
     if (!r.status.ok()) {
       ++rep_.rejected;
-      rep_.reasons.push_back("entry " + ToHex(r.id) + ": " + r.status.message());
+      Reason(rep_, "entry " + ToHex(r.id) + ": " + r.status.message());
       return Status::Ok();
     }
     if (r.duplicate || r.dropped) {
@@ -69,6 +73,8 @@ struct Ingester::State {
   Accountant account;
   int64_t last_before = 0;
   std::vector<store::Entry> gaps;  // waiting for a predecessor a later piece may bring
+  size_t gap_bytes = 0;            // of `gaps`, headers and payloads: bounded
+  size_t gaps_let_go = 0;          // beyond the bounds: counted, not kept
   size_t offered = 0;              // entries given to Add so far
   bool begun = false;
 
@@ -86,7 +92,13 @@ struct Ingester::State {
     size_t done = 0;
     for (size_t i = 0; i < v1.size(); ++i) {
       if (results[i].status.IsGap()) {
-        gaps.push_back(std::move(v1[i]));
+        const size_t b = store::kHeaderV1Bytes + (v1[i].payload ? v1[i].payload->size() : 0);
+        if (gaps.size() < kMaxHeldGaps && gap_bytes + b <= kMaxHeldGapBytes) {
+          gaps.push_back(std::move(v1[i]));
+          gap_bytes += b;
+        } else {
+          ++gaps_let_go;
+        }
         continue;
       }
       ++done;
@@ -126,7 +138,7 @@ Status Ingester::Add(std::vector<store::RawEntry> entries, const IngestProgress&
     auto h = store::DecodeHeader(e.header);
     if (!h.ok()) {
       ++rep.rejected;
-      rep.reasons.push_back(h.status().message());
+      Reason(rep, h.status().message());
       continue;
     }
     store::Entry& x = v1.emplace_back();
@@ -164,10 +176,11 @@ Result<ImportReport> Ingester::Finish(bool settle) {
   while (!st.gaps.empty()) {
     std::vector<store::Entry> again = std::move(st.gaps);
     st.gaps.clear();
+    st.gap_bytes = 0;
     FC_ASSIGN_OR_RETURN(size_t done, st.Append(again, {}));
     if (done == 0) break;
   }
-  rep.gaps = st.gaps.size();
+  rep.gaps = st.gaps.size() + st.gaps_let_go;
   if (rep.added > 0) {
     ByteWriter last;
     last.U64(st.clock.last());

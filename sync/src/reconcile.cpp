@@ -10,7 +10,6 @@ namespace fieldcase::sync {
 
 namespace {
 
-constexpr size_t kMaxReasons = 100;
 // A backwards search through 16 million entries at most, per phase.
 constexpr size_t kMaxProbesPerPhase = 65536;
 
@@ -56,7 +55,7 @@ void AddReport(ImportReport& sum, ImportReport&& part) {
   sum.quarantined += part.quarantined;
   sum.needs_upgrade += part.needs_upgrade;
   for (auto& r : part.reasons) {
-    if (sum.reasons.size() < kMaxReasons) sum.reasons.push_back(std::move(r));
+    if (sum.reasons.size() < kMaxImportReasons) sum.reasons.push_back(std::move(r));
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "fieldcase/org/payload_rules.h"
 #include "fieldcase/sync/heads.h"
+#include "fieldcase/sync/ingest.h"
 #include "fieldcase/sync/reconcile.h"
 #include "fieldcase/sync/transit.h"
 #include "org/org_builder.h"
@@ -180,6 +181,63 @@ TEST_CASE("sync: an Entries message of more than 1,000 entries is refused before
   CHECK_FALSE(sync::GetTransitBatch(r, sync::kMaxBatchEntries).ok());
   ByteReader whole(bytes);
   CHECK(sync::GetTransitBatch(whole, sync::kAnyEntryCount).ok());  // a bundle's bound is bytes
+}
+
+TEST_CASE("sync: an ingest holds a bounded number of entries waiting for a predecessor",
+          "[sync]") {
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "officer", org::Role::kOfficer);
+  auto ck = o.OpenCaseKey("officer");
+  const size_t beyond = 5;
+  while (o.log.size() < 3 + sync::kMaxHeldGaps + beyond) o.Data("officer", ck);
+  test::TempDir dir;
+  Node n(dir / "a.db", o.org, {o.Pk("root")});
+  n.Take({Raw(o.log[0]), Raw(o.log[1])});  // the org log
+  // The officer's chain from its second entry, in pieces, its first entry last: every
+  // entry waits, and only the first kMaxHeldGaps are kept for the end (an attacker's file
+  // of entries at random seqs cannot fill memory).
+  std::vector<store::RawEntry> chain;
+  for (size_t i = 3; i < o.log.size(); ++i) chain.push_back(Raw(o.log[i], /*with_payload=*/false));
+  sync::Ingester in(*n.log, n.clock, {}, 1'800'000'000'000);
+  REQUIRE(in.Begin().ok());
+  for (size_t at = 0; at < chain.size(); at += 4000) {
+    REQUIRE(in.Add({chain.begin() + long(at),
+                    chain.begin() + long(std::min(chain.size(), at + 4000))}).ok());
+  }
+  REQUIRE(in.Add({Raw(o.log[2])}).ok());
+  auto rep = in.Finish();
+  REQUIRE(rep.ok());
+  CHECK(rep->added == 1 + sync::kMaxHeldGaps);
+  CHECK(rep->gaps == beyond);  // not kept: offered again once their predecessor is here
+  CHECK(rep->rejected == 0);
+  // The rest, offered again, joins the chain.
+  auto again = sync::Ingest(*n.log, n.clock, {}, chain, 1'800'000'000'000);
+  REQUIRE(again.ok());
+  CHECK(again->added == beyond);
+  CHECK(again->gaps == 0);
+}
+
+TEST_CASE("sync: an ingest keeps the first reasons and counts every rejected entry", "[sync]") {
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "officer", org::Role::kOfficer);
+  auto ck = o.OpenCaseKey("officer");
+  while (o.log.size() < 3 + sync::kMaxImportReasons + 50) o.Data("officer", ck);
+  test::TempDir dir;
+  Node n(dir / "a.db", o.org, {o.Pk("root")});
+  std::vector<store::RawEntry> in;
+  for (const auto& e : o.log) in.push_back(Raw(e));
+  // After the chain, a copy of each of its entries with a broken signature: each is
+  // checked (its predecessor is held) and refused.
+  for (size_t i = 3; i < o.log.size(); ++i) {
+    in.push_back(Raw(o.log[i]));
+    in.back().signature[5] ^= 1;
+  }
+  auto rep = sync::Ingest(*n.log, n.clock, {}, in, 1'800'000'000'000);
+  REQUIRE(rep.ok());
+  CHECK(rep->rejected == sync::kMaxImportReasons + 50);
+  CHECK(rep->reasons.size() == sync::kMaxImportReasons);
 }
 
 TEST_CASE("sync: a changed transit byte fails the signature on the rebuilt header", "[sync]") {

@@ -48,13 +48,20 @@ struct PieceBounds {
   size_t bytes = kIngestPieceBytes;
 };
 
+// What one ingest keeps in memory that its input chooses: entries waiting for a
+// predecessor (a later piece may bring it; beyond these bounds they are counted as gaps and
+// not kept: a peer offers them again once their predecessor is here), and reasons.
+inline constexpr size_t kMaxHeldGaps = kIngestPieceEntries;
+inline constexpr size_t kMaxHeldGapBytes = kIngestPieceBytes;
+inline constexpr size_t kMaxImportReasons = 100;
+
 struct ImportReport {
   size_t added = 0, duplicates = 0, rejected = 0, gaps = 0;
   // Of the added entries, after statuses were recomputed: waiting for a dependency (an
   // enrolment or key not here yet), quarantined (past a cut-off, or a fork), needing a
   // newer fieldcase.
   size_t pending = 0, quarantined = 0, needs_upgrade = 0;
-  std::vector<std::string> reasons;  // one line per rejected entry
+  std::vector<std::string> reasons;  // one line per rejected entry, the first kMaxImportReasons
 };
 
 // Called after each batch with (entries handled, entries in all).
