@@ -31,7 +31,8 @@ Result<SessionIdentity> Node::SessionIdentityNow() {
   for (Role r : {Role::kOfficer, Role::kSupervisor, Role::kAdmin, Role::kHub, Role::kAuditor}) {
     if (!p.signer.Has(r)) continue;
     const auto& key = p.signer.Key(r);
-    if (p.members.Find(key.public_key()) == nullptr || p.members.IsRevoked(key.public_key())) {
+    if (p.members.Find(key.public_key()) == nullptr || p.members.IsRevoked(key.public_key()) ||
+        p.members.IsRetired(key.public_key())) {
       continue;
     }
     id.key = &key;
@@ -39,8 +40,8 @@ Result<SessionIdentity> Node::SessionIdentityNow() {
   }
   if (id.key == nullptr) {
     return Status::NotPermitted(
-        "this device holds no current member key to sync with (revoked?); see `fieldcase "
-        "status`");
+        "this device holds no current member key to sync with (revoked, or replaced by a "
+        "successor key?); see `fieldcase status`");
   }
   // The entry that enrolled it, so a peer that has not heard of it yet can check it.
   store::EntryFilter control;
@@ -75,9 +76,11 @@ std::optional<Role> EnrolledBy(const org::Membership& members, const Id& org_id,
   if (!store::GetRawEntry(r, e).ok() || r.remaining() != 0 || !e.payload) return std::nullopt;
   auto h = store::DecodeHeader(e.header);
   if (!h.ok() || h->kind != uint8_t(store::Kind::kControl)) return std::nullopt;
+  // An administrator now: not revoked, not replaced by a successor, not expired.
   const org::Member* author = members.Find(h->author);
-  if (author == nullptr || members.IsRevoked(h->author) ||
-      (author->role != Role::kAdmin && author->role != Role::kRoot)) {
+  if (author == nullptr || members.IsRevoked(h->author) || members.IsRetired(h->author) ||
+      (author->role != Role::kAdmin && author->role != Role::kRoot) ||
+      (author->expiry_ms != 0 && uint64_t(now_ms) >= author->expiry_ms)) {
     return std::nullopt;
   }
   if (store::PayloadHash(*e.payload) != h->payload_hash ||
@@ -99,7 +102,11 @@ std::optional<Role> EnrolledBy(const org::Membership& members, const Id& org_id,
 
 Result<std::string> Node::AdmitPeer(const PublicKey& key, ByteView enrolment, int64_t now_ms) {
   Parts& p = *p_;
-  if (p.members.IsRevoked(key)) return Status::NotPermitted("revoked");
+  // A key replaced by a successor is a copy of a device that moved on (a restored backup, a
+  // clone): it reads no more than it may write.
+  if (p.members.IsRevoked(key) || p.members.IsRetired(key)) {
+    return Status::NotPermitted("not a current member device");
+  }
   std::optional<Role> role;
   std::string name;
   if (const org::Member* m = p.members.Find(key)) {

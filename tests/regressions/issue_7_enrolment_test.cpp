@@ -165,3 +165,62 @@ TEST_CASE("issue 7 #2: a successor's cut-off keeps what the device wrote that HQ
   test::Sync(*ada, *org.hq);
   CHECK(NoteTexts(*org.hq, org.case_id) == "written at HQ|offline 0|offline 1|offline 2|");
 }
+
+TEST_CASE("a key replaced by its successor is refused as a sync peer, and its enrolments with it",
+          "[regressions][attack]") {
+  test::Org org;
+  auto ada = org.Device("ada", Role::kOfficer);
+  const PublicKey old_key = ada->writer();
+  // A copy of Ada's device as it was (a restored backup, a clone) still holds the old key.
+  auto old_identity = ada->SessionIdentityNow();
+  REQUIRE(old_identity.ok());
+  const Bytes old_enrolment = old_identity->enrolment;
+  REQUIRE(org.hq->AdmitPeer(old_key, old_enrolment, kNow).ok());
+  auto req = ada->MakeSuccessorRequest("ada", "B-ada", test::Pass());
+  REQUIRE(req.ok());
+  auto decoded = org::DecodeEnrolRequest(*req);
+  REQUIRE(decoded.ok());
+  auto out = org.hq->Enrol(*decoded, Role::kOfficer, kNow);
+  REQUIRE(out.ok());
+  auto resp = org::DecodeEnrolResponse(out->response);
+  REQUIRE(resp.ok());
+  REQUIRE(ada->Join(*resp, test::Pass(), kNow).ok());
+  // The old key now: refused, with the one uniform answer; the successor is admitted.
+  auto refused = org.hq->AdmitPeer(old_key, old_enrolment, kNow);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message() == "not a current member device");
+  CHECK(org.hq->AdmitPeer(ada->writer(), {}, kNow).ok());
+  auto now_identity = ada->SessionIdentityNow();
+  REQUIRE(now_identity.ok());
+  CHECK(now_identity->key->public_key() == ada->writer());
+}
+
+TEST_CASE("an enrolment shown at the handshake counts only while its administrator is current",
+          "[regressions][attack]") {
+  test::Org org;
+  auto admin = org.Device("second-admin", Role::kAdmin);
+  // Certificates live two years (node/src/parts.h): the administrator's from kNow, the
+  // device's from a year later, so there is a time when only the device's is valid.
+  const int64_t year = int64_t(365) * 24 * 3600 * 1000;
+  auto x = node::Node::InitDevice({org.tmp.path() / "x"}, test::Pass(),
+                                  crypto::KdfCost::kInsecureFast);
+  REQUIRE(x.ok());
+  auto req = (*x)->MakeEnrolRequest("x", "B-x");
+  REQUIRE(req.ok());
+  auto decoded = org::DecodeEnrolRequest(*req);
+  REQUIRE(decoded.ok());
+  auto out = admin->Enrol(*decoded, Role::kOfficer, kNow + year);
+  REQUIRE(out.ok());
+  auto resp = org::DecodeEnrolResponse(out->response);
+  REQUIRE(resp.ok());
+  REQUIRE((*x)->Join(*resp, test::Pass(), kNow + year).ok());
+  auto identity = (*x)->SessionIdentityNow();
+  REQUIRE(identity.ok());
+  REQUIRE_FALSE(identity->enrolment.empty());
+  // HQ has not heard of the device: the enrolment record it shows is all it has.
+  const PublicKey xk = (*x)->writer();
+  CHECK(org.hq->AdmitPeer(xk, identity->enrolment, kNow + year + 1).ok());
+  auto late = org.hq->AdmitPeer(xk, identity->enrolment, kNow + 2 * year + 1);
+  REQUIRE_FALSE(late.ok());
+  CHECK(late.status().message() == "not a current member device");
+}

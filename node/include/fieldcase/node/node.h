@@ -185,8 +185,8 @@ class Node {
   Result<sync::OpenedBundle> OpenBundle(ByteView file);
   // ---- sync sessions (node/src/sessions.cpp) ----
   Result<SessionIdentity> SessionIdentityNow();
-  // A peer may sync when it is a current member device (not revoked, not expired, not the
-  // root key); an enrolment record from its certificate is imported first (the one ingest
+  // A peer may sync when it is a current member device (not revoked, not replaced by a
+  // successor, not expired, not the root key); an enrolment record from its certificate is imported first (the one ingest
   // path) so a device enrolled since this one last synced is known. Returns a label.
   Result<std::string> AdmitPeer(const PublicKey& key, ByteView enrolment, int64_t now_ms);
   // The store and ingest path for sync::Reconciler, in a session with `peer`. A hub writes
