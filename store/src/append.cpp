@@ -322,19 +322,14 @@ AppendResult Store::AppendRaw(ByteView header, const Signature& signature,
     e.payload = std::move(payload);
     return Append(e, /*locally_signed=*/false, now_ms);
   }
-  // A later version: its signature and chain cannot be checked here; keep and forward.
-  r.id = EntryId(header, signature);
-  auto q = impl_->db->Prepare(
-      "INSERT OR IGNORE INTO opaque(id, header, signature, payload, received_ms) "
-      "VALUES(?1, ?2, ?3, ?4, ?5)");
-  if (!q.ok()) {
-    r.status = q.status();
+  // A later version: the one path for those (bounds, the byte bound, duplicates).
+  RawEntry raw{Bytes(header.begin(), header.end()), signature, std::move(payload)};
+  auto results = AppendOpaqueBatch({&raw}, now_ms);
+  if (!results.ok()) {
+    r.status = results.status();
     return r;
   }
-  q->Bind(1, r.id).Bind(2, header).Bind(3, signature).Bind(5, now_ms);
-  if (payload) q->Bind(4, *payload);
-  r.status = q->Run("storing an entry of a newer version");
-  return r;
+  return results->front();
 }
 
 Result<std::vector<AppendResult>> Store::AppendOpaqueBatch(
@@ -344,8 +339,14 @@ Result<std::vector<AppendResult>> Store::AppendOpaqueBatch(
   FC_ASSIGN_OR_RETURN(
       Stmt q, impl_->db->Prepare("INSERT OR IGNORE INTO opaque(id, header, signature, payload, "
                                  "received_ms) VALUES(?1, ?2, ?3, ?4, ?5)"));
+  FC_ASSIGN_OR_RETURN(Stmt held_q,
+                      impl_->db->Prepare("SELECT COALESCE(SUM(length(header) + length(signature) "
+                                         "+ COALESCE(length(payload), 0)), 0) FROM opaque"));
+  FC_ASSIGN_OR_RETURN(Stmt has_q, impl_->db->Prepare("SELECT 1 FROM opaque WHERE id = ?1"));
   Transaction tx(*impl_->db);
   FC_RETURN_IF_ERROR(tx.Begin());
+  FC_ASSIGN_OR_RETURN(bool summed, held_q.Step("counting entries of newer versions"));
+  uint64_t held = summed ? uint64_t(held_q.Int(0)) : 0;
   for (size_t i = 0; i < entries.size(); ++i) {
     const RawEntry& e = *entries[i];
     AppendResult& r = out[i];
@@ -358,12 +359,21 @@ Result<std::vector<AppendResult>> Store::AppendOpaqueBatch(
       r.status = Status::Rejected("payload larger than 16 MiB");
       continue;
     }
-    // A later version: its signature and chain cannot be checked here; keep and forward.
+    // A later version: its signature and chain cannot be checked here; keep and forward,
+    // within kMaxOpaqueBytes (every session sends them all).
     r.id = EntryId(e.header, e.signature);
+    const uint64_t bytes = e.header.size() + kSignatureBytes + (e.payload ? e.payload->size() : 0);
+    if (held + bytes > kMaxOpaqueBytes) {
+      has_q.Reset().Bind(1, r.id);
+      FC_ASSIGN_OR_RETURN(bool has, has_q.Step("reading entries of newer versions"));
+      (has ? r.duplicate : r.dropped) = true;
+      continue;
+    }
     q.Reset().Bind(1, r.id).Bind(2, e.header).Bind(3, e.signature).Bind(5, now_ms);
     if (e.payload) q.Bind(4, *e.payload);
     FC_RETURN_IF_ERROR(q.Run("storing an entry of a newer version"));
     r.duplicate = impl_->db->Changes() == 0;
+    if (!r.duplicate) held += bytes;
   }
   FC_RETURN_IF_ERROR(tx.Commit());
   return out;

@@ -328,6 +328,43 @@ TEST_CASE("store: an entry of an unknown version is kept opaque, not rejected", 
         Status::Code::kRejected);
 }
 
+TEST_CASE("store: entries of unknown versions are held up to their byte bound, no more",
+          "[store][attack]") {
+  // An insider (or a stranger's bundle) sends entries of a made-up version: nothing about
+  // them can be checked, every session forwards them all, so what is kept is bounded.
+  test::StoreFixture f;
+  Signature sig{};
+  const Bytes payload(1u << 20, 0x55);  // 1 MiB each
+  std::vector<store::RawEntry> junk;
+  for (int i = 0; i < 12; ++i) {
+    Bytes header(100, uint8_t(i));
+    header[0] = 9;
+    junk.push_back({header, sig, payload});
+  }
+  std::vector<const store::RawEntry*> ptrs;
+  for (const auto& e : junk) ptrs.push_back(&e);
+  auto results = f.log->AppendOpaqueBatch(ptrs, 1);
+  REQUIRE(results.ok());
+  size_t kept = 0, dropped = 0;
+  for (const auto& r : *results) {
+    CHECK(r.status.ok());
+    kept += !r.dropped && !r.duplicate;
+    dropped += r.dropped;
+  }
+  const size_t each = 100 + 64 + payload.size();
+  CHECK(kept == store::kMaxOpaqueBytes / each);
+  CHECK(dropped == junk.size() - kept);
+  CHECK(*f.log->CountOpaque() == int64_t(kept));
+  // One already held is still a duplicate at the bound, not dropped; a small one beyond it
+  // is dropped too.
+  auto again = f.log->AppendOpaqueBatch({ptrs[0]}, 2);
+  REQUIRE(again.ok());
+  CHECK(again->at(0).duplicate);
+  CHECK_FALSE(again->at(0).dropped);
+  CHECK(f.log->AppendRaw(Bytes(100, 9), sig, Bytes(store::kMaxOpaqueBytes, 1), 3).dropped);
+  CHECK(*f.log->CountOpaque() == int64_t(kept));
+}
+
 TEST_CASE("store: a fork keeps both branches, each chaining on", "[store]") {
   test::StoreFixture f;
   auto e1 = f.Next(f.root, nullptr);

@@ -37,6 +37,11 @@ inline constexpr size_t kSignatureBytes = 64;
 inline constexpr uint32_t kMaxPayloadBytes = 16u * 1024 * 1024;
 inline constexpr size_t kMaxEvidencePerBranch = 1000;
 inline constexpr size_t kMaxPendingRows = 100000;
+// Entries of header versions this build cannot read are kept unverified (their signatures
+// cannot be checked here) and forwarded in every session: at most this many bytes of them
+// (header, signature and payload) are held; beyond it one is not kept ("dropped"). Those
+// appear only while a force upgrades, and the devices already upgraded keep them whole.
+inline constexpr size_t kMaxOpaqueBytes = 8u << 20;
 
 // Persisted in headers: do not change.
 enum class Kind : uint8_t { kData = 1, kKey = 2, kControl = 3, kReceipt = 4 };

@@ -60,7 +60,8 @@ struct AppendResult {
   bool duplicate = false;     // already held; nothing written (unless late_payload)
   bool late_payload = false;  // held without its payload until now; the payload was added
   bool fork = false;          // stored as fork evidence: another entry holds its (author, seq)
-  bool dropped = false;       // not stored: beyond the fork-evidence bound (format constant)
+  bool dropped = false;       // not stored: beyond the fork-evidence bound, or beyond
+                              // kMaxOpaqueBytes (format constants)
 };
 
 struct ForkSeq {
