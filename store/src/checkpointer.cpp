@@ -10,10 +10,15 @@ Result<std::unique_ptr<Checkpointer>> Checkpointer::Start(const std::string& pat
   // A connection learns the database is in WAL mode at its first read; until then a
   // checkpoint on it does nothing.
   FC_RETURN_IF_ERROR(c->own_->Exec("PRAGMA schema_version"));
+  FC_ASSIGN_OR_RETURN(Stmt q, main.Prepare("PRAGMA page_size"));
+  FC_ASSIGN_OR_RETURN(bool row, q.Step("reading the page size"));
+  const int64_t page = row && q.Int(0) >= 512 ? q.Int(0) : 4096;
+  c->wake_pages_ = int(kCheckpointBytes / page);
+  c->bound_pages_ = int(kCheckpointBoundBytes / page);
   try {
     c->thread_ = std::thread([p = c.get()] { p->Run(); });
   } catch (const std::system_error&) {
-    sqlite3_wal_autocheckpoint(main.raw(), kCheckpointPages);
+    sqlite3_wal_autocheckpoint(main.raw(), c->wake_pages_);
     return c;
   }
   // Replaces SQLite's automatic checkpoint (itself a WAL hook).
@@ -34,13 +39,13 @@ Checkpointer::~Checkpointer() {
 
 int Checkpointer::OnCommit(void* self, sqlite3* db, const char* name, int pages) {
   auto* c = static_cast<Checkpointer*>(self);
-  if (pages >= kCheckpointBound) {
+  if (pages >= c->bound_pages_) {
     // The WAL restarts only at a write that begins after a complete checkpoint, which a
     // busy writer seldom does while the thread works; or the thread is starved of CPU.
     // This commit then copies what is left (most was copied already) and the next write
     // restarts the WAL.
     sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  } else if (pages >= kCheckpointPages) {
+  } else if (pages >= c->wake_pages_) {
     {
       std::lock_guard<std::mutex> lock(c->mu_);
       c->wanted_ = true;

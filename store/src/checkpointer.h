@@ -1,17 +1,18 @@
 // WAL checkpoints off the commit path. SQLite's automatic checkpoint runs inside the
 // COMMIT that pushes the WAL past its threshold: that commit then also copies every page
 // of the WAL into the database and fsyncs it (~30 ms of a 1,000-entry catch-up's ~165 ms,
-// docs/benchmarks.md). Here a commit that finds the WAL past kCheckpointPages only wakes a
+// docs/benchmarks.md). Here a commit that finds the WAL past kCheckpointBytes only wakes a
 // thread, which checkpoints (PASSIVE: never waits for, nor blocks, the writer) on its own
 // connection. Durability does not change: a commit is on disk when its WAL frames are
 // fsync'd (synchronous=FULL), before any checkpoint. The WAL file restarts from its start
 // only at a write that begins after a complete checkpoint: a writer that commits back to
-// back rarely does, so at kCheckpointBound the committing connection checkpoints itself
+// back rarely does, so at kCheckpointBoundBytes the committing connection checkpoints itself
 // (copying the little the thread has not) and the WAL restarts: it stays bounded.
 // Private to store/.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,8 +22,10 @@
 
 namespace fieldcase::store {
 
-inline constexpr int kCheckpointPages = 4096;  // 16 MiB of 4 KiB pages: wake the thread
-inline constexpr int kCheckpointBound = 4 * kCheckpointPages;  // 64 MiB: checkpoint here
+// In bytes of WAL; counted in pages of the store's own size (8 KiB for new stores, 4 KiB
+// for stores made by earlier builds).
+inline constexpr int64_t kCheckpointBytes = 16 << 20;     // wake the thread
+inline constexpr int64_t kCheckpointBoundBytes = 64 << 20;  // checkpoint on the commit
 
 class Checkpointer {
  public:
@@ -35,6 +38,7 @@ class Checkpointer {
 
  private:
   explicit Checkpointer(Db& main) : main_(main) {}
+  int wake_pages_ = 0, bound_pages_ = 0;
   static int OnCommit(void* self, sqlite3* db, const char* name, int pages);
   void Run();
 

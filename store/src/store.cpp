@@ -42,6 +42,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& db_path,
     FC_RETURN_IF_ERROR(CheckSchema(db));
   } else {
     // WAL + FULL: a commit is on disk (WAL fsync'd) before COMMIT returns.
+    // 8 KiB pages for a new store (an existing one keeps its own): fewer pages per B-tree
+    // and per commit. Measured against 4 KiB (docs/benchmarks.md): a pull of 100,000
+    // entries ~10 % faster, a catch-up of 1,000 no slower; 2 and 1 KiB were slower.
+    FC_RETURN_IF_ERROR(db.Exec("PRAGMA page_size=8192"));
     FC_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
     FC_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
     FC_RETURN_IF_ERROR(db.Exec("PRAGMA foreign_keys=ON"));

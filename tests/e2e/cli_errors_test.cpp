@@ -151,7 +151,7 @@ TEST_CASE("e2e: a damaged keystore or database is reported, not crashed on", "[e
 }
 
 TEST_CASE("e2e: a full disk is one clear line and loses nothing acknowledged", "[e2e]") {
-  // A 1 MiB tmpfs in a private mount namespace: no root and no global mount needed.
+  // A 2 MiB tmpfs in a private mount namespace: no root and no global mount needed.
   if (std::system("unshare -rm true >/dev/null 2>&1") != 0) {
     WARN("unshare is not available here; full-disk test skipped");
     return;
@@ -161,7 +161,7 @@ TEST_CASE("e2e: a full disk is one clear line and loses nothing acknowledged", "
   std::filesystem::create_directories(mnt);
   std::string fc = FIELDCASE_BINARY;
   std::string script =
-      "set -u; mount -t tmpfs -o size=1m tmpfs " + mnt +
+      "set -u; mount -t tmpfs -o size=2m tmpfs " + mnt +
       " || exit 99; "
       "export FIELDCASE_PASSPHRASE=" +
       test::kPass + " FIELDCASE_RECOVERY_PASSPHRASE=" + test::kRecoveryPass + "; D=" + mnt +

@@ -6,11 +6,25 @@
 #include <filesystem>
 #include <thread>
 
+#include <sqlite3.h>
+
 #include "store_fixture.h"
 
 using namespace fieldcase;
 
 namespace {
+
+int64_t PageSize(const std::filesystem::path& db) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, "PRAGMA page_size", -1, &q, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+  const int64_t n = sqlite3_column_int64(q, 0);
+  sqlite3_finalize(q);
+  sqlite3_close(h);
+  return n;
+}
 
 uintmax_t SizeOf(const std::filesystem::path& p) {
   std::error_code ec;
@@ -58,4 +72,36 @@ TEST_CASE("store: the WAL is checkpointed while the store is open and stays boun
   REQUIRE(head.ok());
   REQUIRE(head->has_value());
   CHECK((*head)->id == prev.id);
+}
+
+TEST_CASE("store: a new store has 8 KiB pages; one made with 4 KiB pages keeps them and works",
+          "[store]") {
+  {
+    test::StoreFixture f;
+    REQUIRE(f.log->Append(f.Next(f.root, nullptr), false, 1).status.ok());
+    f.log.reset();
+    CHECK(PageSize(f.db()) == 8192);
+  }
+  // As earlier builds made them: 4 KiB pages, WAL.
+  test::TempDir dir;
+  const auto path = dir / "fieldcase.db";
+  {
+    sqlite3* h = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &h) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(h, "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;", nullptr, nullptr,
+                         nullptr) == SQLITE_OK);
+    sqlite3_close(h);
+  }
+  auto opened = store::Store::Open(path, test::AnyPayload);
+  REQUIRE(opened.ok());
+  auto& log = **opened;
+  test::StoreFixture keys;  // for its signing key and org
+  REQUIRE(log.SetOrgId(keys.org).ok());
+  auto e1 = keys.Next(keys.root, nullptr);
+  auto e2 = keys.Next(keys.root, &e1);
+  REQUIRE(log.Append(e1, false, 1).status.ok());
+  REQUIRE(log.Append(e2, false, 1).status.ok());
+  CHECK(*log.CountEntries() == 2);
+  opened->reset();
+  CHECK(PageSize(path) == 4096);
 }
