@@ -357,7 +357,8 @@ const std::vector<Command>& AllCommands() {
        "--to FILE",
        "Write a bundle for a USB stick: entries the recipients lack, encrypted to them.",
        "Options:\n"
-       "  --to FILE          where to write the bundle\n"
+       "  --to FILE          where to write the bundle: a new file (never one that exists);\n"
+       "                     written as FILE.tmp and named FILE only once complete\n"
        "  --for MEMBER       a device that may open it (repeat; key prefix, name or badge);\n"
        "                     default: every current member device, hub and auditors included\n"
        "  --since HEADS      the other device's `fieldcase heads` file: only what it lacks",
@@ -394,7 +395,9 @@ const std::vector<Command>& AllCommands() {
        "Options:\n"
        "  --listen ADDR:PORT       where to listen (default 127.0.0.1:7420; 0.0.0.0:PORT for\n"
        "                           every interface)\n"
-       "  --max-connections N      sessions at once (default 256); more are dropped at once\n"
+       "  --max-connections N      sessions at once (default 256); at the limit a new\n"
+       "                           connection ends the oldest one still in its handshake,\n"
+       "                           or is dropped at once\n"
        "  --idle-timeout SECS      end a session whose peer is silent this long (default 60)\n"
        "  --handshake-timeout SECS drop a connection that has not authenticated by then\n"
        "                           (default 10)\n\n"

@@ -189,7 +189,7 @@ asio::awaitable<void> Reader(Conn& c, Channel& ch, Shared& s, Host& host,
 
 asio::awaitable<void> Body(Conn& c, Host& host, bool initiator, const SessionLimits& limits,
                            const std::function<void(const sync::ReconcileTotals&)>& progress,
-                           SessionReport& out) {
+                           SessionReport& out, SessionHandle* handle) {
   SessionKeys keys;
   out.status = co_await Handshake(c, host, initiator, keys, out);
   if (!out.status.ok()) co_return;
@@ -201,6 +201,7 @@ asio::awaitable<void> Body(Conn& c, Host& host, bool initiator, const SessionLim
     out.status = Refused();
   }
   if (!out.status.ok()) co_return;
+  if (handle != nullptr) handle->admitted = true;
   // The org log first; after it, the peer is checked again (it may be revoked now).
   sync::Reconciler::Local local = host.Local(out.peer);
   auto inner = local.phase_done;
@@ -226,12 +227,23 @@ asio::awaitable<void> Body(Conn& c, Host& host, bool initiator, const SessionLim
 
 asio::awaitable<SessionReport> RunSession(tcp::socket socket, Host& host, bool initiator,
                                           SessionLimits limits,
-                                          std::function<void(const sync::ReconcileTotals&)> progress) {
+                                          std::function<void(const sync::ReconcileTotals&)> progress,
+                                          std::shared_ptr<SessionHandle> handle) {
   const auto start = Clock::now();
   Conn c{std::move(socket), start + limits.handshake, 0, 0, Status::Ok()};
   SessionReport out;
+  if (handle) {
+    // Called on this session's executor (the server's one thread), never after it ends.
+    handle->end = [&c] {
+      c.why = Status::IOError("ended to make room: the hub was at its connection limit and "
+                              "this peer had not completed its handshake");
+      std::error_code ignored;
+      c.socket.close(ignored);
+    };
+  }
   using namespace asio::experimental::awaitable_operators;
-  co_await (Body(c, host, initiator, limits, progress, out) || Watchdog(c));
+  co_await (Body(c, host, initiator, limits, progress, out, handle.get()) || Watchdog(c));
+  if (handle) handle->end = nullptr;
   if (!c.why.ok() && (out.status.ok() || !out.synced)) out.status = c.why;
   if (out.synced) out.status = Status::Ok();
   std::error_code ignored;

@@ -1,5 +1,7 @@
+#include <algorithm>
 #include <csignal>
 #include <list>
+#include <memory>
 #include <optional>
 
 #include "fieldcase/net/sync_client.h"
@@ -88,6 +90,7 @@ Status Serve(Host& host, const ServeOptions& options) {
   if (options.on_listening) options.on_listening(acceptor.local_endpoint().port());
 
   size_t active = 0;
+  std::list<std::shared_ptr<SessionHandle>> sessions;  // in flight, oldest first
   bool stopping = false;
   std::optional<std::chrono::steady_clock::time_point> last_notice;
   asio::signal_set signals(io, SIGINT, SIGTERM);
@@ -153,14 +156,29 @@ Status Serve(Host& host, const ServeOptions& options) {
         continue;  // a connection that failed before it was ours
       }
       if (active >= options.max_connections) {
-        std::error_code ignored;
-        socket.close(ignored);  // at the limit: dropped before any work
-        continue;
+        // At the limit: the oldest session whose peer has not proved itself makes room (it
+        // ends at once); with none, the new connection is dropped before any work.
+        auto waiting = std::find_if(sessions.begin(), sessions.end(), [](const auto& h) {
+          return !h->admitted && h->end;
+        });
+        if (waiting == sessions.end() || active >= 2 * options.max_connections) {
+          std::error_code ignored;
+          socket.close(ignored);
+          continue;
+        }
+        auto end = std::move((*waiting)->end);
+        (*waiting)->end = nullptr;
+        end();
       }
       ++active;
       socket.set_option(tcp::no_delay(true), e);
-      asio::co_spawn(io, RunSession(std::move(socket), host, /*initiator=*/false, options.limits, {}),
-                     [&](std::exception_ptr ex, SessionReport r) {
+      auto handle = std::make_shared<SessionHandle>();
+      auto listed = sessions.insert(sessions.end(), handle);
+      asio::co_spawn(io,
+                     RunSession(std::move(socket), host, /*initiator=*/false, options.limits, {},
+                                handle),
+                     [&, listed](std::exception_ptr ex, SessionReport r) {
+                       sessions.erase(listed);
                        --active;
                        if (ex) r.status = Status::IOError("a session failed unexpectedly");
                        if (options.on_session) options.on_session(r);

@@ -211,6 +211,29 @@ TEST_CASE("e2e: garbage, oversize frames, a slow client and idle connections do 
   CHECK_THAT(s.bob({"case", "show", s.id}).out, Contains("written while the hub was busy"));
 }
 
+TEST_CASE("e2e: connections that never complete a handshake cannot fill a hub's slots",
+          "[e2e][net]") {
+  Station s;
+  // Four slots and a long handshake deadline: a stranger opens more connections than there
+  // are slots and says nothing. Each new connection at the limit ends the oldest one whose
+  // peer has not proved itself, so members still get in.
+  Hub hub(s.hub_device, {"--max-connections", "4", "--handshake-timeout", "60"});
+  std::vector<int> idle;
+  for (int i = 0; i < 12; ++i) {
+    idle.push_back(Connect(hub.address));
+    REQUIRE(idle.back() >= 0);
+  }
+  CHECK(ClosedWithin(idle.front(), std::chrono::milliseconds(3000)));  // made room long ago
+  REQUIRE(s.ada({"case", "note", s.id, "written while strangers held the slots"}).exit_code == 0);
+  auto r = s.ada({"sync", hub.address, "--json"});
+  INFO(r.out + r.err);
+  CHECK(r.exit_code == 0);
+  // A member's session, once proved, is never the one that makes room.
+  CHECK(s.bob({"sync", hub.address}).exit_code == 0);
+  CHECK_THAT(s.bob({"case", "show", s.id}).out, Contains("written while strangers held the slots"));
+  for (int fd : idle) close(fd);
+}
+
 TEST_CASE("e2e: a hub out of file descriptors says so, waits, and serves again", "[e2e][net]") {
 #if defined(__SANITIZE_ADDRESS__)
   WARN("the sanitizer runtime needs descriptors of its own; checked in the plain build");
