@@ -43,6 +43,13 @@ Result<PublicKey> BoxKeyOfIdentity(const PublicKey& identity) {
   return out;
 }
 
+Bytes KeyWrapContext(std::initializer_list<ByteView> parts) {
+  Bytes c;
+  Append(c, AsBytes(TagBytes(SignTag::kKeyWrap)));
+  for (ByteView p : parts) Append(c, p);
+  return c;
+}
+
 Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secret) {
   SecretBytes inner(context.size() + secret.size());
   if (!context.empty()) std::memcpy(inner.data(), context.data(), context.size());

@@ -4,6 +4,7 @@
 
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/base/text.h"
+#include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/hash.h"
 
 namespace fieldcase::org {
@@ -250,12 +251,7 @@ std::string RequestFingerprint(ByteView request) {
 }
 
 Bytes DirectoryKeyContext(const Id& org_id, const PublicKey& device_box_key) {
-  Bytes c;
-  Append(c, AsBytes(crypto::TagBytes(crypto::SignTag::kKeyWrap)));
-  Append(c, org_id);
-  Append(c, AsBytes("directory"));
-  Append(c, device_box_key);
-  return c;
+  return crypto::KeyWrapContext({org_id, AsBytes("directory"), device_box_key});
 }
 
 }  // namespace fieldcase::org

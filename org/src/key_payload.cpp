@@ -2,6 +2,7 @@
 
 #include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/aead.h"
+#include "fieldcase/crypto/box.h"
 #include "fieldcase/crypto/hash.h"
 #include "fieldcase/crypto/sign.h"
 #include "fieldcase/record/portable_binary.h"
@@ -79,13 +80,7 @@ PublicKey TeamRecipient(const Id128& team_key_id) {
 
 Bytes WrapContext(const Id& org_id, const Id128& case_id, const Id128& key_id,
                   const PublicKey& recipient) {
-  Bytes c;
-  Append(c, AsBytes(crypto::TagBytes(crypto::SignTag::kKeyWrap)));
-  Append(c, org_id);
-  Append(c, case_id);
-  Append(c, key_id);
-  Append(c, recipient);
-  return c;
+  return crypto::KeyWrapContext({org_id, case_id, key_id, recipient});
 }
 
 Wrap WrapUnderTeamKey(const crypto::SecretBytes& key, const crypto::SecretBytes& team_key,

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "fieldcase/base/bytes.h"
-#include "fieldcase/crypto/sign.h"
+#include "fieldcase/crypto/box.h"
 #include "fieldcase/sync/bundle.h"
 
 namespace fieldcase::sync::bundle_format {
@@ -18,12 +18,7 @@ inline constexpr size_t kManifestSignedBytes = 32 + 8 + 8 + 32 + 32;
 
 // The context a file key is sealed under: bound to the organisation and the recipient.
 inline Bytes FileKeyContext(const Id& org_id, const PublicKey& recipient) {
-  Bytes c;
-  Append(c, AsBytes(crypto::TagBytes(crypto::SignTag::kKeyWrap)));
-  Append(c, org_id);
-  Append(c, AsBytes("bundle"));
-  Append(c, recipient);
-  return c;
+  return crypto::KeyWrapContext({org_id, AsBytes("bundle"), recipient});
 }
 
 }  // namespace fieldcase::sync::bundle_format

@@ -25,6 +25,17 @@ store::RawEntry Raw(const store::Entry& e, bool with_payload = true) {
   return r;
 }
 
+// An org whose officer has written notes until the log holds at least `entries` entries
+// (the org log is the first two, the officer's case key the third).
+test::OrgBuilder OfficerWithNotes(size_t entries) {
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "officer", org::Role::kOfficer);
+  auto ck = o.OpenCaseKey("officer");
+  while (o.log.size() < entries) o.Data("officer", ck);
+  return o;
+}
+
 struct Node {
   std::unique_ptr<store::Store> log;
   record::HybridClock clock;
@@ -155,11 +166,7 @@ TEST_CASE("sync: transit form rebuilds the exact signed header bytes", "[sync]")
 
 TEST_CASE("sync: an Entries message of more than 1,000 entries is refused before it is kept",
           "[sync]") {
-  test::OrgBuilder o;
-  o.Found();
-  o.Enrol("root", "officer", org::Role::kOfficer);
-  auto ck = o.OpenCaseKey("officer");
-  while (o.log.size() < sync::kMaxBatchEntries + 1) o.Data("officer", ck);
+  test::OrgBuilder o = OfficerWithNotes(sync::kMaxBatchEntries + 1);
   std::vector<store::RawEntry> in;
   for (const auto& e : o.log) in.push_back(Raw(e, /*with_payload=*/false));
   sync::Message m;
@@ -185,12 +192,8 @@ TEST_CASE("sync: an Entries message of more than 1,000 entries is refused before
 
 TEST_CASE("sync: an ingest holds a bounded number of entries waiting for a predecessor",
           "[sync]") {
-  test::OrgBuilder o;
-  o.Found();
-  o.Enrol("root", "officer", org::Role::kOfficer);
-  auto ck = o.OpenCaseKey("officer");
   const size_t beyond = 5;
-  while (o.log.size() < 3 + sync::kMaxHeldGaps + beyond) o.Data("officer", ck);
+  test::OrgBuilder o = OfficerWithNotes(3 + sync::kMaxHeldGaps + beyond);
   test::TempDir dir;
   Node n(dir / "a.db", o.org, {o.Pk("root")});
   n.Take({Raw(o.log[0]), Raw(o.log[1])});  // the org log
@@ -219,11 +222,7 @@ TEST_CASE("sync: an ingest holds a bounded number of entries waiting for a prede
 }
 
 TEST_CASE("sync: an ingest keeps the first reasons and counts every rejected entry", "[sync]") {
-  test::OrgBuilder o;
-  o.Found();
-  o.Enrol("root", "officer", org::Role::kOfficer);
-  auto ck = o.OpenCaseKey("officer");
-  while (o.log.size() < 3 + sync::kMaxImportReasons + 50) o.Data("officer", ck);
+  test::OrgBuilder o = OfficerWithNotes(3 + sync::kMaxImportReasons + 50);
   test::TempDir dir;
   Node n(dir / "a.db", o.org, {o.Pk("root")});
   std::vector<store::RawEntry> in;

@@ -7,6 +7,8 @@
 // into another case, key or org fails to open.
 #pragma once
 
+#include <initializer_list>
+
 #include "fieldcase/base/bytes.h"
 #include "fieldcase/crypto/secret.h"
 #include "fieldcase/crypto/sign.h"
@@ -38,6 +40,9 @@ class BoxKeyPair {
 // non-canonical encoding.
 Result<PublicKey> BoxKeyOfIdentity(const PublicKey& identity);
 
+// A key wrap's context: "fieldcase/v1/key-wrap\0" ‖ the parts in order (the org id, what
+// the key is for, the recipient's key). Every sealed key is sealed under one.
+Bytes KeyWrapContext(std::initializer_list<ByteView> parts);
 Result<Bytes> SealTo(const PublicKey& recipient, ByteView context, ByteView secret);
 // Whether a sealed box to this X25519 key can be made: not all zero, not of low order.
 bool IsUsableBoxKey(const PublicKey& key);
