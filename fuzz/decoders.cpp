@@ -56,7 +56,7 @@ FC_FUZZ_TARGET(sync_message) { (void)sync::DecodeMessage(input); }
 
 FC_FUZZ_TARGET(transit) {
   ByteReader r(input);
-  (void)sync::GetTransitBatch(r, sync::kAnyEntryCount);
+  (void)sync::GetTransitBatch(r, sync::kMaxBundleMessageEntries);
 }
 
 FC_FUZZ_TARGET(entry) {

@@ -232,8 +232,16 @@ asio::awaitable<SessionReport> RunSession(tcp::socket socket, Host& host, bool i
   const auto start = Clock::now();
   Conn c{std::move(socket), start + limits.handshake, 0, 0, Status::Ok()};
   SessionReport out;
+  // Called on this session's executor (the server's one thread), never after `c` is gone:
+  // the guard clears it on every way out of this frame, an exception included (the server
+  // learns that the session ended only from a completion posted later).
+  struct ClearOnExit {
+    SessionHandle* h;
+    ~ClearOnExit() {
+      if (h != nullptr) h->end = nullptr;
+    }
+  } clear_on_exit{handle.get()};
   if (handle) {
-    // Called on this session's executor (the server's one thread), never after it ends.
     handle->end = [&c] {
       c.why = Status::IOError("ended to make room: the hub was at its connection limit and "
                               "this peer had not completed its handshake");
@@ -243,7 +251,6 @@ asio::awaitable<SessionReport> RunSession(tcp::socket socket, Host& host, bool i
   }
   using namespace asio::experimental::awaitable_operators;
   co_await (Body(c, host, initiator, limits, progress, out, handle.get()) || Watchdog(c));
-  if (handle) handle->end = nullptr;
   if (!c.why.ok() && (out.status.ok() || !out.synced)) out.status = c.why;
   if (out.synced) out.status = Status::Ok();
   std::error_code ignored;

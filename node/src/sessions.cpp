@@ -76,7 +76,8 @@ std::optional<Role> EnrolledBy(const org::Membership& members, const Id& org_id,
   if (!store::GetRawEntry(r, e).ok() || r.remaining() != 0 || !e.payload) return std::nullopt;
   auto h = store::DecodeHeader(e.header);
   if (!h.ok() || h->kind != uint8_t(store::Kind::kControl)) return std::nullopt;
-  // An administrator now: not revoked, not replaced by a successor, not expired.
+  // An administrator now: not revoked, not expired, not replaced by a successor (today only
+  // writing keys get successors; the check holds whatever may get one later).
   const org::Member* author = members.Find(h->author);
   if (author == nullptr || members.IsRevoked(h->author) || members.IsRetired(h->author) ||
       (author->role != Role::kAdmin && author->role != Role::kRoot) ||

@@ -1,6 +1,8 @@
 #include "fieldcase/store/new_file.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -39,8 +41,29 @@ Result<std::unique_ptr<NewFile>> NewFile::Create(const std::filesystem::path& pa
   if (std::filesystem::exists(path, ec)) return Exists(path);
   std::filesystem::path tmp = path;
   tmp += ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // Held locked while it is written: what a killed export left is taken over (emptied); one
+  // that another export is writing now is refused, never shared. A symbolic link or anything
+  // but a regular file there is refused, never followed or truncated.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  if (fd < 0 && errno == ELOOP) {
+    return Status::InvalidArgument(tmp.string() + " is a link; remove it or choose another file");
+  }
   if (fd < 0) return ErrnoStatus(errno, "cannot write " + tmp.string());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return Status::InvalidArgument(tmp.string() + " is not a file; remove it or choose another file");
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Status::Busy("another export is writing " + tmp.string() +
+                        " now; wait for it to finish or choose another file");
+  }
+  if (::ftruncate(fd, 0) != 0 || ::fcntl(fd, F_SETFL, 0) != 0) {
+    Status s = ErrnoStatus(errno, "cannot write " + tmp.string());
+    ::close(fd);
+    return s;
+  }
   return std::unique_ptr<NewFile>(new NewFile(fd, path, std::move(tmp)));
 }
 
@@ -48,9 +71,9 @@ NewFile::~NewFile() { Abandon(); }
 
 void NewFile::Abandon() {
   if (fd_ < 0) return;
+  ::unlink(tmp_.c_str());  // while the lock is held: the name is still ours
   ::close(fd_);
   fd_ = -1;
-  ::unlink(tmp_.c_str());
 }
 
 Status NewFile::Write(ByteView bytes) {
@@ -78,20 +101,18 @@ Status NewFile::Commit() {
     Abandon();
     return s;
   }
-  const int fd = fd_;
-  fd_ = -1;
-  if (::close(fd) != 0) {
-    Status s = ErrnoStatus(errno, "cannot write " + tmp_.string());
-    ::unlink(tmp_.c_str());
-    return s;
-  }
+  // Renamed while the lock is held, so no other export can be writing this file.
   if (RenameNoReplace(tmp_, path_) != 0) {
     const int err = errno;
-    ::unlink(tmp_.c_str());
+    Abandon();
     if (err == EEXIST) return Exists(path_);
     return ErrnoStatus(err, "cannot name " + path_.string());
   }
-  // The rename is durable only once the folder is synced: a failure here is a failure.
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return ErrnoStatus(errno, "cannot write " + path_.string());
+  // The rename is durable only once the folder is synced: a failure here is a failure (the
+  // file is complete under its name; whether it survives a power cut is not known).
   return SyncFolder(path_.parent_path().empty() ? "." : path_.parent_path());
 }
 

@@ -214,7 +214,7 @@ Result<bool> BundleReader::Next(std::vector<store::RawEntry>& out) {
   }
   content_->Update(plain);
   ByteReader p(plain);
-  auto batch = GetTransitBatch(p, kAnyEntryCount);
+  auto batch = GetTransitBatch(p, kMaxBundleMessageEntries);
   if (!batch.ok()) return Bad(batch.status().message());
   if (Status s = p.End("entries"); !s.ok()) return Bad(s.message());
   if (batch->size() > manifest_.entries - handed_) return Bad("more entries than the manifest says");

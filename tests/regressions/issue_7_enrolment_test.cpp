@@ -166,7 +166,7 @@ TEST_CASE("issue 7 #2: a successor's cut-off keeps what the device wrote that HQ
   CHECK(NoteTexts(*org.hq, org.case_id) == "written at HQ|offline 0|offline 1|offline 2|");
 }
 
-TEST_CASE("a key replaced by its successor is refused as a sync peer, and its enrolments with it",
+TEST_CASE("a key replaced by its successor is refused as a sync peer",
           "[regressions][attack]") {
   test::Org org;
   auto ada = org.Device("ada", Role::kOfficer);

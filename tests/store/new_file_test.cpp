@@ -67,3 +67,28 @@ TEST_CASE("store: a new file never replaces one, and leaves nothing when abandon
   REQUIRE_FALSE(nowhere.ok());
   CHECK_THAT(nowhere.status().message(), Catch::Contains("cannot write"));
 }
+
+TEST_CASE("store: a new file's .tmp is never shared, followed or left half-used",
+          "[store][files][attack]") {
+  test::TempDir d;
+  // What a killed export left: taken over and emptied.
+  test::WriteFile(d / "a.bundle.tmp", "left by a killed export");
+  auto a = store::NewFile::Create(d / "a.bundle");
+  REQUIRE(a.ok());
+  // A second export to the same name while the first writes: refused, the first unharmed.
+  auto b = store::NewFile::Create(d / "a.bundle");
+  REQUIRE_FALSE(b.ok());
+  CHECK_THAT(b.status().message(), Catch::Contains("another export is writing"));
+  REQUIRE((*a)->Write(AsBytes("whole")).ok());
+  REQUIRE((*a)->Commit().ok());
+  CHECK(test::ReadFile(d / "a.bundle") == "whole");
+
+  // A link planted where the .tmp goes: refused, never followed; its target untouched.
+  test::WriteFile(d / "target", "not yours");
+  std::filesystem::create_symlink(d / "target", d / "b.bundle.tmp");
+  auto linked = store::NewFile::Create(d / "b.bundle");
+  REQUIRE_FALSE(linked.ok());
+  CHECK_THAT(linked.status().message(), Catch::Contains("is a link"));
+  CHECK(test::ReadFile(d / "target") == "not yours");
+  CHECK_FALSE(std::filesystem::exists(d / "b.bundle"));
+}

@@ -1,10 +1,14 @@
 #include <catch2/catch.hpp>
 
+#include "fieldcase/base/byte_io.h"
 #include "fieldcase/crypto/box.h"
+#include "fieldcase/crypto/hash.h"
+#include "fieldcase/crypto/secretstream.h"
 #include "fieldcase/crypto/sign.h"
 #include "fieldcase/sync/bundle.h"
 #include "fieldcase/sync/bundle_writer.h"
 #include "fieldcase/sync/heads.h"
+#include "fieldcase/sync/transit.h"
 #include "org/org_builder.h"
 #include "test_util.h"
 
@@ -225,13 +229,16 @@ TEST_CASE("sync: a bundle written a message at a time is the bundle its tally an
   auto w = sync::BundleWriter::Start(sink, f.o.org, f.exporter, {f.reader.public_key()}, *totals,
                                      Id{}, 77);
   REQUIRE(w.ok());
+  const size_t head = sink.bytes().size();  // envelope and stream header: all Start writes
   for (const auto& e : many) REQUIRE((*w)->Add(e).ok());
   auto manifest = (*w)->Finish();
   REQUIRE(manifest.ok());
   CHECK(manifest->entries == many.size());
   CHECK(manifest->content_hash == totals->content_hash);
-  // The tally knew the file's size before a byte was written.
+  // The tally knew the file's size before a byte was written: the envelope, the manifest
+  // message (u32 length, 180 bytes of manifest, 17 of stream tag) and the entry messages.
   const Bytes file = sink.Take();
+  CHECK(file.size() == head + (4 + 180 + 17) + totals->body_bytes);
   auto opened = sync::OpenBundle(file, f.o.org, f.reader);
   REQUIRE(opened.ok());
   CHECK(opened->manifest.content_hash == totals->content_hash);
@@ -240,11 +247,6 @@ TEST_CASE("sync: a bundle written a message at a time is the bundle its tally an
     CHECK(opened->entries[i].header == many[i].header);
     CHECK(opened->entries[i].payload == many[i].payload);
   }
-  // The in-memory seal writes the same layout (only the file key and nonces differ).
-  auto sealed = sync::SealBundle(f.o.org, f.exporter, {f.reader.public_key()}, many, Id{}, 77);
-  REQUIRE(sealed.ok());
-  CHECK(sealed->file.size() == file.size());
-  CHECK(sealed->manifest.content_hash == manifest->content_hash);
 }
 
 TEST_CASE("sync: a bundle writer refuses entries other than those its manifest announced",
@@ -282,9 +284,19 @@ TEST_CASE("sync: a bundle writer refuses a bundle no reader would take, and a fu
   Fixture f;
   auto totals = Tally(f.entries);
   REQUIRE(totals.ok());
-  // Larger than 4 GiB: refused before a byte is written.
+  // Exactly 4 GiB is begun; a byte more is refused before a byte is written.
+  MemorySink probe;
+  REQUIRE(sync::BundleWriter::Start(probe, f.o.org, f.exporter, {f.reader.public_key()}, *totals,
+                                    Id{}, 1)
+              .ok());
+  const uint64_t fixed = probe.bytes().size() + (4 + 180 + 17);
   sync::BundleTally::Totals huge = *totals;
-  huge.body_bytes = sync::kMaxBundleBytes;
+  huge.body_bytes = sync::kMaxBundleBytes - fixed;
+  MemorySink at_limit;
+  CHECK(sync::BundleWriter::Start(at_limit, f.o.org, f.exporter, {f.reader.public_key()}, huge,
+                                  Id{}, 1)
+            .ok());
+  huge.body_bytes += 1;
   MemorySink sink;
   auto big = sync::BundleWriter::Start(sink, f.o.org, f.exporter, {f.reader.public_key()}, huge,
                                        Id{}, 1);
@@ -307,4 +319,63 @@ TEST_CASE("sync: a bundle writer refuses a bundle no reader would take, and a fu
     INFO("room " << room);
     CHECK_THAT(st.message(), Catch::Contains("no space left"));
   }
+}
+
+TEST_CASE("sync: a bundle message holding more entries than any writer puts in one is refused",
+          "[sync][bundle][attack]") {
+  // Built by hand from docs/formats/bundle.md, as a stranger would: a valid envelope, a
+  // signed manifest, one message of the smallest entries there are (1-byte headers of an
+  // unknown version), `n` of them.
+  Fixture f;
+  auto build = [&](size_t n) {
+    std::vector<store::RawEntry> tiny(n);
+    for (auto& e : tiny) e.header = {9};
+    ByteWriter batch;
+    sync::PutTransitBatch(batch, tiny);
+    const Bytes message = batch.Take();
+    Id content{};
+    crypto::Hasher(crypto::hashname::kBundle, 32).Update(message).Final(content);
+    ByteWriter body;
+    body.Fixed(f.exporter.public_key());
+    body.U64(1);
+    body.U64(n);
+    body.Fixed(Id{});
+    body.Fixed(content);
+    const Bytes body_bytes = body.Take();
+    const Signature sig = f.exporter.Sign(crypto::SignTag::kBundleManifest, {f.o.org, body_bytes});
+    ByteWriter manifest;
+    manifest.U32(uint32_t(body_bytes.size() + sig.size()));
+    manifest.Raw(body_bytes);
+    manifest.Fixed(sig);
+    const Bytes manifest_bytes = manifest.Take();
+    const auto file_key = crypto::SecretBytes::Random(crypto::kStreamKeyBytes);
+    const PublicKey to = f.reader.public_key();
+    auto sealed = crypto::SealTo(to, crypto::KeyWrapContext({f.o.org, AsBytes("bundle"), to}),
+                                 file_key.view());
+    REQUIRE(sealed.ok());
+    ByteWriter w;
+    w.Raw(AsBytes("FCBU"));
+    w.U8(2);
+    w.Fixed(f.o.org);
+    w.U16(1);
+    w.Fixed(to);
+    w.U16(uint16_t(sealed->size()));
+    w.Raw(*sealed);
+    crypto::StreamSealer stream(file_key);
+    w.Fixed(stream.header());
+    for (const Bytes* m : {&manifest_bytes, &message}) {
+      const Bytes c = stream.Seal(*m, m == &message);
+      w.U32(uint32_t(c.size()));
+      w.Raw(c);
+    }
+    return w.Take();
+  };
+  // As many as a writer can put in one message: a bundle (the construction is right).
+  auto most = sync::OpenBundle(build(sync::kMaxBundleMessageEntries), f.o.org, f.reader);
+  REQUIRE(most.ok());
+  CHECK(most->entries.size() == sync::kMaxBundleMessageEntries);
+  // One more: refused before any is kept.
+  auto over = sync::OpenBundle(build(sync::kMaxBundleMessageEntries + 1), f.o.org, f.reader);
+  REQUIRE_FALSE(over.ok());
+  CHECK_THAT(over.status().message(), Catch::Contains("entries in one batch"));
 }

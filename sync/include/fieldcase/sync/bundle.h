@@ -52,6 +52,10 @@ inline constexpr size_t kMaxBundleRecipients = 4096;
 inline constexpr size_t kMaxBundleMessage = 1u << 20;    // plaintext per message (an entry
                                                          // larger than this gets its own)
 inline constexpr uint64_t kMaxBundleBytes = 1ull << 32;  // 4 GiB: read bounded
+// Entries in one message: a writer groups at most kMaxBundleMessage bytes of entries, each
+// at least a 1-byte header and its signature. A reader refuses more before it keeps any (a
+// 17 MiB message of the smallest entries would otherwise decode to ~100 MB).
+inline constexpr size_t kMaxBundleMessageEntries = kMaxBundleMessage / (1 + 64) + 1;
 inline constexpr std::string_view kBundleFileMagic = "FCBU";  // checked before the rest is read
 
 struct BundleManifest {
