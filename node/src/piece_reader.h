@@ -94,6 +94,9 @@ class PieceReader {
       piece.clear();
       return Status::IOError(std::string("reading the bundle failed: ") + e.what() +
                              "; nothing more was imported");
+    } catch (...) {
+      piece.clear();
+      return Status::IOError("reading the bundle failed; nothing more was imported");
     }
   }
 
