@@ -74,7 +74,7 @@ TEST_CASE("store: the WAL is checkpointed while the store is open and stays boun
   CHECK((*head)->id == prev.id);
 }
 
-TEST_CASE("store: a new store has 8 KiB pages; one made with 4 KiB pages keeps them and works",
+TEST_CASE("store: a new store has 8 KiB pages, and one made with 4 KiB pages keeps them and works",
           "[store]") {
   {
     test::StoreFixture f;
