@@ -334,6 +334,16 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
 
   // The rules that tie key and data entries to the key entries they depend on (DESIGN §4,
   // §5): a missing dependency is pending; a wrong one is quarantined.
+  // Statuses as they are decided (key entries first, lowest generation first: below).
+  out.status.assign(entries.size(), EntryStatus::kPending);
+  // A key entry counts only when the key it builds on counts: a refused introducer passes
+  // nothing on (else a key entry quarantined for a restricted case could be named as the
+  // previous generation by the next one, which would then count).
+  auto counted = [&](const ValidityInput& dep) -> std::optional<EntryStatus> {
+    const EntryStatus st = out.status[size_t(&dep - entries.data())];
+    if (st == EntryStatus::kAccepted) return std::nullopt;
+    return st == EntryStatus::kQuarantined ? EntryStatus::kQuarantined : EntryStatus::kPending;
+  };
   auto key_rules = [&](const ValidityInput& e) -> EntryStatus {
     const KeyPayload& p = *e.key;
     const Id128& case_id = e.header.case_id;
@@ -347,6 +357,7 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
           in.key->generation != p.generation) {
         return EntryStatus::kQuarantined;
       }
+      if (auto not_yet = counted(in)) return *not_yet;
       return named(in, e, /*supervisor_may=*/true) ? EntryStatus::kAccepted
                                                    : EntryStatus::kQuarantined;
     }
@@ -370,6 +381,7 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
         p.generation != pv.key->generation + 1) {
       return EntryStatus::kQuarantined;
     }
+    if (auto not_yet = counted(pv)) return *not_yet;
     return named(pv, e, /*supervisor_may=*/false) ? EntryStatus::kAccepted
                                                   : EntryStatus::kQuarantined;
   };
@@ -393,16 +405,28 @@ ValidityResult ComputeValidity(const Id& org_id, const std::vector<ValidityInput
            Governs(writer->second.role, subject->second.role);
   };
 
-  // Layer 5: everything.
-  out.status.resize(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
+  // Layer 5: everything, key entries first in generation order (an introducer before the
+  // grants of its key and before the next generation, which the rules check it against).
+  auto decide = [&](size_t i) {
     const ValidityInput& e = entries[i];
     EntryStatus st = judge(e);
     if (st == EntryStatus::kAccepted && !cut_off_governed(e)) st = EntryStatus::kQuarantined;
     if (st == EntryStatus::kAccepted && IsKind(e, Kind::kKey) && e.key) st = key_rules(e);
     if (st == EntryStatus::kAccepted && IsKind(e, Kind::kData)) st = data_rules(e);
     out.status[i] = st;
-  }
+  };
+  std::vector<size_t> keys;
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (IsKind(entries[i], Kind::kKey) && entries[i].key) keys.push_back(i);
+  std::stable_sort(keys.begin(), keys.end(), [&](size_t x, size_t y) {
+    const KeyPayload& a = *entries[x].key;
+    const KeyPayload& b = *entries[y].key;
+    return std::make_pair(a.generation, a.op == KeyOpCode::kGrant) <
+           std::make_pair(b.generation, b.op == KeyOpCode::kGrant);
+  });
+  for (size_t i : keys) decide(i);
+  for (size_t i = 0; i < entries.size(); ++i)
+    if (!(IsKind(entries[i], Kind::kKey) && entries[i].key)) decide(i);
   return out;
 }
 

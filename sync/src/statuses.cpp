@@ -187,6 +187,13 @@ Result<size_t> SettleStatuses(store::Store& log, const SettledThrough& added) {
   for (const auto& [author, through] : added) {
     // A forked author may hold two introducers of one key_id: what names it can change.
     if (validity.fork_points.count(author)) return RecomputeStatuses(log);
+    // A cut-off (a revocation, a successor) is walked down the author's chain from the entry
+    // it names: read from past `through`, the walk would stop at the first entry not read
+    // and put the earlier ones outside the chain.
+    if (chains.at(author) > 0) {
+      const auto en = validity.enrolled.find(author);
+      if (en != validity.enrolled.end() && en->second.cut_off) return RecomputeStatuses(log);
+    }
   }
   std::set<PublicKey> written;
   for (const auto& [author, through] : chains) written.insert(author);

@@ -365,10 +365,32 @@ TEST_CASE("node: a non-member's key entry for a restricted case is quarantined e
   next.generation = 2;
   next.previous_key_id = open.key_id;
   auto n = o.Write("member", 2, EncodeKeyPayload(next), opening.header.case_id);
+  // The outsider writes a next generation of its own, under the team key: not named on the
+  // case, quarantined. Then one more naming that one as its previous: a refused key passes
+  // nothing on, so it is quarantined too (it was accepted, and a member's device would have
+  // taken it as the case's newest key, readable by every team-key holder).
+  const auto& ok = o.Key("outsider");
+  Wrap team;
+  team.type = WrapType::kUnderTeamKey;
+  team.recipient.fill(7);
+  team.blob = Bytes(72, 0);
+  KeyPayload k1 = open;
+  k1.key_id = store::KeyIdFor(ok.public_key(), o.heads[ok.public_key()].first + 1);
+  k1.generation = 2;
+  k1.previous_key_id = open.key_id;
+  k1.wraps = {team};
+  auto e1 = o.Write("outsider", 2, EncodeKeyPayload(k1), opening.header.case_id);
+  KeyPayload k2 = k1;
+  k2.key_id = store::KeyIdFor(ok.public_key(), o.heads[ok.public_key()].first + 1);
+  k2.generation = 3;
+  k2.previous_key_id = k1.key_id;
+  auto e2 = o.Write("outsider", 2, EncodeKeyPayload(k2), opening.header.case_id);
   auto st = o.Statuses(o.log);
   CHECK(st.at(opening.id) == store::EntryStatus::kAccepted);
   CHECK(st.at(g.id) == store::EntryStatus::kQuarantined);
   CHECK(st.at(n.id) == store::EntryStatus::kAccepted);
+  CHECK(st.at(e1.id) == store::EntryStatus::kQuarantined);
+  CHECK(st.at(e2.id) == store::EntryStatus::kQuarantined);
 }
 
 TEST_CASE("node: a supervisor grants the team key to a device enrolled without it",

@@ -210,6 +210,36 @@ TEST_CASE("sync: the stale mark names the authors an unsettled import brought", 
   }
 }
 
+TEST_CASE("sync: a revoked device's entry after its cut-off leaves the chain below it as it was",
+          "[sync][attack]") {
+  // A stolen phone, revoked at its seq 5, pushes seq 6 later. The settle reads the chain
+  // from past seq 5 only; which entries count below the cut-off is found by walking down
+  // from the entry the revocation names, which needs the whole chain.
+  test::OrgBuilder o;
+  o.Found();
+  o.Enrol("root", "admin", org::Role::kAdmin);
+  o.Enrol("admin", "ann", org::Role::kOfficer);
+  auto key = o.OpenCaseKey("ann");                   // ann seq 1
+  for (int i = 0; i < 3; ++i) o.Data("ann", key);   // seqs 2..4
+  auto second = o.OpenCaseKey("ann");                // seq 5: another case
+  o.Revoke("admin", "ann", second.header.seq, second.id);
+  auto late = o.Data("ann", key);                    // seq 6, past the cut-off
+  test::TempDir dir;
+  auto opened = OpenStore(dir, o.org);
+  auto& log = *opened;
+  record::HybridClock clock;
+  std::vector<store::RawEntry> before;
+  for (const auto& e : o.log)
+    if (e.id != late.id) before.push_back(Raw(e));
+  REQUIRE(sync::Ingest(log, clock, {}, before, kNow).ok());
+  CHECK(*log.StatusOf(key.id) == store::EntryStatus::kAccepted);
+  REQUIRE(sync::Ingest(log, clock, {}, {Raw(late)}, kNow).ok());
+  CHECK(*log.StatusOf(late.id) == store::EntryStatus::kQuarantined);
+  CHECK(*log.StatusOf(key.id) == store::EntryStatus::kAccepted);
+  CHECK(*log.StatusOf(second.id) == store::EntryStatus::kAccepted);
+  CHECK(Disagreements(log) == 0);
+}
+
 TEST_CASE("sync: an ingest in pieces stores and settles what one ingest of the whole does",
           "[sync][property]") {
   // A bundle is ingested a transaction's worth at a time: a chain may continue in a later

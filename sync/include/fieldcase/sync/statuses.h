@@ -22,8 +22,10 @@
 //   - a suffix without a fork moves no fork point, and an entry past a cut-off is
 //     quarantined by its seq alone;
 //   - the suffix's own upgrade point, if any, is among the entries read.
-// A fork among the added authors, or a row dropped by the pending bound, falls back to the
-// whole set (RecomputeStatuses). Tests compare the two on random histories
+// A fork among the added authors, an added author read in part that has a cut-off (which
+// entries count below a cut-off is found by walking its chain down from the entry the
+// cut-off names, through the prefix that was not read), or a row dropped by the pending
+// bound, falls back to the whole set (RecomputeStatuses). Tests compare the two on random histories
 // (tests/sync/statuses_test.cpp).
 #pragma once
 
