@@ -91,34 +91,60 @@ Status Node::Parts::FinishInit() {
 
 namespace {
 
-Result<std::vector<store::StoredEntry>> AcceptedOfKind(store::Store& log, store::Kind kind) {
+// The rows of this device's own database are trusted only as far as their signatures: an
+// entry put into the file by anything but fieldcase (the folder copied, edited and put
+// back) would otherwise decide who is a member and which keys new case keys are sealed to.
+// The entries that decide trust, control and key entries, are checked as they are loaded,
+// once per process each; nothing is used when one fails.
+Status CheckSigned(const Id& org_id, const store::StoredEntry& se, std::set<Id>& checked) {
+  const store::Entry& e = se.entry;
+  if (checked.count(e.id)) return Status::Ok();
+  if (store::EntryId(e.header_bytes, e.signature) != e.id ||
+      !store::VerifyEntrySignature(org_id, e.header_bytes, e.header.author, e.signature)) {
+    return Status::Corruption(
+        "the database holds an entry (" + ToHex(e.id).substr(0, 16) +
+        ") whose signature does not verify: it was changed outside fieldcase, and nothing "
+        "was used. Run `fieldcase verify` to see what else changed, and restore the folder "
+        "from a backup (what this device synced is safe on the others)");
+  }
+  checked.insert(e.id);
+  return Status::Ok();
+}
+
+Result<std::vector<store::StoredEntry>> AcceptedOfKind(store::Store& log, const Id& org_id,
+                                                       store::EntryFilter f,
+                                                       std::set<Id>& checked) {
   std::vector<store::StoredEntry> out;
-  store::EntryFilter f;
-  f.kind = uint8_t(kind);
   FC_RETURN_IF_ERROR(log.ForEach(f, [&](store::StoredEntry& se) {
-    if (se.status == store::EntryStatus::kAccepted) out.push_back(std::move(se));
+    if (se.status != store::EntryStatus::kAccepted) return Status::Ok();
+    FC_RETURN_IF_ERROR(CheckSigned(org_id, se, checked));
+    out.push_back(std::move(se));
     return Status::Ok();
   }));
   return out;
+}
+
+store::EntryFilter OfKind(store::Kind kind) {
+  store::EntryFilter f;
+  f.kind = uint8_t(kind);
+  return f;
 }
 
 // The ring reads the team keys now and a case's key entries when that case is touched
 // (org/key_ring.h): an unlock costs the same at 10 cases and at 10,000.
 Status LoadRing(Node::Parts& p) {
   store::Store* log = p.log.get();
+  std::set<Id>* checked = &p.signature_checked;  // the ring lives in the same Parts
+  const Id org_id = p.org_id;
   org::KeySource source;
-  source.of_case = [log](const Id128& case_id) -> Result<std::vector<store::StoredEntry>> {
-    std::vector<store::StoredEntry> out;
-    store::EntryFilter f;
-    f.kind = uint8_t(store::Kind::kKey);
+  source.of_case = [log, org_id, checked](const Id128& case_id) {
+    store::EntryFilter f = OfKind(store::Kind::kKey);
     f.case_id = case_id;
-    FC_RETURN_IF_ERROR(log->ForEach(f, [&](store::StoredEntry& se) {
-      if (se.status == store::EntryStatus::kAccepted) out.push_back(std::move(se));
-      return Status::Ok();
-    }));
-    return out;
+    return AcceptedOfKind(*log, org_id, f, *checked);
   };
-  source.all = [log] { return AcceptedOfKind(*log, store::Kind::kKey); };
+  source.all = [log, org_id, checked] {
+    return AcceptedOfKind(*log, org_id, OfKind(store::Kind::kKey), *checked);
+  };
   org::Openers openers{p.device ? &*p.device : nullptr, p.recovery ? &*p.recovery : nullptr};
   FC_ASSIGN_OR_RETURN(p.ring, org::KeyRing::Load(p.org_id, std::move(source), openers));
   return Status::Ok();
@@ -127,7 +153,8 @@ Status LoadRing(Node::Parts& p) {
 }  // namespace
 
 Status Node::Parts::Reload() {
-  FC_ASSIGN_OR_RETURN(auto control, AcceptedOfKind(*log, store::Kind::kControl));
+  FC_ASSIGN_OR_RETURN(auto control, AcceptedOfKind(*log, org_id, OfKind(store::Kind::kControl),
+                                                   signature_checked));
   members =
       org::Membership::Learn(org_id, std::move(control), directory_key ? &*directory_key : nullptr);
   signer.AdoptCertified(members);

@@ -105,6 +105,9 @@ struct Node::Parts {
   Signer signer;
   org::Membership members;
   org::KeyRing ring;
+  // Control and key entries whose signatures were checked as this process loaded them
+  // (parts.cpp: rows of the database are trusted only as far as their signatures).
+  std::set<Id> signature_checked;
 };
 
 }  // namespace fieldcase::node

@@ -206,3 +206,44 @@ TEST_CASE("issue 7 #11: verify --device names this device's deleted payloads and
     }
   }
 }
+
+TEST_CASE("a control entry put into the database without its author's signature is never used",
+          "[regressions][attack]") {
+  // Someone with the data folder but not the passphrase writes a row as fieldcase would,
+  // every column consistent, but cannot sign it: here Ada's certificate re-signed with
+  // nothing (its id recomputed to match). The node must not take such a row as a member,
+  // a key or a revocation: it refuses to unlock and says what happened.
+  test::Org org;
+  auto ada = org.Device("ada", Role::kOfficer);
+  const PublicKey ada_key = ada->writer();
+  std::optional<store::StoredEntry> cert;
+  store::EntryFilter f;
+  f.kind = uint8_t(store::Kind::kControl);
+  REQUIRE(org.hq->log()
+              .ForEach(f,
+                       [&](store::StoredEntry& se) {
+                         auto p = org::DecodeControlPayload(*se.entry.payload);
+                         if (p.ok() && std::holds_alternative<org::Enrolment>(*p) &&
+                             std::get<org::Enrolment>(*p).subject == ada_key) {
+                           cert = se;
+                         }
+                         return Status::Ok();
+                       })
+              .ok());
+  REQUIRE(cert);
+  const Signature none{};
+  const Id forged = store::EntryId(cert->entry.header_bytes, none);
+  org.hq.reset();
+  const auto hq_dir = org.tmp.path() / "hq";
+  const std::string from = Blob(cert->entry.id), to = Blob(forged);
+  EditDatabase(hq_dir / "fieldcase.db",
+               "UPDATE entries SET id = " + to + ", signature = " + Blob(none) +
+                   " WHERE id = " + from + "; UPDATE payloads SET id = " + to +
+                   " WHERE id = " + from + "; UPDATE heads SET id = " + to + " WHERE id = " + from);
+  auto hq = node::Node::Unlock({hq_dir}, Pass());
+  REQUIRE_FALSE(hq.ok());
+  CHECK_THAT(hq.status().message(), Catch::Contains("signature does not verify"));
+  auto v = node::VerifyFolder({hq_dir});
+  REQUIRE(v.ok());
+  CHECK_FALSE(v->ok());  // verify, which needs no passphrase, names it too
+}
