@@ -7,10 +7,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "fieldcase/node/node.h"
+#include "fieldcase/org/control_payload.h"
 #include "fieldcase/org/key_payload.h"
 #include "edit_database.h"
 #include "forger.h"
@@ -58,6 +61,26 @@ inline std::string NoteTexts(node::Node& n, const Id128& case_id) {
 
 inline PublicKey BoxKeyOf(node::Node& n, const PublicKey& member) {
   return n.members().at(member).box_key;
+}
+
+// The control entry that enrolled `member`, as the node holds it.
+inline store::StoredEntry CertificateOf(node::Node& n, const PublicKey& member) {
+  std::optional<store::StoredEntry> cert;
+  store::EntryFilter f;
+  f.kind = uint8_t(store::Kind::kControl);
+  REQUIRE(n.log()
+              .ForEach(f,
+                       [&](store::StoredEntry& se) {
+                         auto p = org::DecodeControlPayload(*se.entry.payload);
+                         if (p.ok() && std::holds_alternative<org::Enrolment>(*p) &&
+                             std::get<org::Enrolment>(*p).subject == member) {
+                           cert = se;
+                         }
+                         return Status::Ok();
+                       })
+              .ok());
+  REQUIRE(cert);
+  return *cert;
 }
 
 inline std::string Blob(ByteView b) { return "x'" + ToHex(b) + "'"; }

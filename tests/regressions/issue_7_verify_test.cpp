@@ -53,29 +53,15 @@ TEST_CASE("issue 7 #9: a member's box key redirected by a database edit is never
   const PublicKey ada_box = BoxKeyOf(*org.hq, ada_key);
   const PublicKey attacker = crypto::BoxKeyPair::Generate().public_key();
   // Ada's certificate, with the attacker's X25519 key in place of hers.
-  std::optional<store::StoredEntry> cert;
-  store::EntryFilter f;
-  f.kind = uint8_t(store::Kind::kControl);
-  REQUIRE(org.hq->log()
-              .ForEach(f,
-                       [&](store::StoredEntry& se) {
-                         auto p = org::DecodeControlPayload(*se.entry.payload);
-                         if (p.ok() && std::holds_alternative<org::Enrolment>(*p) &&
-                             std::get<org::Enrolment>(*p).subject == ada_key) {
-                           cert = se;
-                         }
-                         return Status::Ok();
-                       })
-              .ok());
-  REQUIRE(cert);
-  Bytes edited = *cert->entry.payload;
+  const store::StoredEntry cert = CertificateOf(*org.hq, ada_key);
+  Bytes edited = *cert.entry.payload;
   auto at = std::search(edited.begin(), edited.end(), ada_box.begin(), ada_box.end());
   REQUIRE(at != edited.end());
   std::copy(attacker.begin(), attacker.end(), at);
   org.hq.reset();
   const auto hq_dir = org.tmp.path() / "hq";
   EditDatabase(hq_dir / "fieldcase.db", "UPDATE payloads SET payload = " + Blob(edited) +
-                                            " WHERE id = " + Blob(cert->entry.id));
+                                            " WHERE id = " + Blob(cert.entry.id));
   auto hq = Reopen(hq_dir);
   auto team = hq->RotateTeamKey(kNow);
   REQUIRE(team.ok());
@@ -216,26 +202,12 @@ TEST_CASE("a control entry put into the database without its author's signature 
   test::Org org;
   auto ada = org.Device("ada", Role::kOfficer);
   const PublicKey ada_key = ada->writer();
-  std::optional<store::StoredEntry> cert;
-  store::EntryFilter f;
-  f.kind = uint8_t(store::Kind::kControl);
-  REQUIRE(org.hq->log()
-              .ForEach(f,
-                       [&](store::StoredEntry& se) {
-                         auto p = org::DecodeControlPayload(*se.entry.payload);
-                         if (p.ok() && std::holds_alternative<org::Enrolment>(*p) &&
-                             std::get<org::Enrolment>(*p).subject == ada_key) {
-                           cert = se;
-                         }
-                         return Status::Ok();
-                       })
-              .ok());
-  REQUIRE(cert);
+  const store::StoredEntry cert = CertificateOf(*org.hq, ada_key);
   const Signature none{};
-  const Id forged = store::EntryId(cert->entry.header_bytes, none);
+  const Id forged = store::EntryId(cert.entry.header_bytes, none);
   org.hq.reset();
   const auto hq_dir = org.tmp.path() / "hq";
-  const std::string from = Blob(cert->entry.id), to = Blob(forged);
+  const std::string from = Blob(cert.entry.id), to = Blob(forged);
   EditDatabase(hq_dir / "fieldcase.db",
                "UPDATE entries SET id = " + to + ", signature = " + Blob(none) +
                    " WHERE id = " + from + "; UPDATE payloads SET id = " + to +

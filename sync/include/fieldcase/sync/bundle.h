@@ -71,6 +71,8 @@ struct SealedBundle {
   BundleManifest manifest;
 };
 
+// A whole bundle in memory from entries in memory (enrolment responses, tests): the two
+// passes of bundle_writer.h over the vector.
 Result<SealedBundle> SealBundle(const Id& org_id, const crypto::SigningKey& exporter,
                                 const std::vector<PublicKey>& recipients,
                                 const std::vector<store::RawEntry>& entries, const Id& heads_digest,
